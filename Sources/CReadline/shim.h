@@ -1,0 +1,5 @@
+// readline.h uses FILE, so stdio comes first.
+#include <stdio.h>
+#include <stdlib.h>
+#include <readline/readline.h>
+#include <readline/history.h>

@@ -1,0 +1,3 @@
+import Engine
+
+print("layerlab-bench")
