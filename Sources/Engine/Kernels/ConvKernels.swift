@@ -1,0 +1,124 @@
+/// The three products of a 2-D convolution, channels-last, Keras kernel layout.
+///
+/// These entry points are what layers call. Each has a plain reference loop
+/// beside it (`…Reference`), the readable definition of the kernel and the
+/// oracle the fast paths are tested against.
+public enum ConvKernels {
+  /// output[n, oy, ox, f] = bias[f] + Σ_{ky,kx,c} input[n, iy, ix, c] · kernel[ky, kx, c, f]
+  /// with iy = oy·strideY − padTop + ky, ix = ox·strideX − padLeft + kx.
+  public static func forward(
+    _ g: ConvGeometry, input: [Float], kernel: [Float], bias: [Float]?
+  ) -> [Float] {
+    forwardReference(g, input: input, kernel: kernel, bias: bias)
+  }
+
+  /// dInput[n, iy, ix, c] = Σ over every output cell whose window covers (iy, ix)
+  /// of outputGradient[n, oy, ox, f] · kernel[ky, kx, c, f].
+  public static func backwardInput(
+    _ g: ConvGeometry, outputGradient: [Float], kernel: [Float]
+  ) -> [Float] {
+    backwardInputReference(g, outputGradient: outputGradient, kernel: kernel)
+  }
+
+  /// Adds dKernel[ky, kx, c, f] = Σ_{n,oy,ox} input[n, iy, ix, c] · outputGradient[n, oy, ox, f]
+  /// into `kernelGradient`, and Σ outputGradient[…, f] into `biasGradient` when given.
+  public static func accumulateKernelGradient(
+    _ g: ConvGeometry, input: [Float], outputGradient: [Float],
+    kernelGradient: inout [Float], biasGradient: inout [Float]
+  ) {
+    accumulateKernelGradientReference(
+      g, input: input, outputGradient: outputGradient,
+      kernelGradient: &kernelGradient, biasGradient: &biasGradient)
+  }
+
+  // MARK: - Reference loops
+
+  public static func forwardReference(
+    _ g: ConvGeometry, input: [Float], kernel: [Float], bias: [Float]?
+  ) -> [Float] {
+    var output = [Float](repeating: 0, count: g.outputCount)
+    for n in 0..<g.batch {
+      for oy in 0..<g.outHeight {
+        for ox in 0..<g.outWidth {
+          for f in 0..<g.filters {
+            var sum: Float = bias?[f] ?? 0
+            for ky in 0..<g.kernelHeight {
+              let iy = oy * g.strideY - g.padTop + ky
+              if iy < 0 || iy >= g.inHeight { continue }  // zero padding
+              for kx in 0..<g.kernelWidth {
+                let ix = ox * g.strideX - g.padLeft + kx
+                if ix < 0 || ix >= g.inWidth { continue }
+                for c in 0..<g.inChannels {
+                  let i = ((n * g.inHeight + iy) * g.inWidth + ix) * g.inChannels + c
+                  let k = ((ky * g.kernelWidth + kx) * g.inChannels + c) * g.filters + f
+                  sum += input[i] * kernel[k]
+                }
+              }
+            }
+            output[((n * g.outHeight + oy) * g.outWidth + ox) * g.filters + f] = sum
+          }
+        }
+      }
+    }
+    return output
+  }
+
+  public static func backwardInputReference(
+    _ g: ConvGeometry, outputGradient: [Float], kernel: [Float]
+  ) -> [Float] {
+    var inputGradient = [Float](repeating: 0, count: g.inputCount)
+    for n in 0..<g.batch {
+      for oy in 0..<g.outHeight {
+        for ox in 0..<g.outWidth {
+          for f in 0..<g.filters {
+            // Each output cell sends its gradient back along the window it read.
+            let grad = outputGradient[((n * g.outHeight + oy) * g.outWidth + ox) * g.filters + f]
+            for ky in 0..<g.kernelHeight {
+              let iy = oy * g.strideY - g.padTop + ky
+              if iy < 0 || iy >= g.inHeight { continue }
+              for kx in 0..<g.kernelWidth {
+                let ix = ox * g.strideX - g.padLeft + kx
+                if ix < 0 || ix >= g.inWidth { continue }
+                for c in 0..<g.inChannels {
+                  let i = ((n * g.inHeight + iy) * g.inWidth + ix) * g.inChannels + c
+                  let k = ((ky * g.kernelWidth + kx) * g.inChannels + c) * g.filters + f
+                  inputGradient[i] += kernel[k] * grad
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    return inputGradient
+  }
+
+  public static func accumulateKernelGradientReference(
+    _ g: ConvGeometry, input: [Float], outputGradient: [Float],
+    kernelGradient: inout [Float], biasGradient: inout [Float]
+  ) {
+    for n in 0..<g.batch {
+      for oy in 0..<g.outHeight {
+        for ox in 0..<g.outWidth {
+          for f in 0..<g.filters {
+            let grad = outputGradient[((n * g.outHeight + oy) * g.outWidth + ox) * g.filters + f]
+            if !biasGradient.isEmpty { biasGradient[f] += grad }
+            for ky in 0..<g.kernelHeight {
+              let iy = oy * g.strideY - g.padTop + ky
+              if iy < 0 || iy >= g.inHeight { continue }
+              for kx in 0..<g.kernelWidth {
+                let ix = ox * g.strideX - g.padLeft + kx
+                if ix < 0 || ix >= g.inWidth { continue }
+                for c in 0..<g.inChannels {
+                  let i = ((n * g.inHeight + iy) * g.inWidth + ix) * g.inChannels + c
+                  let k = ((ky * g.kernelWidth + kx) * g.inChannels + c) * g.filters + f
+                  kernelGradient[k] += input[i] * grad
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
