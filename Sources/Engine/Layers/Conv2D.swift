@@ -1,0 +1,108 @@
+/// 2-D convolution, channels-last, as Keras's `Conv2D`.
+///
+/// output[n, oy, ox, f] = act(bias[f] + Σ_{ky,kx,c} input[n, oy·sy − padTop + ky, ox·sx − padLeft + kx, c] · kernel[ky, kx, c, f])
+///
+/// Shapes:
+/// - input:  `[batch, height, width, inChannels]`
+/// - kernel: `[kernelHeight, kernelWidth, inChannels, filters]` (Keras's layout)
+/// - bias:   `[filters]`
+/// - output: `[batch, outHeight, outWidth, filters]`, sizes from ``Padding``.
+public final class Conv2D: Layer {
+  public var name: String
+  public let spec: LayerSpec
+  public private(set) var kernel: Parameter?
+  public private(set) var bias: Parameter?
+  private var savedInput: Tensor?
+  private var savedPreActivation: Tensor?
+  private var savedOutput: Tensor?
+  private var savedGeometry: ConvGeometry?
+
+  init(spec: LayerSpec, name: String) {
+    self.spec = spec
+    self.name = name
+  }
+
+  var strides: [Int] { spec.strides ?? [1, 1] }
+
+  public var parameters: [Parameter] { [kernel, bias].compactMap { $0 } }
+
+  public func outputShape(for input: Shape) throws(EngineError) -> Shape {
+    let (kh, kw) = (spec.kernelSize[0], spec.kernelSize[1])
+    guard input.rank == 3 else {
+      throw .incompatibleInput(
+        layer: "\(name) (Conv2D)", expected: "(height, width, channels)", got: input,
+        hint: input.rank == 1 ? "Conv2D cannot follow Flatten or Dense" : "")
+    }
+    guard let (oh, _) = spec.padding.outputLength(input: input[0], kernel: kh, stride: strides[0]),
+      let (ow, _) = spec.padding.outputLength(input: input[1], kernel: kw, stride: strides[1])
+    else {
+      throw .incompatibleInput(
+        layer: "\(name) (Conv2D)", expected: "at least \(kh)x\(kw) pixels", got: input,
+        hint: "the \(kh)x\(kw) kernel is larger than the \(input[0])x\(input[1]) map with padding='valid'; use padding='same' or a smaller kernel")
+    }
+    return [oh, ow, spec.units]
+  }
+
+  public func build(for input: Shape, using rng: inout SeededGenerator) throws(EngineError) {
+    _ = try outputShape(for: input)
+    let (kh, kw, c, f) = (spec.kernelSize[0], spec.kernelSize[1], input[2], spec.units)
+    // Rebuild only when the kernel no longer fits, so a re-inferred model keeps trained weights.
+    if let k = kernel, k.value.shape == [kh, kw, c, f] { return }
+    kernel = Parameter(
+      name: "kernel",
+      value: glorotUniform(shape: [kh, kw, c, f], fanIn: kh * kw * c, fanOut: kh * kw * f, rng: &rng))
+    bias = spec.useBias ? Parameter(name: "bias", value: .zeros([f])) : nil
+  }
+
+  func geometry(for input: Shape) throws(EngineError) -> ConvGeometry {
+    let perSample = input.unbatched
+    let out = try outputShape(for: perSample)
+    let (kh, kw) = (spec.kernelSize[0], spec.kernelSize[1])
+    let padTop = spec.padding.outputLength(input: perSample[0], kernel: kh, stride: strides[0])?.before ?? 0
+    let padLeft = spec.padding.outputLength(input: perSample[1], kernel: kw, stride: strides[1])?.before ?? 0
+    return ConvGeometry(
+      batch: input[0], inHeight: perSample[0], inWidth: perSample[1], inChannels: perSample[2],
+      outHeight: out[0], outWidth: out[1], filters: spec.units,
+      kernelHeight: kh, kernelWidth: kw, strideY: strides[0], strideX: strides[1],
+      padTop: padTop, padLeft: padLeft)
+  }
+
+  public func forward(_ input: Tensor, mode: Mode, rng: inout SeededGenerator) throws(EngineError) -> Tensor {
+    guard input.shape.rank == 4 else { throw .badShape("\(name) needs a batch of images") }
+    let g = try geometry(for: input.shape)
+    guard let kernel, kernel.value.shape == [g.kernelHeight, g.kernelWidth, g.inChannels, g.filters] else {
+      throw .incompatibleInput(
+        layer: "\(name) (Conv2D)", expected: "the shape it was built for", got: input.shape.unbatched,
+        hint: "rebuild the model for this input")
+    }
+    let raw = ConvKernels.forward(
+      g, input: input.scalars, kernel: kernel.value.scalars, bias: bias?.value.scalars)
+    let pre = Tensor(validShape: [g.batch, g.outHeight, g.outWidth, g.filters], scalars: raw)
+    let out = spec.activation.apply(pre)
+    savedInput = input
+    savedGeometry = g
+    savedPreActivation = spec.activation == .linear ? nil : pre
+    savedOutput = spec.activation == .linear ? nil : out
+    return out
+  }
+
+  public func backward(_ outputGradient: Tensor) throws(EngineError) -> Tensor {
+    guard let input = savedInput, let g = savedGeometry, let kernel else {
+      throw .backwardBeforeForward(layer: name)
+    }
+    var gradient = outputGradient
+    if let pre = savedPreActivation, let out = savedOutput {
+      gradient = spec.activation.backward(outputGradient: gradient, input: pre, output: out)
+    }
+    var kernelGradient = kernel.gradient.scalars
+    var biasGradient = bias?.gradient.scalars ?? []
+    ConvKernels.accumulateKernelGradient(
+      g, input: input.scalars, outputGradient: gradient.scalars,
+      kernelGradient: &kernelGradient, biasGradient: &biasGradient)
+    kernel.gradient.scalars = kernelGradient
+    bias?.gradient.scalars = biasGradient
+    let inputGradient = ConvKernels.backwardInput(
+      g, outputGradient: gradient.scalars, kernel: kernel.value.scalars)
+    return Tensor(validShape: input.shape, scalars: inputGradient)
+  }
+}

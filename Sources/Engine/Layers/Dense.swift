@@ -1,0 +1,84 @@
+/// A fully connected layer on the last axis, as Keras's `Dense`.
+///
+/// output[..., u] = act(bias[u] + Σ_i input[..., i] · kernel[i, u])
+///
+/// Shapes:
+/// - input:  `[batch, …, inFeatures]` (usually `[batch, inFeatures]`)
+/// - kernel: `[inFeatures, units]` (Keras's layout)
+/// - bias:   `[units]`
+/// - output: `[batch, …, units]`
+public final class Dense: Layer {
+  public var name: String
+  public let spec: LayerSpec
+  public private(set) var kernel: Parameter?
+  public private(set) var bias: Parameter?
+  private var savedInput: Tensor?
+  private var savedPreActivation: Tensor?
+  private var savedOutput: Tensor?
+
+  init(spec: LayerSpec, name: String) {
+    self.spec = spec
+    self.name = name
+  }
+
+  public var parameters: [Parameter] { [kernel, bias].compactMap { $0 } }
+
+  public func outputShape(for input: Shape) throws(EngineError) -> Shape {
+    guard input.rank >= 1, let last = input.dims.last, last > 0 else {
+      throw .incompatibleInput(layer: "\(name) (Dense)", expected: "(features,)", got: input, hint: "")
+    }
+    var dims = input.dims
+    dims[dims.count - 1] = spec.units
+    return Shape(dims)
+  }
+
+  public func build(for input: Shape, using rng: inout SeededGenerator) throws(EngineError) {
+    _ = try outputShape(for: input)
+    let (i, u) = (input.dims[input.rank - 1], spec.units)
+    if let k = kernel, k.value.shape == [i, u] { return }
+    kernel = Parameter(name: "kernel", value: glorotUniform(shape: [i, u], fanIn: i, fanOut: u, rng: &rng))
+    bias = spec.useBias ? Parameter(name: "bias", value: .zeros([u])) : nil
+  }
+
+  public func forward(_ input: Tensor, mode: Mode, rng: inout SeededGenerator) throws(EngineError) -> Tensor {
+    let inFeatures = input.shape.dims.last ?? 0
+    guard let kernel, input.shape.rank >= 2, kernel.value.shape == [inFeatures, spec.units] else {
+      throw .incompatibleInput(
+        layer: "\(name) (Dense)", expected: "the shape it was built for", got: input.shape.unbatched,
+        hint: "rebuild the model for this input")
+    }
+    let rows = input.count / max(inFeatures, 1)
+    let raw = DenseKernels.forward(
+      rows: rows, inFeatures: inFeatures, units: spec.units, input: input.scalars,
+      kernel: kernel.value.scalars, bias: bias?.value.scalars)
+    var dims = input.shape.dims
+    dims[dims.count - 1] = spec.units
+    let pre = Tensor(validShape: Shape(dims), scalars: raw)
+    let out = spec.activation.apply(pre)
+    savedInput = input
+    savedPreActivation = spec.activation == .linear ? nil : pre
+    savedOutput = spec.activation == .linear ? nil : out
+    return out
+  }
+
+  public func backward(_ outputGradient: Tensor) throws(EngineError) -> Tensor {
+    guard let input = savedInput, let kernel else { throw .backwardBeforeForward(layer: name) }
+    var gradient = outputGradient
+    if let pre = savedPreActivation, let out = savedOutput {
+      gradient = spec.activation.backward(outputGradient: gradient, input: pre, output: out)
+    }
+    let inFeatures = input.shape.dims.last ?? 0
+    let rows = input.count / max(inFeatures, 1)
+    var kernelGradient = kernel.gradient.scalars
+    var biasGradient = bias?.gradient.scalars ?? []
+    DenseKernels.accumulateKernelGradient(
+      rows: rows, inFeatures: inFeatures, units: spec.units, input: input.scalars,
+      outputGradient: gradient.scalars, kernelGradient: &kernelGradient, biasGradient: &biasGradient)
+    kernel.gradient.scalars = kernelGradient
+    bias?.gradient.scalars = biasGradient
+    let inputGradient = DenseKernels.backwardInput(
+      rows: rows, inFeatures: inFeatures, units: spec.units, outputGradient: gradient.scalars,
+      kernel: kernel.value.scalars)
+    return Tensor(validShape: input.shape, scalars: inputGradient)
+  }
+}

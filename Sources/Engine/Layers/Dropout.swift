@@ -1,0 +1,60 @@
+/// Inverted dropout, as Keras's `Dropout(rate)`.
+///
+/// Training: each element is dropped (set to 0) with probability `rate` and the
+/// kept ones are scaled by 1 / (1 − rate), so the expected sum is unchanged.
+/// Inference: the input passes through untouched.
+///
+/// Shapes: output = input. The mask of the last training pass is kept
+/// (`lastMask`: 1 kept, 0 dropped) so the shell can draw switched-off cells.
+public final class Dropout: Layer {
+  public var name: String
+  public let spec: LayerSpec
+  public var rate: Float { spec.rate }
+  /// 1 where the last training pass kept an element, 0 where it dropped it.
+  public private(set) var lastMask: Tensor?
+  /// The mode of the last forward pass.
+  public private(set) var lastMode: Mode?
+  private var savedScaledMask: Tensor?
+
+  init(spec: LayerSpec, name: String) {
+    self.spec = spec
+    self.name = name
+  }
+
+  /// The factor kept elements are multiplied by.
+  public var keptScale: Float { 1 / (1 - rate) }
+
+  public func outputShape(for input: Shape) throws(EngineError) -> Shape { input }
+
+  public func forward(_ input: Tensor, mode: Mode, rng: inout SeededGenerator) throws(EngineError) -> Tensor {
+    lastMode = mode
+    guard mode == .training, rate > 0 else {
+      savedScaledMask = nil
+      if mode == .training { lastMask = Tensor(repeating: 1, shape: input.shape) }
+      return input
+    }
+    let scale = keptScale
+    var mask = [Float](repeating: 0, count: input.count)
+    var output = input.scalars
+    for i in 0..<output.count {
+      // Our own uniform draw, so masks repeat for a seed on every platform.
+      if rng.nextUnitFloat() >= rate {
+        mask[i] = 1
+        output[i] *= scale
+      } else {
+        output[i] = 0
+      }
+    }
+    let maskTensor = Tensor(validShape: input.shape, scalars: mask)
+    lastMask = maskTensor
+    savedScaledMask = maskTensor.map { $0 * scale }
+    return Tensor(validShape: input.shape, scalars: output)
+  }
+
+  public func backward(_ outputGradient: Tensor) throws(EngineError) -> Tensor {
+    guard lastMode != nil else { throw .backwardBeforeForward(layer: name) }
+    // The gradient flows only through kept cells, with the same scale.
+    guard let scaled = savedScaledMask else { return outputGradient }
+    return outputGradient.zipMap(scaled) { $0 * $1 }
+  }
+}

@@ -1,0 +1,26 @@
+/// Keras's `Flatten`: each sample becomes one row, read row-major over
+/// (height, width, channels), which is exactly the NHWC memory order.
+///
+/// Shapes: input `[batch, h, w, c]`, output `[batch, h·w·c]`.
+public final class Flatten: Layer {
+  public var name: String
+  public let spec: LayerSpec
+  private var savedInputShape: Shape?
+
+  init(spec: LayerSpec, name: String) {
+    self.spec = spec
+    self.name = name
+  }
+
+  public func outputShape(for input: Shape) throws(EngineError) -> Shape { [input.scalarCount] }
+
+  public func forward(_ input: Tensor, mode: Mode, rng: inout SeededGenerator) throws(EngineError) -> Tensor {
+    savedInputShape = input.shape
+    return try input.reshaped([input.shape[0], input.shape.unbatched.scalarCount])
+  }
+
+  public func backward(_ outputGradient: Tensor) throws(EngineError) -> Tensor {
+    guard let shape = savedInputShape else { throw .backwardBeforeForward(layer: name) }
+    return try outputGradient.reshaped(shape)
+  }
+}

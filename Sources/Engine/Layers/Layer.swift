@@ -1,0 +1,65 @@
+/// Whether a forward pass is part of training. Only ``Dropout`` cares.
+public enum Mode: String, Sendable { case training, inference }
+
+/// A trainable tensor and the gradient that backward adds into it.
+public final class Parameter {
+  /// `kernel` or `bias`, as Keras names a layer's weights.
+  public let name: String
+  public var value: Tensor
+  public var gradient: Tensor
+
+  public init(name: String, value: Tensor) {
+    self.name = name
+    self.value = value
+    self.gradient = Tensor.zeros(value.shape)
+  }
+
+  public func zeroGradient() { gradient = Tensor.zeros(value.shape) }
+}
+
+/// One step of a ``Sequential`` model.
+///
+/// Shapes passed to `outputShape(for:)` and `build` are per sample, without the
+/// batch axis (`(100, 100, 3)`); tensors passed to `forward` carry the batch
+/// axis first (`[32, 100, 100, 3]`).
+///
+/// A layer owns its parameters and what it caches in `forward` for `backward`.
+/// Forward and backward live side by side in one file so a reader can check
+/// one against the other.
+public protocol Layer: AnyObject {
+  /// A short unique name such as `conv2d_1`, as Keras gives it.
+  var name: String { get set }
+  /// What the layer is, as written to make it: its Keras class and arguments.
+  var spec: LayerSpec { get }
+  /// The per-sample output shape for a per-sample `input`, or an error a learner can read.
+  func outputShape(for input: Shape) throws(EngineError) -> Shape
+  /// Creates the weights for `input` (per sample); layers without weights do nothing.
+  func build(for input: Shape, using rng: inout SeededGenerator) throws(EngineError)
+  /// Computes the output for a batched `input` and caches what backward needs.
+  func forward(_ input: Tensor, mode: Mode, rng: inout SeededGenerator) throws(EngineError) -> Tensor
+  /// Takes dLoss/dOutput, adds into each parameter's gradient, returns dLoss/dInput.
+  func backward(_ outputGradient: Tensor) throws(EngineError) -> Tensor
+  /// Trainable tensors, kernel first, as Keras lists them.
+  var parameters: [Parameter] { get }
+}
+
+extension Layer {
+  public var parameters: [Parameter] { [] }
+  public func build(for input: Shape, using rng: inout SeededGenerator) throws(EngineError) {}
+  /// The Keras class name, e.g. `Conv2D`.
+  public var typeName: String { spec.kind.rawValue }
+  /// How many scalars the layer trains.
+  public var parameterCount: Int { parameters.reduce(0) { $0 + $1.value.count } }
+}
+
+/// glorot_uniform, Keras's default kernel initialiser: U(-limit, limit) with
+/// limit = sqrt(6 / (fan_in + fan_out)).
+///
+/// For a conv kernel (kh, kw, in, out), fan_in = kh·kw·in and fan_out = kh·kw·out
+/// (keras/src/initializers/random_initializers.py, compute_fans).
+func glorotUniform(shape: Shape, fanIn: Int, fanOut: Int, rng: inout SeededGenerator) -> Tensor {
+  let limit = (6.0 / Float(fanIn + fanOut)).squareRoot()
+  var values = [Float](repeating: 0, count: shape.scalarCount)
+  for i in values.indices { values[i] = rng.nextFloat(in: -limit, limit) }
+  return Tensor(validShape: shape, scalars: values)
+}

@@ -1,0 +1,219 @@
+/// A stack of layers, each feeding the next, as Keras's `Sequential`.
+///
+/// Layers are added one at a time and every change is checked at once: the
+/// per-sample output shape of each layer is inferred from the one before, and
+/// a change that would leave any layer unable to follow its predecessor is
+/// refused with the model left exactly as it was.
+///
+/// Randomness: `initRNG` draws initial weights in build order; `maskRNG` draws
+/// Dropout masks. Both come from one seed (`reseed`).
+public final class Sequential {
+  public var name: String = "sequential"
+  public private(set) var layers: [any Layer] = []
+  /// Per-sample input shape, from the first layer's `input_shape=` or set by an image or dataset.
+  public private(set) var inputShape: Shape?
+  /// Per-sample output shape of each layer, valid when `inputShape` is known.
+  public private(set) var outputShapes: [Shape] = []
+  public private(set) var seed: UInt64
+  var initRNG: SeededGenerator
+  var maskRNG: SeededGenerator
+  /// How many layers of each kind this model has named, so names are never
+  /// reused (Keras counts per session; we count per model: `Sequential()` starts afresh).
+  private var nameCounters: [String: Int] = [:]
+  /// The input of the last forward pass and every layer's output, for display.
+  public private(set) var lastInput: Tensor?
+  public private(set) var lastOutputs: [Tensor] = []
+  public private(set) var lastMode: Mode?
+
+  public init(seed: UInt64 = 0) {
+    self.seed = seed
+    (initRNG, maskRNG) = Sequential.generators(seed: seed)
+  }
+
+  static func generators(seed: UInt64) -> (SeededGenerator, SeededGenerator) {
+    var root = SeededGenerator(seed: seed)
+    return (root.split(), root.split())
+  }
+
+  /// Restarts both generators from `seed`: initial weights built from now on
+  /// and the next Dropout masks repeat for the same seed.
+  public func reseed(_ seed: UInt64) {
+    self.seed = seed
+    (initRNG, maskRNG) = Sequential.generators(seed: seed)
+  }
+
+  /// Draws fresh initial weights for every layer, in order, from the seed.
+  public func reinitialize() throws(EngineError) {
+    (initRNG, _) = Sequential.generators(seed: seed)
+    let fresh = try rebuilt(layers.map { ($0.spec, $0.name) }, keepWeightsFrom: [])
+    layers = fresh
+    clearPass()
+  }
+
+  // MARK: - Changing the stack
+
+  /// Makes a layer from `spec` and appends it; returns it.
+  @discardableResult
+  public func add(_ spec: LayerSpec) throws(EngineError) -> any Layer {
+    try insert(spec, at: layers.count)
+  }
+
+  /// Makes a layer from `spec` and inserts it at `index` (0-based).
+  @discardableResult
+  public func insert(_ spec: LayerSpec, at index: Int) throws(EngineError) -> any Layer {
+    guard index >= 0, index <= layers.count else {
+      throw .indexOutOfRange(index: index, count: layers.count)
+    }
+    if let explicit = spec.name, layers.contains(where: { $0.name == explicit }) {
+      throw .invalidArgument(layer: spec.kind.rawValue, message: "a layer named '\(explicit)' already exists")
+    }
+    if spec.inputShape != nil, index != 0 {
+      throw .invalidArgument(
+        layer: spec.kind.rawValue, message: "input_shape is only for the first layer")
+    }
+    let (layerName, counters) = nextName(for: spec)
+    let layer = try spec.makeLayer(name: layerName)
+    var candidate = layers
+    candidate.insert(layer, at: index)
+    try adopt(candidate)
+    nameCounters = counters
+    return layer
+  }
+
+  /// Removes the layer at `index` (0-based) and returns it.
+  @discardableResult
+  public func remove(at index: Int) throws(EngineError) -> any Layer {
+    guard layers.indices.contains(index) else {
+      throw .indexOutOfRange(index: index, count: layers.count)
+    }
+    var candidate = layers
+    let removed = candidate.remove(at: index)
+    try adopt(candidate)
+    return removed
+  }
+
+  /// The position of the layer called `name`.
+  public func index(of name: String) throws(EngineError) -> Int {
+    guard let i = layers.firstIndex(where: { $0.name == name }) else { throw .layerNotFound(name) }
+    return i
+  }
+
+  /// Sets the per-sample input shape (from an image or a dataset) when the
+  /// model has none yet, and builds the weights.
+  public func setInputShape(_ shape: Shape) throws(EngineError) {
+    let previous = inputShape
+    inputShape = shape
+    do {
+      try adopt(layers)
+    } catch {
+      inputShape = previous
+      throw error
+    }
+  }
+
+  /// The input shape the model would use for `candidate`, and a check that every layer follows.
+  private func adopt(_ candidate: [any Layer]) throws(EngineError) {
+    let declared = candidate.first?.spec.inputShape
+    let shape = declared ?? inputShape
+    var shapes: [Shape] = []
+    if let shape {
+      guard shape.rank >= 1, shape.dims.allSatisfy({ $0 > 0 }), shape.checkedScalarCount != nil else {
+        throw .badShape("input_shape \(shape) must have positive sizes")
+      }
+      var current = shape
+      for layer in candidate {
+        current = try layer.outputShape(for: current)
+        shapes.append(current)
+      }
+      // Build only after every shape checks out, so a refusal draws no random numbers.
+      var rng = initRNG
+      var previous = shape
+      for (layer, out) in zip(candidate, shapes) {
+        try layer.build(for: previous, using: &rng)
+        previous = out
+      }
+      initRNG = rng
+    }
+    layers = candidate
+    if let declared { inputShape = declared }
+    outputShapes = shapes
+    clearPass()
+  }
+
+  private func nextName(for spec: LayerSpec) -> (String, [String: Int]) {
+    var counters = nameCounters
+    if let explicit = spec.name { return (explicit, counters) }
+    let base = spec.kind.autoNameBase
+    while true {
+      let n = counters[base, default: 0]
+      counters[base] = n + 1
+      let candidate = n == 0 ? base : "\(base)_\(n)"
+      if !layers.contains(where: { $0.name == candidate }) { return (candidate, counters) }
+    }
+  }
+
+  /// New layers for `specs` with their names; weights copied from `keepWeightsFrom` where given.
+  func rebuilt(_ specs: [(LayerSpec, String)], keepWeightsFrom: [any Layer]) throws(EngineError) -> [any Layer] {
+    var fresh: [any Layer] = []
+    for (spec, name) in specs { fresh.append(try spec.makeLayer(name: name)) }
+    if let shape = fresh.first?.spec.inputShape ?? inputShape {
+      var current = shape
+      for layer in fresh {
+        try layer.build(for: current, using: &initRNG)
+        current = try layer.outputShape(for: current)
+      }
+    }
+    return fresh
+  }
+
+  public var parameterCount: Int { layers.reduce(0) { $0 + $1.parameterCount } }
+
+  /// Forgets the last pass (after the stack or the weights change).
+  public func clearPass() {
+    lastInput = nil
+    lastOutputs = []
+    lastMode = nil
+  }
+
+  // MARK: - Passes
+
+  /// Runs `input` (`[batch, …inputShape]`) through every layer and keeps each output.
+  @discardableResult
+  public func forward(_ input: Tensor, mode: Mode) throws(EngineError) -> Tensor {
+    guard !layers.isEmpty else { throw .noLayers }
+    guard let inputShape else { throw .noInputShape }
+    guard input.shape.rank == inputShape.rank + 1, input.shape.unbatched == inputShape else {
+      throw .badShape(
+        "the model takes inputs shaped \(inputShape.withNoneBatch), got \(input.shape)")
+    }
+    var outputs: [Tensor] = []
+    outputs.reserveCapacity(layers.count)
+    var current = input
+    var rng = maskRNG
+    for layer in layers {
+      current = try layer.forward(current, mode: mode, rng: &rng)
+      outputs.append(current)
+    }
+    maskRNG = rng
+    lastInput = input
+    lastOutputs = outputs
+    lastMode = mode
+    return current
+  }
+
+  /// Back-propagates dLoss/dOutput through every layer, from `from` (exclusive
+  /// end index, default all) down to the first; parameters' gradients accumulate.
+  @discardableResult
+  public func backward(_ outputGradient: Tensor, from end: Int? = nil) throws(EngineError) -> Tensor {
+    var gradient = outputGradient
+    for layer in layers[0..<(end ?? layers.count)].reversed() {
+      gradient = try layer.backward(gradient)
+    }
+    return gradient
+  }
+
+  /// Every trainable parameter, in layer order, kernel before bias.
+  public var parameters: [Parameter] { layers.flatMap { $0.parameters } }
+
+  public func zeroGradients() { for p in parameters { p.zeroGradient() } }
+}
