@@ -157,3 +157,14 @@ import Testing
     #expect(throws: EngineError.self) { try DatasetLoader.load(path: root) }
   }
 }
+
+extension DatasetLoaderTests {
+  @Test func mnistHeaderWithHugeSizesIsRefusedNotTrapped() throws {
+    let root = try makeTempFolder()
+    let max = be32(0xFFFF_FFFF)
+    try writeBytes([0, 0, 8, 3] + max + max + max + [1, 2, 3], to: root + "/train-images-idx3-ubyte")
+    try writeBytes([0, 0, 8, 1] + max + [1], to: root + "/train-labels-idx1-ubyte")
+    let e = #expect(throws: EngineError.self) { try DatasetLoader.load(path: root) }
+    #expect(e?.description.contains("truncated or corrupt") == true)
+  }
+}
