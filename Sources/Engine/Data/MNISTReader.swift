@@ -57,10 +57,10 @@ enum MNISTReader {
       throw .file(path: labels, message: "holds \(labelHeader[0]) labels but \(images) holds \(n) images; they must match")
     }
     guard n > 0, rows > 0, cols > 0 else { throw .file(path: images, message: "holds no pixels (\(n) images of \(rows)x\(cols))") }
-    // Each header field is below 2^32, so the product cannot overflow Int64.
-    let pixels = n * rows * cols
-    guard imageBytes.count == 16 + pixels else {
-      throw .file(path: images, message: "is \(imageBytes.count) bytes but its header promises \(16 + pixels); it is truncated or corrupt")
+    let (perImage, o1) = rows.multipliedReportingOverflow(by: cols)
+    let (pixels, o2) = perImage.multipliedReportingOverflow(by: n)
+    guard !o1, !o2, imageBytes.count == 16 + pixels else {
+      throw .file(path: images, message: "is \(imageBytes.count) bytes, but its header promises \(n) images of \(rows)x\(cols); it is truncated or corrupt")
     }
     guard labelBytes.count == 8 + n else {
       throw .file(path: labels, message: "is \(labelBytes.count) bytes but its header promises \(8 + n); it is truncated or corrupt")

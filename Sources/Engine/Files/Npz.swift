@@ -85,7 +85,8 @@ public enum Npz {
       }
       total += Int(declared)
       var bytes = Data()
-      bytes.reserveCapacity(Int(declared))
+      // The declared size is not trusted for a reservation: grow as data arrives past 64 MB.
+      bytes.reserveCapacity(min(Int(declared), 1 << 26))
       do {
         _ = try archive.extract(entry) { chunk in
           // A lying size field must not let a member grow without bound.
