@@ -8,14 +8,21 @@ public enum TableStyle: Sendable {
 
 extension Sequential {
   /// The model as Keras 3's `model.summary()` lays it out for a Sequential
-  /// model: an 88-column table (Layer (type) / Output Shape / Param #, a rule
-  /// between rows), then Total / Trainable / Non-trainable params with their
-  /// size in float32 bytes (keras/src/utils/summary_utils.py, print_summary).
-  /// `optimizerParameters` adds Keras's "Optimizer params" line once an optimizer holds state.
-  public func summary(style: TableStyle = .ascii, optimizerParameters: Int = 0) -> String {
-    // Keras: line length 88, positions [0.45, 0.80, 1.0]; rich then fits the
-    // bordered table into 88 columns, which leaves cells of 36, 27 and 15.
-    let widths = [36, 27, 15]
+  /// model: a table (Layer (type) / Output Shape / Param #, a rule between
+  /// rows), then Total / Trainable / Non-trainable params with their size in
+  /// float32 bytes (keras/src/utils/summary_utils.py, print_summary).
+  ///
+  /// Keras's line length is min(88, terminal columns − 4): 88 on a wide
+  /// terminal, 76 when piped (Python falls back to 80 columns). Pass the
+  /// terminal's width as `columns`. `optimizerParameters` adds Keras's
+  /// "Optimizer params" line once an optimizer holds state.
+  public func summary(style: TableStyle = .ascii, columns: Int = 80, optimizerParameters: Int = 0) -> String {
+    // Columns end at 45%, 80% and 100% of the line; rich then shrinks the
+    // cells by 3, 4 and 3 to make room for borders and padding. Checked
+    // against Keras 3.15: cells of 36/27/15 at 88 and 31/22/13 at 76.
+    let lineLength = max(min(88, columns - 4), 40)
+    let ends = [Int(0.45 * Double(lineLength)), Int(0.80 * Double(lineLength)), lineLength]
+    let widths = [ends[0] - 3, ends[1] - ends[0] - 4, ends[2] - ends[1] - 3]
     // Top, header rule, row rule and bottom: (left, middle, right, fill); then the two verticals.
     let (top, head, mid, bottom, headV, v) =
       style == .unicode
