@@ -1,0 +1,5 @@
+import Engine
+
+extension CommandTable {
+  static let files: [Command] = []
+}
