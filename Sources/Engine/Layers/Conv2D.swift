@@ -7,13 +7,15 @@
 /// - kernel: `[kernelHeight, kernelWidth, inChannels, filters]` (Keras's layout)
 /// - bias:   `[filters]`
 /// - output: `[batch, outHeight, outWidth, filters]`, sizes from ``Padding``.
-public final class Conv2D: Layer {
+public final class Conv2D: ActivatedLayer {
   public var name: String
   public let spec: LayerSpec
   public private(set) var kernel: Parameter?
   public private(set) var bias: Parameter?
   private var savedInput: Tensor?
   private var savedPreActivation: Tensor?
+  /// The last pass's values before the activation (the logits under a softmax).
+  public private(set) var lastPreActivation: Tensor?
   private var savedOutput: Tensor?
   private var savedGeometry: ConvGeometry?
 
@@ -82,17 +84,25 @@ public final class Conv2D: Layer {
     savedInput = input
     savedGeometry = g
     savedPreActivation = spec.activation == .linear ? nil : pre
+    lastPreActivation = pre
     savedOutput = spec.activation == .linear ? nil : out
     return out
   }
 
+  public var activationFunction: ActivationFunction { spec.activation }
+
   public func backward(_ outputGradient: Tensor) throws(EngineError) -> Tensor {
-    guard let input = savedInput, let g = savedGeometry, let kernel else {
-      throw .backwardBeforeForward(layer: name)
-    }
     var gradient = outputGradient
     if let pre = savedPreActivation, let out = savedOutput {
       gradient = spec.activation.backward(outputGradient: gradient, input: pre, output: out)
+    }
+    return try backward(preActivationGradient: gradient)
+  }
+
+  /// Backward from dLoss/d(pre-activation): the fused softmax loss starts here.
+  func backward(preActivationGradient gradient: Tensor) throws(EngineError) -> Tensor {
+    guard let input = savedInput, let g = savedGeometry, let kernel else {
+      throw .backwardBeforeForward(layer: name)
     }
     var kernelGradient = kernel.gradient.scalars
     var biasGradient = bias?.gradient.scalars ?? []

@@ -7,13 +7,15 @@
 /// - kernel: `[inFeatures, units]` (Keras's layout)
 /// - bias:   `[units]`
 /// - output: `[batch, …, units]`
-public final class Dense: Layer {
+public final class Dense: ActivatedLayer {
   public var name: String
   public let spec: LayerSpec
   public private(set) var kernel: Parameter?
   public private(set) var bias: Parameter?
   private var savedInput: Tensor?
   private var savedPreActivation: Tensor?
+  /// The last pass's values before the activation (the logits under a softmax).
+  public private(set) var lastPreActivation: Tensor?
   private var savedOutput: Tensor?
 
   init(spec: LayerSpec, name: String) {
@@ -57,16 +59,24 @@ public final class Dense: Layer {
     let out = spec.activation.apply(pre)
     savedInput = input
     savedPreActivation = spec.activation == .linear ? nil : pre
+    lastPreActivation = pre
     savedOutput = spec.activation == .linear ? nil : out
     return out
   }
 
+  public var activationFunction: ActivationFunction { spec.activation }
+
   public func backward(_ outputGradient: Tensor) throws(EngineError) -> Tensor {
-    guard let input = savedInput, let kernel else { throw .backwardBeforeForward(layer: name) }
     var gradient = outputGradient
     if let pre = savedPreActivation, let out = savedOutput {
       gradient = spec.activation.backward(outputGradient: gradient, input: pre, output: out)
     }
+    return try backward(preActivationGradient: gradient)
+  }
+
+  /// Backward from dLoss/d(pre-activation): the fused softmax loss starts here.
+  func backward(preActivationGradient gradient: Tensor) throws(EngineError) -> Tensor {
+    guard let input = savedInput, let kernel else { throw .backwardBeforeForward(layer: name) }
     let inFeatures = input.shape.dims.last ?? 0
     let rows = input.count / max(inFeatures, 1)
     var kernelGradient = kernel.gradient.scalars

@@ -63,3 +63,11 @@ func glorotUniform(shape: Shape, fanIn: Int, fanOut: Int, rng: inout SeededGener
   for i in values.indices { values[i] = rng.nextFloat(in: -limit, limit) }
   return Tensor(validShape: shape, scalars: values)
 }
+
+/// A layer with a built-in `activation=` (Conv2D, Dense), whose backward can
+/// start below the activation when the loss is fused with a softmax.
+protocol ActivatedLayer: Layer {
+  var activationFunction: ActivationFunction { get }
+  var lastPreActivation: Tensor? { get }
+  func backward(preActivationGradient: Tensor) throws(EngineError) -> Tensor
+}

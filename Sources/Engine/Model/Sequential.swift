@@ -17,6 +17,8 @@ public final class Sequential {
   public internal(set) var seed: UInt64
   var initRNG: SeededGenerator
   var maskRNG: SeededGenerator
+  /// Draws the order of training samples each epoch.
+  public var shuffleRNG: SeededGenerator
   /// How many layers of each kind this model has named, so names are never
   /// reused (Keras counts per session; we count per model: `Sequential()` starts afresh).
   var nameCounters: [String: Int] = [:]
@@ -27,24 +29,26 @@ public final class Sequential {
 
   public init(seed: UInt64 = 0) {
     self.seed = seed
-    (initRNG, maskRNG) = Sequential.generators(seed: seed)
+    (initRNG, maskRNG, shuffleRNG) = Sequential.generators(seed: seed)
   }
 
-  static func generators(seed: UInt64) -> (SeededGenerator, SeededGenerator) {
+  /// One root seed, three independent streams, so drawing masks never shifts
+  /// the weights a later layer gets, nor the order of a later epoch.
+  static func generators(seed: UInt64) -> (SeededGenerator, SeededGenerator, SeededGenerator) {
     var root = SeededGenerator(seed: seed)
-    return (root.split(), root.split())
+    return (root.split(), root.split(), root.split())
   }
 
   /// Restarts both generators from `seed`: initial weights built from now on
   /// and the next Dropout masks repeat for the same seed.
   public func reseed(_ seed: UInt64) {
     self.seed = seed
-    (initRNG, maskRNG) = Sequential.generators(seed: seed)
+    (initRNG, maskRNG, shuffleRNG) = Sequential.generators(seed: seed)
   }
 
   /// Draws fresh initial weights for every layer, in order, from the seed.
   public func reinitialize() throws(EngineError) {
-    (initRNG, _) = Sequential.generators(seed: seed)
+    (initRNG, _, _) = Sequential.generators(seed: seed)
     let fresh = try rebuilt(layers.map { ($0.spec, $0.name) }, keepWeightsFrom: [])
     layers = fresh
     clearPass()

@@ -1,0 +1,119 @@
+extension Sequential {
+  /// Where the softmax sits, if the model ends in one, so the loss can be fused with it.
+  enum Head {
+    /// `Activation('softmax')` or `Softmax()` last: the logits are the previous layer's output.
+    case softmaxLayer
+    /// `Dense(k, activation='softmax')` (or Conv2D) last: the logits are its pre-activation.
+    case softmaxActivation(any ActivatedLayer)
+    /// No softmax at the end: the loss reads the outputs as probabilities.
+    case plain
+  }
+
+  var head: Head {
+    guard let last = layers.last else { return .plain }
+    if let a = last as? Activation, a.function == .softmax { return .softmaxLayer }
+    if let a = last as? any ActivatedLayer, a.activationFunction == .softmax { return .softmaxActivation(a) }
+    return .plain
+  }
+
+  /// Loss and accuracy of the model's current outputs, and the gradient that
+  /// starts backward (with the layer index to start below), after a forward pass.
+  func lossAndGradient(
+    output: Tensor, labels: [Int], loss kind: LossKind
+  ) throws(EngineError) -> (loss: Float, accuracy: Float, gradient: Tensor, startBelow: Int) {
+    let acc = accuracy(output: output, labels: labels)
+    switch head {
+    case .softmaxLayer:
+      let logits = layers.count >= 2 ? lastOutputs[layers.count - 2] : (lastInput ?? output)
+      let fused = try softmaxCrossEntropy(logits: logits, labels: labels)
+      return (fused.loss, acc, fused.logitsGradient, layers.count - 1)
+    case .softmaxActivation(let layer):
+      guard let logits = layer.lastPreActivation else { throw .backwardBeforeForward(layer: layer.name) }
+      let fused = try softmaxCrossEntropy(logits: logits, labels: labels)
+      return (fused.loss, acc, fused.logitsGradient, layers.count)
+    case .plain:
+      let plain = try crossEntropy(output: output, labels: labels, kind: kind)
+      return (plain.loss, acc, plain.outputGradient, layers.count)
+    }
+  }
+
+  /// One step of training on a batch: forward in training mode, loss,
+  /// backward, optimizer update. Returns the batch's loss and accuracy.
+  ///
+  /// When the loss or any gradient is not finite the update is skipped, so the
+  /// weights stay the last good ones, and `.nonFinite` is thrown.
+  public func trainStep(
+    _ images: Tensor, labels: [Int], loss kind: LossKind, optimizer: any Optimizer
+  ) throws(EngineError) -> (loss: Float, accuracy: Float) {
+    zeroGradients()
+    let output = try forward(images, mode: .training)
+    let step = try lossAndGradient(output: output, labels: labels, loss: kind)
+    guard step.loss.isFinite else {
+      throw .nonFinite("the loss became \(step.loss): training diverged; the weights are kept as they were before this batch (try a smaller learning rate)")
+    }
+    var gradient = step.gradient
+    if case .softmaxActivation(let layer) = head {
+      gradient = try layer.backward(preActivationGradient: gradient)
+      try backward(gradient, from: layers.count - 1)
+    } else {
+      try backward(gradient, from: step.startBelow)
+    }
+    let params = parameters
+    guard params.allSatisfy({ $0.gradient.isFinite }) else {
+      throw .nonFinite("a gradient became infinite or NaN: training diverged; the weights are kept as they were before this batch (try a smaller learning rate)")
+    }
+    // Values are copy-on-write: keeping the old ones costs one copy, paid only
+    // by the optimizer's write, and lets a step that overflows be taken back.
+    let before = params.map(\.value)
+    optimizer.apply(to: params)
+    guard params.allSatisfy({ $0.value.isFinite }) else {
+      for (p, value) in zip(params, before) { p.value = value }
+      throw .nonFinite("a weight overflowed to infinity or NaN: training diverged; the weights are kept as they were before this batch (try a smaller learning rate)")
+    }
+    return (step.loss, step.accuracy)
+  }
+
+  /// Loss and accuracy over a whole set, in inference mode, batch by batch.
+  /// Batches are weighted by their size, as Keras's `evaluate` does.
+  public func evaluate(
+    _ images: Tensor, labels: [Int], loss kind: LossKind, batchSize: Int = 32,
+    shouldStop: () -> Bool = { false }
+  ) throws(EngineError) -> (loss: Float, accuracy: Float) {
+    let count = labels.count
+    guard count > 0, images.shape[0] == count else { throw .data("there is nothing to evaluate") }
+    var totalLoss: Double = 0
+    var correct: Double = 0
+    var start = 0
+    while start < count {
+      if shouldStop() { break }
+      let end = min(start + max(batchSize, 1), count)
+      let batchLabels = Array(labels[start..<end])
+      let output = try forward(images.slice(batch: start..<end), mode: .inference)
+      let step = try lossAndGradient(output: output, labels: batchLabels, loss: kind)
+      totalLoss += Double(step.loss) * Double(end - start)
+      correct += Double(step.accuracy) * Double(end - start)
+      start = end
+    }
+    let seen = Double(max(start, 1))
+    return (Float(totalLoss / seen), Float(correct / seen))
+  }
+
+  /// The model's outputs for `images`, in inference mode, batch by batch.
+  public func predict(_ images: Tensor, batchSize: Int = 32) throws(EngineError) -> Tensor {
+    let count = images.shape[0]
+    var scalars: [Float] = []
+    var outShape: Shape = []
+    var start = 0
+    while start < count {
+      let end = min(start + max(batchSize, 1), count)
+      let output = try forward(images.slice(batch: start..<end), mode: .inference)
+      scalars.append(contentsOf: output.scalars)
+      outShape = output.shape
+      start = end
+    }
+    guard count > 0 else { throw .data("there is nothing to predict") }
+    var dims = outShape.dims
+    dims[0] = count
+    return Tensor(validShape: Shape(dims), scalars: scalars)
+  }
+}

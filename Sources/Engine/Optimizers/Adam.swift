@@ -1,0 +1,73 @@
+import Foundation
+
+/// Keras's `Adam(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7)`.
+///
+/// At step t (from 1): alpha = lr · sqrt(1 − beta_2^t) / (1 − beta_1^t);
+/// m ← m + (g − m)(1 − beta_1); v ← v + (g² − v)(1 − beta_2);
+/// w ← w − alpha · m / (sqrt(v) + eps). Keras folds the bias correction into
+/// alpha, so eps is the "epsilon hat" of Kingma & Ba
+/// (keras/src/optimizers/adam.py, update_step).
+public final class Adam: Optimizer {
+  public let name = "adam"
+  public var learningRate: Float
+  public let beta1: Float
+  public let beta2: Float
+  public let epsilon: Float
+  /// Updates done so far (Keras's `iterations`).
+  public private(set) var iterations = 0
+  private var m = OptimizerSlots()
+  private var v = OptimizerSlots()
+
+  public init(learningRate: Float = 0.001, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-7) {
+    self.learningRate = learningRate
+    self.beta1 = beta1
+    self.beta2 = beta2
+    self.epsilon = epsilon
+  }
+
+  public func apply(to parameters: [Parameter]) {
+    if m.fit(parameters) {
+      _ = v.fit(parameters)
+      iterations = 0
+    }
+    iterations += 1
+    let t = Double(iterations)
+    // Powers in Double so step 10,000 is as exact as step 1.
+    let alpha = Float(
+      Double(learningRate) * (1 - pow(Double(beta2), t)).squareRoot() / (1 - pow(Double(beta1), t)))
+    let (b1, b2, eps) = (1 - beta1, 1 - beta2, epsilon)
+    for (index, p) in parameters.enumerated() {
+      let count = p.value.count
+      p.gradient.scalars.withUnsafeBufferPointer { g in
+        m.slots[index].withUnsafeMutableBufferPointer { mm in
+          v.slots[index].withUnsafeMutableBufferPointer { vv in
+            p.value.scalars.withUnsafeMutableBufferPointer { w in
+              for i in 0..<count {
+                mm[i] += (g[i] - mm[i]) * b1
+                vv[i] += (g[i] * g[i] - vv[i]) * b2
+                w[i] -= alpha * mm[i] / (vv[i].squareRoot() + eps)
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /// m and v for every weight, plus Keras's iteration and learning-rate variables.
+  public var stateCount: Int { m.count == 0 ? 0 : m.count + v.count + 2 }
+
+  public var expression: String {
+    var args = ["learning_rate=\(formatNumber(learningRate))"]
+    if beta1 != 0.9 { args.append("beta_1=\(formatNumber(beta1))") }
+    if beta2 != 0.999 { args.append("beta_2=\(formatNumber(beta2))") }
+    if epsilon != 1e-7 { args.append("epsilon=\(formatNumber(epsilon))") }
+    return "Adam(\(args.joined(separator: ", ")))"
+  }
+
+  public func reset() {
+    m = OptimizerSlots()
+    v = OptimizerSlots()
+    iterations = 0
+  }
+}
