@@ -75,7 +75,8 @@ func completions(for session: Session) -> Completions {
   result.commands = commands.flatMap { [$0.name] + $0.aliases } + ["model.add(", "model.summary()", "model = Sequential()"]
   result.layerTypes = LayerKind.allCases.map { $0.rawValue + "(" }
   result.layerNames = session.model.layers.map(\.name)
-  result.keywords = Array(Set(commands.flatMap(\.keywords))).sorted() + session.images.demoNames
+  for command in commands { result.keywords[command.name] = command.keywords }
+  result.keywords["image", default: []] += session.images.demoNames
   result.pathCommands = Set(commands.filter(\.takesPath).map(\.name) + ["data"])
   return result
 }

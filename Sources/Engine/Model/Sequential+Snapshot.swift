@@ -17,6 +17,7 @@ public struct ModelSnapshot: Sendable {
   var seed: UInt64
   var initRNG: SeededGenerator
   var maskRNG: SeededGenerator
+  var shuffleRNG: SeededGenerator
 
   /// The number of layers the snapshot holds.
   public var layerCount: Int { entries.count }
@@ -29,7 +30,7 @@ extension Sequential {
       modelName: name,
       entries: layers.map { .init(spec: $0.spec, name: $0.name, weights: $0.parameters.map(\.value)) },
       inputShape: inputShape, nameCounters: nameCounters, seed: seed,
-      initRNG: initRNG, maskRNG: maskRNG)
+      initRNG: initRNG, maskRNG: maskRNG, shuffleRNG: shuffleRNG)
   }
 
   /// Puts the model back exactly as it was when `snapshot` was taken.
@@ -72,6 +73,7 @@ extension Sequential {
     seed = snapshot.seed
     initRNG = snapshot.initRNG
     maskRNG = snapshot.maskRNG
+    shuffleRNG = snapshot.shuffleRNG
     clearPass()
   }
 }

@@ -66,8 +66,8 @@ struct Completions: Sendable {
   var commands: [String] = []
   var layerTypes: [String] = []
   var layerNames: [String] = []
-  /// Second words such as `demo`, `weights`, `training`, `channels`.
-  var keywords: [String] = []
+  /// Words that make sense after a given command: `image` → `demo`, `cat`…
+  var keywords: [String: [String]] = [:]
   /// Commands after which a word is a file path.
   var pathCommands: Set<String> = []
 
@@ -75,11 +75,11 @@ struct Completions: Sendable {
   /// (nil when `word` is the first word). Nil result: complete a file path.
   func candidates(for word: String, firstWord: String?) -> [String]? {
     guard let firstWord else { return commands.filter { $0.hasPrefix(word) } }
+    let words = (keywords[firstWord] ?? []).filter { $0.hasPrefix(word) }
     if pathCommands.contains(firstWord) {
-      let words = keywords.filter { $0.hasPrefix(word) }
       return word.contains("/") || words.isEmpty ? nil : words
     }
-    return (layerTypes + layerNames + keywords).filter { $0.hasPrefix(word) }
+    return (layerTypes + layerNames + words).filter { $0.hasPrefix(word) }
   }
 }
 
@@ -111,6 +111,8 @@ enum ReadlineCompletion {
         return nil
       }
       rl_attempted_completion_over = 1
+      // `Conv2D(` goes on with its arguments, not with a space.
+      rl_completion_append_character = candidates.count == 1 && candidates[0].hasSuffix("(") ? 0 : 32
       matches = candidates
       return rl_completion_matches(text, generator)
     }
