@@ -2,42 +2,32 @@ import Engine
 
 /// Where pictures come from: files on disk and the demo pictures drawn in code.
 ///
-/// A seam so the shell does not depend on how images are decoded; tests may
-/// pass their own.
+/// A seam over the engine's loaders, so the shell's image rules (fit to the
+/// model, or give it its shape) do not depend on how pictures are decoded.
 struct ImageSource: Sendable {
   /// The largest picture accepted, in pixels, so a huge photo cannot stall the REPL.
   var maxPixels = 4_194_304
 
-  var demoNames: [String] { ["edges", "blobs", "texture", "cat"] }
+  var demoNames: [String] { DemoImages.names }
 
-  /// A `[height, width, channels]` picture from `path`, pixels scaled by 1/256.
+  /// A `[height, width, channels]` picture from `path`, 8-bit pixels scaled by 1/256.
   func load(path: String) throws(EngineError) -> Tensor {
-    throw .file(path: path, message: "image files are not readable in this build yet")
+    try ImageFile.load(path: path, maxPixels: maxPixels)
   }
 
   /// A demo picture, `[height, width, 3]`, values in [0, 1).
   func demo(_ name: String, height: Int, width: Int) throws(EngineError) -> Tensor {
-    guard demoNames.contains(name) else {
-      throw .data("unknown demo picture '\(name)'")
-    }
-    var values: [Float] = []
-    for y in 0..<height {
-      for x in 0..<width {
-        let inside = abs(y - height / 2) < height / 4 && abs(x - width / 2) < width / 4
-        values += [inside ? 0.9 : 0.1, Float(x) / Float(width), Float(y) / Float(height)]
-      }
-    }
-    return try Tensor(shape: [height, width, 3], scalars: values)
+    try DemoImages.make(name, height: height, width: width)
   }
 
-  /// The picture with `channels` channels (gray ↔ colour).
+  /// The picture with `channels` channels (gray ↔ colour, alpha dropped).
   func convert(_ image: Tensor, channels: Int) throws(EngineError) -> Tensor {
-    guard image.shape[2] != channels else { return image }
-    throw .data("cannot convert \(image.shape[2]) channels to \(channels) in this build yet")
+    try ImageOps.convertChannels(image, to: channels)
   }
 
   /// The picture resized to `height` x `width`, bilinear.
   func resize(_ image: Tensor, height: Int, width: Int) -> Tensor {
-    image
+    guard image.shape[0] != height || image.shape[1] != width else { return image }
+    return ImageOps.resizeBilinear(image, height: height, width: width)
   }
 }
