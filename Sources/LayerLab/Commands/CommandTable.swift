@@ -29,7 +29,9 @@ enum CommandTable: CommandGroupSlots {
 
   /// The first line of every command, grouped: what `help` prints.
   static func overview() -> [String] {
-    let width = all.map(\.usage.count).max().map { min($0 + 2, 34) } ?? 20
+    // A fixed label column (argument-parser's HelpGenerator); a longer
+    // synopsis gets a line of its own so the summaries stay aligned.
+    let width = 28
     var lines: [String] = []
     for group in CommandGroup.allCases {
       let commands = all.filter { $0.group == group }
@@ -37,8 +39,12 @@ enum CommandTable: CommandGroupSlots {
       if !lines.isEmpty { lines.append("") }
       lines.append(group.rawValue)
       for command in commands {
-        let pad = String(repeating: " ", count: max(width - command.usage.count, 2))
-        lines.append("  " + command.usage + pad + command.summary)
+        if command.usage.count + 2 > width {
+          lines.append("  " + command.usage)
+          lines.append("  " + String(repeating: " ", count: width) + command.summary)
+        } else {
+          lines.append("  " + command.usage.padding(width) + command.summary)
+        }
       }
     }
     lines.append("")
