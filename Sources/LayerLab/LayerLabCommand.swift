@@ -41,9 +41,10 @@ struct LayerLabCommand: ParsableCommand {
     display.color = stdoutIsTerminal && !noColor && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
     display.unicode = stdoutIsTerminal
     let session = Session(console: TerminalConsole(), display: display, seed: seed)
-    let shell = Shell(session: session)
+    var shell = Shell(session: session)
 
     if !command.isEmpty {
+      shell.showsCaret = false
       let ok = shell.handle(command.joined(separator: " "))
       if !ok { throw ExitCode(1) }
       return

@@ -103,9 +103,11 @@ enum PythonLine {
     switch node.value {
     case .name(let name) where !name.contains("."):
       guard let value = integers[name] else {
-        throw SyntaxError(
-          "'\(name)' is not defined", column: node.column,
-          hint: integers.isEmpty ? "set it first, e.g. \(name) = 6" : "defined: " + integers.keys.sorted().joined(separator: ", "))
+        let hint =
+          ActivationFunction(rawValue: name) != nil || Padding(rawValue: name) != nil
+          ? "names of activations and paddings go in quotes: '\(name)'"
+          : integers.isEmpty ? "set it first, e.g. \(name) = 6" : "defined: " + integers.keys.sorted().joined(separator: ", ")
+        throw SyntaxError("'\(name)' is not defined", column: node.column, hint: hint)
       }
       result.value = .int(value)
     case .tuple(let items):

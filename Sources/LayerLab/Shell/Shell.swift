@@ -7,6 +7,9 @@ import Engine
 struct Shell {
   static let prompt = "lab> "
   let session: Session
+  /// False for a one-off command from the command line: no typed line is on
+  /// screen for a caret to point into.
+  var showsCaret = true
 
   /// Runs every line `reader` gives until it ends or `quit`; returns the
   /// exit status: 1 if any command failed, else 0.
@@ -56,11 +59,13 @@ struct Shell {
       }
       try dispatch(line)
       return true
-    } catch let error as LabError {
+    } catch var error as LabError {
+      if !showsCaret { error.column = nil }
       session.console.report(error, promptWidth: promptWidth)
     } catch let error as SyntaxError {
       session.console.report(
-        LabError(message: error.message, column: error.column, hint: error.hint), promptWidth: promptWidth)
+        LabError(message: error.message, column: showsCaret ? error.column : nil, hint: error.hint),
+        promptWidth: promptWidth)
     } catch let error as EngineError {
       session.console.report(LabError(message: error.description), promptWidth: promptWidth)
     } catch is Interrupted {
