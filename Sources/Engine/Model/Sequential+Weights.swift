@@ -1,41 +1,59 @@
+/// Weights in `.npz` files, one array per parameter, keyed as Keras names
+/// them: `conv2d/kernel` `(3, 3, 3, 32)`, `conv2d/bias` `(32,)`, `dense/kernel` `(in, out)`.
 extension Sequential {
-  /// Every weight keyed `<layer name>/kernel` and `<layer name>/bias`, in
-  /// Keras's shapes: Conv2D kernel (kh, kw, in, out), Dense kernel (in, out).
+  /// Every parameter as a named float32 array, in layer order, kernel before bias.
   public func weightArrays() -> [(name: String, array: NDArray)] {
     layers.flatMap { layer in
       layer.parameters.map { (name: "\(layer.name)/\($0.name)", array: NDArray(tensor: $0.value)) }
     }
   }
 
-  /// Replaces every weight with the arrays of the same names.
-  ///
-  /// Everything is checked first (each name present, each shape equal, every
-  /// value finite, no array the model has no place for); the first mismatch
-  /// is named in the error and no weight changes.
+  /// Writes ``weightArrays()`` to `path` as `.npz`, atomically.
+  public func saveWeights(to path: String) throws(EngineError) {
+    guard inputShape != nil else {
+      throw .weightsMismatch("the model has no weights yet: give it an input shape (an image or input_shape=) first")
+    }
+    try Npz.write(weightArrays(), path: path)
+  }
+
+  /// Reads weights from `path`. Every name and shape is checked before any
+  /// weight changes, so a file for another model is refused whole, naming the
+  /// first mismatch, and the model keeps its weights.
+  public func loadWeights(from path: String) throws(EngineError) {
+    let arrays = try Npz.read(path: path)
+    try loadWeights(arrays, source: path)
+  }
+
+  /// ``loadWeights(from:)`` for arrays already read; `source` names them in errors.
   public func loadWeights(_ arrays: [(name: String, array: NDArray)], source: String) throws(EngineError) {
-    guard inputShape != nil else { throw .noInputShape }
+    guard inputShape != nil else {
+      throw .weightsMismatch("the model has no weights yet: give it an input shape (an image or input_shape=) first")
+    }
     var byName: [String: NDArray] = [:]
     for (name, array) in arrays { byName[name] = array }
-    var replacements: [(Parameter, Tensor)] = []
+    var updates: [(Parameter, Tensor)] = []
     for layer in layers {
-      for p in layer.parameters {
-        let key = "\(layer.name)/\(p.name)"
+      for parameter in layer.parameters {
+        let key = "\(layer.name)/\(parameter.name)"
         guard let array = byName.removeValue(forKey: key) else {
           throw .weightsMismatch("\(source) has no '\(key)': it was saved from a different model (see 'summary')")
         }
-        guard Shape(array.shape) == p.value.shape else {
+        guard array.shape == parameter.value.shape.dims else {
           throw .weightsMismatch(
-            "\(source): '\(key)' is shaped \(Shape(array.shape)) but the model needs \(p.value.shape)")
+            "\(source): '\(key)' is shaped \(Shape(array.shape)) but the model needs \(parameter.value.shape)")
         }
         let tensor = try array.tensor()
-        guard tensor.isFinite else { throw .nonFinite("\(source): '\(key)' holds NaN or infinite values") }
-        replacements.append((p, tensor))
+        guard tensor.isFinite else { throw .weightsMismatch("\(source): '\(key)' holds NaN or infinity") }
+        updates.append((parameter, tensor))
       }
     }
     if let extra = byName.keys.sorted().first {
-      throw .weightsMismatch("\(source) has '\(extra)', which this model has no place for")
+      throw .weightsMismatch("\(source) has '\(extra)', which the model has no place for: it was saved from another model")
     }
-    for (p, tensor) in replacements { p.value = tensor }
+    for (parameter, tensor) in updates {
+      parameter.value = tensor
+      parameter.zeroGradient()
+    }
     clearPass()
   }
 }

@@ -9,19 +9,19 @@
 /// Dropout masks. Both come from one seed (`reseed`).
 public final class Sequential {
   public var name: String = "sequential"
-  public private(set) var layers: [any Layer] = []
+  public internal(set) var layers: [any Layer] = []
   /// Per-sample input shape, from the first layer's `input_shape=` or set by an image or dataset.
-  public private(set) var inputShape: Shape?
+  public internal(set) var inputShape: Shape?
   /// Per-sample output shape of each layer, valid when `inputShape` is known.
-  public private(set) var outputShapes: [Shape] = []
-  public private(set) var seed: UInt64
+  public internal(set) var outputShapes: [Shape] = []
+  public internal(set) var seed: UInt64
   var initRNG: SeededGenerator
   var maskRNG: SeededGenerator
   /// Draws the order of training samples each epoch.
   public var shuffleRNG: SeededGenerator
   /// How many layers of each kind this model has named, so names are never
   /// reused (Keras counts per session; we count per model: `Sequential()` starts afresh).
-  private var nameCounters: [String: Int] = [:]
+  var nameCounters: [String: Int] = [:]
   /// The input of the last forward pass and every layer's output, for display.
   public private(set) var lastInput: Tensor?
   public private(set) var lastOutputs: [Tensor] = []

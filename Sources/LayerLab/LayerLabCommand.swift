@@ -1,0 +1,94 @@
+import ArgumentParser
+import Engine
+import Foundation
+@preconcurrency import Glibc
+
+/// `layerlab`: the interactive shell, or a script of its commands.
+@main
+struct LayerLabCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "layerlab",
+    abstract: "See how a Keras-style CNN works, layer by layer, in a terminal.")
+
+  @Option(help: "Run a lesson file (its lines, as a script).")
+  var lesson: String?
+
+  @Option(help: "Run a file of commands, then exit.")
+  var script: String?
+
+  @Option(help: "Seed for weights and Dropout masks.")
+  var seed: UInt64 = 0
+
+  @Option(help: "Columns to draw feature maps in (default: the terminal's, or 80).")
+  var width: Int?
+
+  @Flag(help: "No ANSI colour, even on a terminal.")
+  var noColor = false
+
+  @Argument(help: "One command to run, e.g. 'help show'.")
+  var command: [String] = []
+
+  func validate() throws {
+    if let width, !(20...400).contains(width) { throw ValidationError("--width must be from 20 to 400") }
+    if lesson != nil, script != nil { throw ValidationError("give --lesson or --script, not both") }
+  }
+
+  func run() throws {
+    let stdinIsTerminal = isatty(STDIN_FILENO) == 1
+    let stdoutIsTerminal = isatty(STDOUT_FILENO) == 1
+    var display = Display()
+    display.width = width ?? TerminalSize.columns(isTerminal: stdoutIsTerminal)
+    display.color = stdoutIsTerminal && !noColor && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+    display.unicode = stdoutIsTerminal
+    let session = Session(console: TerminalConsole(), display: display, seed: seed)
+    var shell = Shell(session: session)
+
+    if !command.isEmpty {
+      shell.showsCaret = false
+      let ok = shell.handle(command.joined(separator: " "))
+      if !ok { throw ExitCode(1) }
+      return
+    }
+    let reader: LineReader
+    if let path = lesson ?? script {
+      guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+        throw ValidationError("cannot read '\(path)'")
+      }
+      reader = ScriptReader(text: text)
+    } else if stdinIsTerminal {
+      let home = ProcessInfo.processInfo.environment["HOME"]
+      reader = ReadlineReader(
+        historyPath: home.map { $0 + "/.layerlab_history" },
+        completions: { [session] in completions(for: session) })
+      session.console.out("LayerLab: build a Keras model and watch it work. Type 'help' to start, 'quit' to leave.")
+    } else {
+      reader = PlainReader()
+    }
+    let status = shell.run(reader)
+    if status != 0 { throw ExitCode(status) }
+  }
+}
+
+/// What Tab offers for the session as it is now.
+func completions(for session: Session) -> Completions {
+  var result = Completions()
+  let commands = CommandTable.all
+  result.commands = commands.flatMap { [$0.name] + $0.aliases } + ["model.add(", "model.summary()", "model = Sequential()"]
+  result.layerTypes = LayerKind.allCases.map { $0.rawValue + "(" }
+  result.layerNames = session.model.layers.map(\.name)
+  for command in commands { result.keywords[command.name] = command.keywords }
+  result.keywords["image", default: []] += session.images.demoNames
+  result.pathCommands = Set(commands.filter(\.takesPath).map(\.name) + ["data"])
+  return result
+}
+
+/// The terminal's width in columns.
+enum TerminalSize {
+  static func columns(isTerminal: Bool) -> Int {
+    guard isTerminal else { return 80 }
+    var size = winsize()
+    if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col >= 20 { return Int(size.ws_col) }
+    if let text = ProcessInfo.processInfo.environment["COLUMNS"], let columns = Int(text), columns >= 20 { return columns }
+    return 80
+  }
+}

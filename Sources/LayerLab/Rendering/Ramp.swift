@@ -1,0 +1,91 @@
+/// The characters feature maps are drawn with, dark to bright, and the
+/// glyphs that mean something other than brightness.
+enum Ramp {
+  /// Ten shades, darkest (lowest value) first.
+  static let shades: [Character] = Array(" .:-=+*#%@")
+  /// A cell Dropout switched off. Not a shade, so it can never be read as a value.
+  static let dropped: Character = "x"
+  /// A cell Dropout kept, in `show dropout mask`.
+  static let kept: Character = "o"
+
+  /// The shade index (0...9) of `value` within `low...high`; a flat map is all darkest.
+  static func level(_ value: Float, low: Float, high: Float) -> Int {
+    guard high > low, value.isFinite else { return 0 }
+    let t = (value - low) / (high - low)
+    return min(max(Int(t * Float(shades.count)), 0), shades.count - 1)
+  }
+
+  static func glyph(_ value: Float, low: Float, high: Float) -> Character {
+    shades[level(value, low: low, high: high)]
+  }
+}
+
+/// One character on screen with how to colour it.
+struct Cell: Equatable {
+  enum Tint: Equatable {
+    case plain
+    /// A grey from the 256-colour ramp, 0 (dark) ... 9 (bright).
+    case shade(Int)
+    case dropped
+  }
+  var character: Character
+  var tint: Tint = .plain
+
+  static let blank = Cell(character: " ")
+}
+
+/// A row of cells, turned into text with or without ANSI colour.
+typealias CellLine = [Cell]
+
+extension Array where Element == Cell {
+  init(text: String) { self = text.map { Cell(character: $0) } }
+
+  /// The line as text: plain ASCII, or shaded with ANSI escapes on a colour terminal.
+  func rendered(color: Bool) -> String {
+    var out = ""
+    var current: Cell.Tint = .plain
+    for cell in self {
+      if color, cell.tint != current {
+        if current != .plain { out += "\u{1B}[0m" }
+        switch cell.tint {
+        case .plain: break
+        // 232...255 is the 24-step grey ramp; start at 240 so dark shades stay visible.
+        case .shade(let level): out += "\u{1B}[38;5;\(240 + level * 15 / 9)m"
+        case .dropped: out += "\u{1B}[31m"
+        }
+        current = cell.tint
+      }
+      out.append(cell.character)
+    }
+    if color, current != .plain { out += "\u{1B}[0m" }
+    var trimmed = Substring(out)
+    while trimmed.last == " " { trimmed = trimmed.dropLast() }
+    return String(trimmed)
+  }
+}
+
+/// Numbers spelled the same way on every machine (no locale, no printf).
+enum Fmt {
+  /// `value` rounded to `digits` decimals: fixed(-0.123, 2) == "-0.12".
+  static func fixed(_ value: Double, _ digits: Int) -> String {
+    guard value.isFinite else { return "\(value)" }
+    var scale = 1.0
+    for _ in 0..<digits { scale *= 10 }
+    let scaled = (abs(value) * scale).rounded()
+    guard scaled < 1e17 else { return "\(value)" }
+    let units = Int(scaled)
+    let whole = units / Int(scale)
+    let fraction = units % Int(scale)
+    var text = "\(whole)"
+    if digits > 0 {
+      let f = String(fraction)
+      text += "." + String(repeating: "0", count: digits - f.count) + f
+    }
+    return (value < 0 && units != 0 ? "-" : "") + text
+  }
+
+  static func fixed(_ value: Float, _ digits: Int) -> String { fixed(Double(value), digits) }
+
+  /// `[-0.12, 0.84]`.
+  static func range(_ low: Float, _ high: Float) -> String { "[\(fixed(low, 2)), \(fixed(high, 2))]" }
+}

@@ -1,0 +1,95 @@
+import Engine
+
+/// How output should look: width, colour and box characters.
+struct Display: Sendable {
+  /// Columns feature-map grids may use.
+  var width = 80
+  /// ANSI shading: only on a terminal and only when NO_COLOR is unset.
+  var color = false
+  /// Unicode box drawing for `summary`: terminal only; piped output stays ASCII.
+  var unicode = false
+}
+
+/// Everything a learner builds up in one run: the model, the image, the
+/// labels and variables, the undo stack.
+final class Session {
+  let console: Console
+  var display: Display
+  /// The seed new models and `seed N` use, so a run repeats exactly.
+  private(set) var seed: UInt64
+  private(set) var model: Sequential
+  /// The Python name the model was assigned to (`model = Sequential()`).
+  var modelVariable = "model"
+  /// The picture fed to `forward`, as a batch of one: `[1, height, width, channels]`.
+  var image: Tensor?
+  /// Where the image came from, for messages (`demo cat`, `photos/dog.png`).
+  var imageSource = ""
+  /// Class names for softmax bar charts (`labels dogs,cats`).
+  var labels: [String] = []
+  /// Integer variables from `total_num = 6`.
+  var integers: [String: Int] = [:]
+  /// Snapshots taken before each change to the model, newest last.
+  private var undoStack: [(description: String, snapshot: ModelSnapshot)] = []
+  static let undoLimit = 50
+  /// True once any command has failed (exit status 1 in piped mode).
+  var anyFailed = false
+  /// Set by `quit`; the shell loop stops after the command.
+  var quitRequested = false
+  let images: ImageSource
+
+  init(console: Console, display: Display = Display(), seed: UInt64 = 0, images: ImageSource = ImageSource()) {
+    self.console = console
+    self.display = display
+    self.seed = seed
+    self.images = images
+    model = Sequential(seed: seed)
+  }
+
+  /// Python arrays the learner can refer to: `X` is the loaded image.
+  var arrays: [String: Shape] {
+    guard let image else { return [:] }
+    return ["X": image.shape]
+  }
+
+  // MARK: - Changing the model, undoably
+
+  /// Runs `change` on the model and, when it succeeds, remembers how to undo
+  /// it under the description `change` returns. The engine refuses bad
+  /// changes without touching the model, so a throw leaves nothing to roll back.
+  func changeModel(_ change: () throws -> String) throws {
+    let before = model.snapshot()
+    let description = try change()
+    undoStack.append((description, before))
+    if undoStack.count > Self.undoLimit { undoStack.removeFirst() }
+  }
+
+  /// Puts back the model as it was before the last change; returns what was undone.
+  func undo() throws -> String {
+    guard let last = undoStack.last else {
+      throw LabError(message: "nothing to undo", hint: "undo reverses add, insert, remove, reset, load weights and seed")
+    }
+    try model.restore(last.snapshot)
+    undoStack.removeLast()
+    return last.description
+  }
+
+  /// A new, empty model with the session's seed; the image, if any, gives its input shape.
+  func replaceModel(_ description: String) throws {
+    try changeModel {
+      let fresh = Sequential(seed: seed)
+      if let image { try fresh.setInputShape(image.shape.unbatched) }
+      try model.restore(fresh.snapshot())
+      return description
+    }
+  }
+
+  /// Restarts every random draw from `newSeed` and redraws the model's weights.
+  func reseed(_ newSeed: UInt64) throws {
+    try changeModel {
+      seed = newSeed
+      model.reseed(newSeed)
+      try model.reinitialize()
+      return "seed \(newSeed)"
+    }
+  }
+}

@@ -1,0 +1,33 @@
+@preconcurrency import Glibc
+
+/// Ctrl-C as a flag instead of a kill, so the learner keeps the model.
+///
+/// The signal handler only sets the flag (all a handler may safely do); the
+/// readline hook clears the typed line when it sees it, and long loops call
+/// ``check()`` between steps and stop with ``Interrupted``.
+enum Interrupt {
+  // A C signal handler can only reach global state; sig_atomic_t is the one
+  // type it may write.
+  nonisolated(unsafe) static var pending: sig_atomic_t = 0
+
+  /// Routes SIGINT to the flag. Without SA_RESTART, readline's read() gets
+  /// EINTR and calls its signal event hook at once.
+  static func install() {
+    pending = 0
+    var action = sigaction()
+    action.__sigaction_handler.sa_handler = { _ in Interrupt.pending = 1 }
+    sigemptyset(&action.sa_mask)
+    action.sa_flags = 0
+    sigaction(SIGINT, &action, nil)
+  }
+
+  static func clear() { pending = 0 }
+
+  /// Throws ``Interrupted`` when Ctrl-C was pressed since the command began.
+  static func check() throws(Interrupted) {
+    if pending != 0 {
+      pending = 0
+      throw Interrupted()
+    }
+  }
+}

@@ -1,0 +1,128 @@
+import Engine
+
+/// The Keras/Python lines the shell understands besides its own commands, so
+/// a learner can paste a model definition as written.
+enum PythonLine {
+  enum Kind {
+    /// `import numpy as np`, `from keras.models import Sequential`.
+    case importStatement
+    /// `total_num = 6`, `model = Sequential()`.
+    case assignment(name: Token, value: PyNode)
+    /// `model.add(Dense(10))`: the object, the method name and the whole call.
+    case methodCall(object: Token, method: String, call: PyNode)
+    /// A shell command such as `show conv2d`.
+    case command
+  }
+
+  static func classify(_ line: String) throws(SyntaxError) -> Kind {
+    if line.hasPrefix("import ") || (line.hasPrefix("from ") && line.contains(" import ")) {
+      return .importStatement
+    }
+    let chars = Array(line)
+    var end = 0
+    while end < chars.count, chars[end].isLetter || chars[end].isNumber || chars[end] == "_" { end += 1 }
+    guard end > 0, chars[0].isLetter || chars[0] == "_" else { return .command }
+    var after = end
+    while after < chars.count, chars[after] == " " { after += 1 }
+    if after < chars.count, chars[after] == "=", !(after + 1 < chars.count && chars[after + 1] == "=") {
+      // Blanking the name keeps the value's columns those of the typed line.
+      let padded = String(repeating: " ", count: after + 1) + String(chars[(after + 1)...])
+      let name = Token(text: String(chars[0..<end]), column: 0)
+      return .assignment(name: name, value: try PyParser.parse(padded))
+    }
+    guard end < chars.count, chars[end] == "." else { return .command }
+    let node = try PyParser.parse(line)
+    switch node.value {
+    case .call(let callee, _, _):
+      let parts = callee.split(separator: ".")
+      let objectText = parts.dropLast().joined(separator: ".")
+      let object = Token(text: objectText, column: 0)
+      return .methodCall(object: object, method: String(parts.last ?? ""), call: node)
+    default:
+      throw SyntaxError(
+        "'\(node.text)' is not something LayerLab can run", column: 0,
+        hint: "call methods with parentheses, e.g. model.summary()")
+    }
+  }
+
+  /// Carries out `name = value`.
+  static func assign(_ name: Token, _ value: PyNode, in session: Session) throws {
+    let variable = name.text
+    switch value.value {
+    case .call(let callee, let args, let kwargs) where callee.split(separator: ".").last == "Sequential":
+      if let extra = args.first ?? kwargs.first?.1 {
+        throw SyntaxError(
+          "Sequential() takes no arguments here", column: extra.column,
+          hint: "start with \(variable) = Sequential(), then add layers one by one")
+      }
+      try session.replaceModel("\(variable) = Sequential()")
+      session.modelVariable = variable
+      session.console.out("\(variable) = a new, empty Sequential model")
+    case .call("len", let args, _):
+      guard args.count == 1, case .name("labels") = args[0].value else {
+        throw SyntaxError("only len(labels) is understood here", column: value.column)
+      }
+      guard !session.labels.isEmpty else {
+        throw SyntaxError(
+          "'labels' is empty", column: args[0].column, hint: "set them first, e.g. labels dogs,cats,monkeys")
+      }
+      try setInteger(variable, session.labels.count, named: name, in: session)
+    case .int(let number):
+      try setInteger(variable, number, named: name, in: session)
+    case .name(let other) where session.integers[other] != nil:
+      try setInteger(variable, session.integers[other] ?? 0, named: name, in: session)
+    case .list(let items) where variable == "labels":
+      var names: [String] = []
+      for item in items {
+        guard case .string(let label) = item.value else {
+          throw SyntaxError("labels must be names in quotes, e.g. ['dogs', 'cats']", column: item.column)
+        }
+        names.append(label)
+      }
+      session.labels = names
+      session.console.out("labels = \(names.count) classes: " + names.joined(separator: ", "))
+    default:
+      throw SyntaxError(
+        "LayerLab cannot assign '\(value.text)'", column: value.column,
+        hint: "assignments take a whole number (total_num = 6), len(labels) or Sequential()")
+    }
+  }
+
+  private static func setInteger(_ variable: String, _ value: Int, named name: Token, in session: Session) throws {
+    if variable == session.modelVariable || variable == "X" || variable == "labels" {
+      throw SyntaxError("'\(variable)' is taken: LayerLab uses it for the \(variable == "X" ? "image" : variable)", column: name.column)
+    }
+    session.integers[variable] = value
+    session.console.out("\(variable) = \(value)")
+  }
+
+  /// `node` with every plain name that holds a number replaced by it, so
+  /// `Dense(total_num)` reads as `Dense(6)`. `X.shape[1:]` is left for the layer parser.
+  static func substitutingIntegers(_ node: PyNode, _ integers: [String: Int]) throws(SyntaxError) -> PyNode {
+    var result = node
+    switch node.value {
+    case .name(let name) where !name.contains("."):
+      guard let value = integers[name] else {
+        let hint =
+          ActivationFunction(rawValue: name) != nil || Padding(rawValue: name) != nil
+          ? "names of activations and paddings go in quotes: '\(name)'"
+          : integers.isEmpty ? "set it first, e.g. \(name) = 6" : "defined: " + integers.keys.sorted().joined(separator: ", ")
+        throw SyntaxError("'\(name)' is not defined", column: node.column, hint: hint)
+      }
+      result.value = .int(value)
+    case .tuple(let items):
+      result.value = .tuple(try items.map { (item) throws(SyntaxError) in try substitutingIntegers(item, integers) })
+    case .list(let items):
+      result.value = .list(try items.map { (item) throws(SyntaxError) in try substitutingIntegers(item, integers) })
+    case .call(let callee, let args, let kwargs):
+      var newKwargs: [(String, PyNode)] = []
+      for (key, value) in kwargs { newKwargs.append((key, try substitutingIntegers(value, integers))) }
+      result.value = .call(
+        callee: callee, args: try args.map { (arg) throws(SyntaxError) in try substitutingIntegers(arg, integers) },
+        kwargs: newKwargs)
+    default:
+      break
+    }
+    return result
+  }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+
+/// Drives the real `layerlab` in a tmux pane, as a learner at a terminal:
+/// Tab completion, a command, quitting, and history recalled after a restart.
+@Suite struct InteractiveTests {
+  @Test func completionAndHistoryAcrossSessions() throws {
+    guard let tmux = Tmux.find() else {
+      print("InteractiveTests: tmux is not installed; skipping the terminal test")
+      return
+    }
+    let executable = try LayerLabProcess.locate()
+    let home = FileManager.default.temporaryDirectory.appendingPathComponent("layerlab-home-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: home) }
+    let name = "layerlab-test-\(ProcessInfo.processInfo.processIdentifier)"
+    let command = "env HOME=\(home.path) TERM=xterm NO_COLOR=1 \(executable.path)"
+    defer { _ = tmux.run(["kill-session", "-t", name]) }
+
+    // First session: Tab completes a command, the command runs, quit exits.
+    _ = tmux.run(["new-session", "-d", "-s", name, "-x", "100", "-y", "40", command])
+    #expect(tmux.waitFor("lab>", in: name))  // capture-pane trims the space after the prompt
+    _ = tmux.run(["send-keys", "-t", name, "hel", "Tab"])
+    #expect(tmux.waitFor("lab> help", in: name), "Tab did not complete 'hel'")
+    _ = tmux.run(["send-keys", "-t", name, "Enter"])
+    #expect(tmux.waitFor("help COMMAND shows usage", in: name))
+    _ = tmux.run(["send-keys", "-t", name, "image demo c", "Tab"])
+    #expect(tmux.waitFor("lab> image demo cat", in: name), "Tab did not complete the demo name")
+    _ = tmux.run(["send-keys", "-t", name, "Enter"])
+    #expect(tmux.waitFor("X.shape = (1, 48, 48, 3)", in: name))
+    _ = tmux.run(["send-keys", "-t", name, "half typed", "C-c"])
+    _ = tmux.run(["send-keys", "-t", name, "quit", "Enter"])
+    #expect(tmux.waitForExit(name), "quit did not end the session")
+    let history = (try? String(contentsOf: home.appendingPathComponent(".layerlab_history"), encoding: .utf8)) ?? ""
+    #expect(history.contains("image demo cat"))
+    #expect(!history.contains("half typed"), "Ctrl-C should drop the line")
+
+    // Second session: Up recalls the previous session's lines.
+    _ = tmux.run(["new-session", "-d", "-s", name, "-x", "100", "-y", "40", command])
+    #expect(tmux.waitFor("lab>", in: name))  // capture-pane trims the space after the prompt
+    _ = tmux.run(["send-keys", "-t", name, "Up", "Up"])
+    #expect(tmux.waitFor("lab> image demo cat", in: name), "Up did not recall the history")
+    _ = tmux.run(["send-keys", "-t", name, "C-e", "C-u", "C-d"])
+    #expect(tmux.waitForExit(name), "Ctrl-D did not end the session")
+  }
+}
+
+/// Just enough of tmux to type and read a pane.
+struct Tmux {
+  let path: String
+
+  static func find() -> Tmux? {
+    let folders = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+    for folder in folders + ["/usr/bin", "/usr/local/bin"] {
+      let candidate = "\(folder)/tmux"
+      if FileManager.default.isExecutableFile(atPath: candidate) { return Tmux(path: candidate) }
+    }
+    return nil
+  }
+
+  /// Runs tmux with `arguments`; returns its output, or nil when it failed.
+  func run(_ arguments: [String]) -> String? {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = Pipe()
+    do { try process.run() } catch { return nil }
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return process.terminationStatus == 0 ? String(decoding: data, as: UTF8.self) : nil
+  }
+
+  /// Polls the pane until it shows `text` (up to `seconds`).
+  func waitFor(_ text: String, in session: String, seconds: Double = 10) -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+      if let screen = run(["capture-pane", "-p", "-t", session]), screen.contains(text) { return true }
+      Thread.sleep(forTimeInterval: 0.1)
+    }
+    print("pane never showed \(text.debugDescription):\n" + (run(["capture-pane", "-p", "-t", session]) ?? "<no pane>"))
+    return false
+  }
+
+  /// Polls until the session's program has exited (the session is gone).
+  func waitForExit(_ session: String, seconds: Double = 10) -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+      if run(["has-session", "-t", session]) == nil { return true }
+      Thread.sleep(forTimeInterval: 0.1)
+    }
+    return false
+  }
+}
