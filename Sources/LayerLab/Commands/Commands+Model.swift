@@ -85,7 +85,8 @@ extension CommandTable {
   ) { session, arguments in
     try arguments.noMore(than: 0)
     guard arguments.isEmpty else { throw LabError(message: "summary() takes no arguments here", hint: "usage: model.summary()") }
-    let text = session.model.summary(style: session.display.unicode ? .unicode : .ascii)
+    let text = session.model.summary(
+      style: session.display.unicode ? .unicode : .ascii, columns: session.display.width)
     for line in text.split(separator: "\n", omittingEmptySubsequences: false) { session.console.out(String(line)) }
   }
 

@@ -36,7 +36,7 @@ final class ReadlineReader: LineReader {
     if let historyPath {
       if !FileManager.default.fileExists(atPath: historyPath) {
         // append_history only appends: it will not create the file.
-        FileManager.default.createFile(atPath: historyPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: historyPath, contents: nil)
       }
       _ = read_history(historyPath)
     }
