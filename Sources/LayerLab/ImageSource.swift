@@ -10,9 +10,9 @@ struct ImageSource: Sendable {
 
   var demoNames: [String] { DemoImages.names }
 
-  /// A `[height, width, channels]` picture from `path`, 8-bit pixels scaled by 1/256.
-  func load(path: String) throws(EngineError) -> Tensor {
-    try ImageFile.load(path: path, maxPixels: maxPixels)
+  /// A `[height, width, channels]` picture from `path`, 8-bit pixels scaled by `pixelScale`.
+  func load(path: String, pixelScale: Float = 1.0 / 256.0) throws(EngineError) -> Tensor {
+    try ImageFile.load(path: path, pixelScale: pixelScale, maxPixels: maxPixels)
   }
 
   /// A demo picture, `[height, width, 3]`, values in [0, 1).

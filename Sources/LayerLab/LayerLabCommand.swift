@@ -40,6 +40,7 @@ struct LayerLabCommand: ParsableCommand {
     display.width = width ?? TerminalSize.columns(isTerminal: stdoutIsTerminal)
     display.color = stdoutIsTerminal && !noColor && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
     display.unicode = stdoutIsTerminal
+    display.terminal = stdoutIsTerminal
     let session = Session(console: TerminalConsole(), display: display, seed: seed)
     var shell = Shell(session: session)
 

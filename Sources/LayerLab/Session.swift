@@ -8,6 +8,11 @@ struct Display: Sendable {
   var color = false
   /// Unicode box drawing for `summary`: terminal only; piped output stays ASCII.
   var unicode = false
+  /// Standard output is a terminal: progress bars redraw in place and show times.
+  var terminal = false
+  /// 8-bit pixels become floats multiplied by this, for `image` and `data` alike
+  /// (1/256, as the seed script divides by 256).
+  var pixelScale: Float = 1.0 / 256.0
 }
 
 /// Everything a learner builds up in one run: the model, the image, the
@@ -36,6 +41,18 @@ final class Session {
   /// Set by `quit`; the shell loop stops after the command.
   var quitRequested = false
   let images: ImageSource
+  /// The labelled pictures from `data`: a training set and maybe a test set.
+  var data: DataSplit?
+  /// Where the data came from, for messages (`demo`, `data/creatures.npz`).
+  var dataSource = ""
+  /// What `compile` chose; nil until then.
+  var training: TrainingSetup?
+  /// Optimizers assigned to names, as the seed does: `opt = keras.optimizers.adam()`.
+  var optimizers: [String: OptimizerSpec] = [:]
+  /// Each epoch of every `fit` since the last `compile`, for `plot`.
+  var history: [EpochRecord] = []
+  /// Lists of numbers kept under a name: `scores = model.evaluate(...)`.
+  var scores: [String: [Float]] = [:]
 
   init(console: Console, display: Display = Display(), seed: UInt64 = 0, images: ImageSource = ImageSource()) {
     self.console = console
@@ -45,10 +62,17 @@ final class Session {
     model = Sequential(seed: seed)
   }
 
-  /// Python arrays the learner can refer to: `X` is the loaded image.
+  /// Python arrays the learner can refer to, by their full shapes: `X` is the
+  /// training images when data is loaded (it is what the seed's `model_train(X, y)`
+  /// receives), otherwise the image; the seed's and Keras's dataset names too.
   var arrays: [String: Shape] {
-    guard let image else { return [:] }
-    return ["X": image.shape]
+    var result: [String: Shape] = [:]
+    if let image { result["X"] = image.shape }
+    if let data {
+      for name in DataArray.trainImageNames { result[name] = data.train.images.shape }
+      if let test = data.test { for name in DataArray.testImageNames { result[name] = test.images.shape } }
+    }
+    return result
   }
 
   // MARK: - Changing the model, undoably

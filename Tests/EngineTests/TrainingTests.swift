@@ -46,6 +46,12 @@ func oneWeight(_ value: Float, gradient: Float) -> Parameter {
   let nesterov = oneWeight(1, gradient: 2)
   SGD(learningRate: 0.1, momentum: 0.9, nesterov: true).apply(to: [nesterov])
   #expect(abs(nesterov.value.scalars[0] - 0.62) < 1e-6)
+  // Keras's summary counts iterations and learning rate, plus momentum slots (checked on Keras 3.15).
+  #expect(sgd.stateCount == 3)
+  let plainSGD = SGD()
+  #expect(plainSGD.stateCount == 0)
+  plainSGD.apply(to: [oneWeight(1, gradient: 1)])
+  #expect(plainSGD.stateCount == 2)
 }
 
 @Test func rmspropStepByHand() {

@@ -99,7 +99,7 @@ struct ErrorCase: Sendable, CustomTestStringConvertible {
         lab> model.fly()
                    ^
         error: LayerLab's model has no method 'fly'
-        hint: methods: add(), summary()
+        hint: did you mean 'fit'?
 
         """),
   ]

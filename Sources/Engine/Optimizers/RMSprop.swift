@@ -60,7 +60,8 @@ public final class RMSprop: Optimizer {
     }
   }
 
-  public var stateCount: Int { velocity.count + momentums.count + averages.count }
+  /// Keras counts its iteration and learning-rate variables too, once built.
+  public var stateCount: Int { velocity.count == 0 ? 0 : velocity.count + momentums.count + averages.count + 2 }
 
   public var expression: String {
     var args = ["learning_rate=\(formatNumber(learningRate))"]

@@ -9,6 +9,7 @@ public final class SGD: Optimizer {
   public let momentum: Float
   public let nesterov: Bool
   private var velocity = OptimizerSlots()
+  private var steps = 0
 
   public init(learningRate: Float = 0.01, momentum: Float = 0, nesterov: Bool = false) {
     self.learningRate = learningRate
@@ -18,6 +19,7 @@ public final class SGD: Optimizer {
 
   public func apply(to parameters: [Parameter]) {
     let lr = learningRate
+    steps += 1
     if momentum == 0 {
       for p in parameters {
         let g = p.gradient.scalars
@@ -39,7 +41,8 @@ public final class SGD: Optimizer {
     }
   }
 
-  public var stateCount: Int { momentum == 0 ? 0 : velocity.count }
+  /// Keras counts its iteration and learning-rate variables too, once built.
+  public var stateCount: Int { steps == 0 ? 0 : velocity.count + 2 }
 
   public var expression: String {
     var args = ["learning_rate=\(formatNumber(learningRate))"]
@@ -48,5 +51,8 @@ public final class SGD: Optimizer {
     return "SGD(\(args.joined(separator: ", ")))"
   }
 
-  public func reset() { velocity = OptimizerSlots() }
+  public func reset() {
+    velocity = OptimizerSlots()
+    steps = 0
+  }
 }

@@ -40,7 +40,7 @@ extension CommandTable {
       source = "demo \(name.text)"
     } else {
       try arguments.noMore(than: 1)
-      picture = try session.images.load(path: first.text)
+      picture = try session.images.load(path: first.text, pixelScale: session.display.pixelScale)
       source = first.text
     }
     try use(picture, from: source, in: session)

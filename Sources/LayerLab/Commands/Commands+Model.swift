@@ -86,7 +86,8 @@ extension CommandTable {
     try arguments.noMore(than: 0)
     guard arguments.isEmpty else { throw LabError(message: "summary() takes no arguments here", hint: "usage: model.summary()") }
     let text = session.model.summary(
-      style: session.display.unicode ? .unicode : .ascii, columns: session.display.width)
+      style: session.display.unicode ? .unicode : .ascii, columns: session.display.width,
+      optimizerParameters: session.training?.optimizer.stateCount ?? 0)
     for line in text.split(separator: "\n", omittingEmptySubsequences: false) { session.console.out(String(line)) }
   }
 
@@ -101,7 +102,7 @@ extension CommandTable {
 
   static let undo = Command(
     name: "undo", group: .model, usage: "undo",
-    summary: "Undo the last change to the model (add, insert, remove, reset, load, seed)", example: "undo"
+    summary: "Undo the last change to the model (add, remove, reset, load, seed, fit...)", example: "undo"
   ) { session, arguments in
     try arguments.noMore(than: 0)
     let what = try session.undo()

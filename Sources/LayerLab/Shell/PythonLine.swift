@@ -1,3 +1,4 @@
+import Foundation
 import Engine
 
 /// The Keras/Python lines the shell understands besides its own commands, so
@@ -10,6 +11,12 @@ enum PythonLine {
     case assignment(name: Token, value: PyNode)
     /// `model.add(Dense(10))`: the object, the method name and the whole call.
     case methodCall(object: Token, method: String, call: PyNode)
+    /// `X_train, x_test, Y_train, y_test = np.load("data.npz")`.
+    case tupleAssignment(names: [Token], value: PyNode)
+    /// `X_train = X_train.astype("float") / 256`: numpy work LayerLab does on loading.
+    case arrayPreparation(name: Token, text: String)
+    /// `print('Test Loss', scores[0])`.
+    case printCall(PyNode)
     /// A shell command such as `show conv2d`.
     case command
   }
@@ -19,6 +26,8 @@ enum PythonLine {
       return .importStatement
     }
     let chars = Array(line)
+    if let tuple = try tupleAssignment(chars) { return tuple }
+    if line.hasPrefix("print(") { return .printCall(try PyParser.parse(line)) }
     var end = 0
     while end < chars.count, chars[end].isLetter || chars[end].isNumber || chars[end] == "_" { end += 1 }
     guard end > 0, chars[0].isLetter || chars[0] == "_" else { return .command }
@@ -28,6 +37,12 @@ enum PythonLine {
       // Blanking the name keeps the value's columns those of the typed line.
       let padded = String(repeating: " ", count: after + 1) + String(chars[(after + 1)...])
       let name = Token(text: String(chars[0..<end]), column: 0)
+      let valueText = String(chars[(after + 1)...]).trimmingCharacters(in: .whitespaces)
+      if DataArray(name: name.text) != nil,
+        valueText.contains("astype") || valueText.contains("/") || valueText.contains("to_categorical")
+      {
+        return .arrayPreparation(name: name, text: valueText)
+      }
       return .assignment(name: name, value: try PyParser.parse(padded))
     }
     guard end < chars.count, chars[end] == "." else { return .command }
@@ -45,6 +60,28 @@ enum PythonLine {
     }
   }
 
+  /// `a, b, c = value`, as the seed unpacks its four arrays.
+  private static func tupleAssignment(_ chars: [Character]) throws(SyntaxError) -> Kind? {
+    var names: [Token] = []
+    var i = 0
+    while true {
+      while i < chars.count, chars[i] == " " { i += 1 }
+      let start = i
+      while i < chars.count, chars[i].isLetter || chars[i].isNumber || chars[i] == "_" { i += 1 }
+      guard i > start, chars[start].isLetter || chars[start] == "_" else { return nil }
+      names.append(Token(text: String(chars[start..<i]), column: start))
+      while i < chars.count, chars[i] == " " { i += 1 }
+      guard i < chars.count else { return nil }
+      if chars[i] == "," {
+        i += 1
+        continue
+      }
+      guard chars[i] == "=", names.count > 1, !(i + 1 < chars.count && chars[i + 1] == "=") else { return nil }
+      let padded = String(repeating: " ", count: i + 1) + String(chars[(i + 1)...])
+      return .tupleAssignment(names: names, value: try PyParser.parse(padded))
+    }
+  }
+
   /// Carries out `name = value`.
   static func assign(_ name: Token, _ value: PyNode, in session: Session) throws {
     let variable = name.text
@@ -58,6 +95,18 @@ enum PythonLine {
       try session.replaceModel("\(variable) = Sequential()")
       session.modelVariable = variable
       session.console.out("\(variable) = a new, empty Sequential model")
+    case .call(let callee, _, _) where OptimizerSpec.Kind.allCases.contains { $0.rawValue.lowercased() == callee.split(separator: ".").last?.lowercased() }:
+      let spec = try OptimizerSpec(parsing: value)
+      session.optimizers[variable] = spec
+      session.console.out("\(variable) = \(spec.expression)")
+    case .call(let callee, _, _) where callee.split(separator: ".").last == "load_model":
+      try CommandTable.loadModel(value, in: session, variable: variable)
+    case .call(let callee, let args, let kwargs) where callee == "\(session.modelVariable).evaluate":
+      var arguments = Arguments(line: value.text, tokens: [], restColumn: 0, usage: CommandTable.evaluate.usage)
+      arguments.call = (args, kwargs)
+      let scores = try CommandTable.runEvaluate(session, arguments)
+      session.scores[variable] = scores
+      session.console.out("\(variable) = [\(scores.map { pythonRepr($0) }.joined(separator: ", "))]  (loss, accuracy)")
     case .call("len", let args, _):
       guard args.count == 1, case .name("labels") = args[0].value else {
         throw SyntaxError("only len(labels) is understood here", column: value.column)
@@ -87,6 +136,42 @@ enum PythonLine {
         hint: "assignments take a whole number (total_num = 6), len(labels) or Sequential()")
     }
   }
+
+  /// What `print(...)` shows: strings, whole numbers and `scores[i]`, spaced as Python does.
+  static func printLine(_ node: PyNode, in session: Session) throws {
+    guard case .call("print", let args, _) = node.value else { return }
+    var parts: [String] = []
+    for arg in args {
+      switch arg.value {
+      case .string(let text): parts.append(text)
+      case .int(let number): parts.append(String(number))
+      case .float(let number): parts.append("\(number)")
+      case .name(let name):
+        if let number = session.integers[name] {
+          parts.append(String(number))
+        } else if let list = session.scores[name] {
+          parts.append("[" + list.map { pythonRepr($0) }.joined(separator: ", ") + "]")
+        } else {
+          throw SyntaxError("'\(name)' is not defined", column: arg.column)
+        }
+      case .`subscript`(let base, let index):
+        guard case .name(let name) = base.value, let list = session.scores[name] else {
+          throw SyntaxError("'\(base.text)' is not defined", column: base.column, hint: "scores = model.evaluate(x_test, y_test) first")
+        }
+        guard let i = Int(index), list.indices.contains(i) else {
+          throw SyntaxError("\(name) has \(list.count) numbers; index \(index) is outside", column: arg.column)
+        }
+        parts.append(pythonRepr(list[i]))
+      default:
+        throw SyntaxError("LayerLab's print shows text, numbers and scores[i]", column: arg.column)
+      }
+    }
+    session.console.out(parts.joined(separator: " "))
+  }
+
+  /// A float as Python prints a float32 value that Keras returned: the
+  /// shortest repr of the same double.
+  static func pythonRepr(_ value: Float) -> String { "\(Double(value))" }
 
   private static func setInteger(_ variable: String, _ value: Int, named name: Token, in session: Session) throws {
     if variable == session.modelVariable || variable == "X" || variable == "labels" {

@@ -86,6 +86,12 @@ struct Shell {
       session.console.out("(import noted: LayerLab's Keras names are always available)")
     case .assignment(let name, let value):
       try PythonLine.assign(name, value, in: session)
+    case .tupleAssignment(let names, let value):
+      try CommandTable.loadArrays(names, value, in: session)
+    case .arrayPreparation(let name, let text):
+      CommandTable.noteArrayPreparation(name.text, text, in: session)
+    case .printCall(let node):
+      try PythonLine.printLine(node, in: session)
     case .methodCall(let object, let method, let node):
       try callMethod(object: object, method: method, node: node, line: line)
     case .command:

@@ -1,0 +1,62 @@
+import Engine
+import Foundation
+
+/// Keras's progress bar: `15/15 ━━━━━━━━━━━━━━━━━━━━ 1s 53ms/step - accuracy: 0.1934 - loss: 1.7951`.
+///
+/// On a terminal the line is redrawn in place after every batch, with the
+/// time taken (or left, while running). Piped, only the finished line is
+/// printed, with `=` for the bar and no times, so transcripts stay byte-stable.
+struct ProgressRenderer {
+  let live: Bool
+  static let barWidth = 20
+
+  /// The bar for `done` of `total` steps.
+  func bar(_ done: Int, of total: Int) -> String {
+    let filled = total > 0 ? done * Self.barWidth / total : Self.barWidth
+    guard live else { return String(repeating: "=", count: filled) + String(repeating: ".", count: Self.barWidth - filled) }
+    if filled >= Self.barWidth { return String(repeating: "━", count: Self.barWidth) }
+    return String(repeating: "━", count: filled) + "╺" + String(repeating: "━", count: Self.barWidth - filled - 1)
+  }
+
+  /// One progress line; `elapsed` is seconds since the epoch began.
+  func line(step: Int, of total: Int, elapsed: Double, metrics: [(String, Float)]) -> String {
+    let width = String(total).count
+    var text = String(repeating: " ", count: width - String(step).count) + "\(step)/\(total) " + bar(step, of: total)
+    if live {
+      let perStep = step > 0 ? elapsed / Double(step) : 0
+      if step < total {
+        text += " \(Self.duration(perStep * Double(total - step)))"
+      } else {
+        text += " \(Self.duration(elapsed))"
+      }
+      text += " \(Int((perStep * 1000).rounded()))ms/step"
+    }
+    for (name, value) in metrics { text += " - \(name): \(Self.four(value))" }
+    return text
+  }
+
+  /// `3s`, `1:05` (Keras rounds to whole seconds).
+  static func duration(_ seconds: Double) -> String {
+    let s = Int(seconds.rounded())
+    return s < 60 ? "\(s)s" : "\(s / 60):" + (s % 60 < 10 ? "0" : "") + "\(s % 60)"
+  }
+
+  /// Keras shows metrics with four decimals.
+  static func four(_ value: Float) -> String {
+    guard value.isFinite else { return "\(value)" }
+    let scaled = Int((Double(value) * 10_000).rounded())
+    let sign = scaled < 0 ? "-" : ""
+    let whole = abs(scaled) / 10_000
+    let frac = String(abs(scaled) % 10_000)
+    return sign + "\(whole)." + String(repeating: "0", count: 4 - frac.count) + frac
+  }
+
+  /// The figures of an epoch in Keras's order: accuracy, loss, then the validation pair.
+  static func metrics(_ record: EpochRecord) -> [(String, Float)] {
+    var result = [("accuracy", record.accuracy), ("loss", record.loss)]
+    if let a = record.validationAccuracy, let l = record.validationLoss {
+      result += [("val_accuracy", a), ("val_loss", l)]
+    }
+    return result
+  }
+}
