@@ -16,8 +16,9 @@ public enum DatasetLoader {
     path: String, pixelScale: Float = 1.0 / 256.0, validationSplit: Float = 0.2, seed: UInt64 = 0,
     maxBytes: Int = 2_000_000_000
   ) throws(EngineError) -> DataSplit {
-    guard pixelScale.isFinite, pixelScale > 0 else {
-      throw .data("the pixel scale must be a positive number, got \(pixelScale)")
+    // 255 times the scale must stay finite, or every bright pixel becomes infinity.
+    guard pixelScale.isFinite, pixelScale > 0, (255 * pixelScale).isFinite else {
+      throw .data("the pixel scale must be a positive number such as 1/256, got \(pixelScale)")
     }
     guard validationSplit >= 0, validationSplit < 1 else {
       throw .data("the validation split must be in [0, 1), got \(validationSplit)")

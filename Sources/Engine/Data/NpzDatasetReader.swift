@@ -64,10 +64,8 @@ enum NpzDatasetReader {
     }
     try DatasetLoader.checkBudget(values: array.count, maxBytes: options.maxBytes, source: path)
     let shape = Shape(dims.count == 3 ? dims + [1] : dims)
-    if array.isInteger {
-      return Tensor(validShape: shape, scalars: array.floats().map { $0 * options.pixelScale })
-    }
-    let values = array.floats()
+    // int64 levels times the scale can still overflow Float, so both paths are checked.
+    let values = array.isInteger ? array.floats().map { $0 * options.pixelScale } : array.floats()
     guard values.allSatisfy(\.isFinite) else {
       throw .nonFinite("\(path): \(name) holds NaN or infinite values; clean it first, e.g. with np.nan_to_num")
     }

@@ -22,8 +22,9 @@ public enum ImageFile {
   public static func decode(
     _ data: Data, source: String, pixelScale: Float = 1.0 / 256.0, maxPixels: Int = 16_777_216
   ) throws(EngineError) -> Tensor {
-    guard pixelScale.isFinite, pixelScale > 0 else {
-      throw .data("the pixel scale must be a positive number, got \(pixelScale)")
+    // 255 times the scale must stay finite, or every bright pixel becomes infinity.
+    guard pixelScale.isFinite, pixelScale > 0, (255 * pixelScale).isFinite else {
+      throw .data("the pixel scale must be a positive number such as 1/256, got \(pixelScale)")
     }
     let raster: RasterImage
     if data.prefix(8).elementsEqual(PNGCodec.magic) {
@@ -55,10 +56,8 @@ public enum ImageFile {
     try checkImageSize(width: dims[1], height: dims[0], maxPixels: maxPixels, source: source)
     let array = Npy.decodeValues(data, header)
     let shape: Shape = [dims[0], dims[1], dims.count == 3 ? dims[2] : 1]
-    if array.isInteger {
-      return Tensor(validShape: shape, scalars: array.floats().map { $0 * pixelScale })
-    }
-    let values = array.floats()
+    // int64 levels times the scale can still overflow Float, so both paths are checked.
+    let values = array.isInteger ? array.floats().map { $0 * pixelScale } : array.floats()
     guard values.allSatisfy(\.isFinite) else {
       throw .nonFinite("\(source): the image array holds NaN or infinite values; clean it first, e.g. with np.nan_to_num")
     }

@@ -16,9 +16,20 @@ public enum Npz {
   public static func decode(
     _ data: Data, source: String, maxBytes: Int = 2_000_000_000
   ) throws(EngineError) -> [(name: String, array: NDArray)] {
+    // ZIPFoundation 0.9.20's in-memory reader traps when a corrupt offset points
+    // past the end of the data (weichsel/ZIPFoundation#394); its file reader
+    // just reaches end-of-file, so the bytes are read back from a private file.
+    let staged = FileManager.default.temporaryDirectory
+      .appendingPathComponent("layerlab-\(UUID().uuidString).npz")
+    do {
+      try data.write(to: staged)
+    } catch {
+      throw .file(path: source, message: "cannot stage the archive in the temporary folder (\(error.localizedDescription))")
+    }
+    defer { try? FileManager.default.removeItem(at: staged) }
     let archive: Archive
     do {
-      archive = try Archive(data: data, accessMode: .read)
+      archive = try Archive(url: staged, accessMode: .read)
     } catch {
       throw notZip(source)
     }

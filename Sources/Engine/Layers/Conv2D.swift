@@ -35,8 +35,12 @@ public final class Conv2D: ActivatedLayer {
         layer: "\(name) (Conv2D)", expected: "(height, width, channels)", got: input,
         hint: input.rank == 1 ? "Conv2D cannot follow Flatten or Dense" : "")
     }
-    guard let (oh, _) = spec.padding.outputLength(input: input[0], kernel: kh, stride: strides[0]),
-      let (ow, _) = spec.padding.outputLength(input: input[1], kernel: kw, stride: strides[1])
+    let layer = "\(name) (Conv2D)"
+    guard
+      let (oh, _) = try spec.padding.checkedOutputLength(
+        input: input[0], kernel: kh, stride: strides[0], layer: layer),
+      let (ow, _) = try spec.padding.checkedOutputLength(
+        input: input[1], kernel: kw, stride: strides[1], layer: layer)
     else {
       throw .incompatibleInput(
         layer: "\(name) (Conv2D)", expected: "at least \(kh)x\(kw) pixels", got: input,

@@ -12,7 +12,14 @@ public final class Flatten: Layer {
     self.name = name
   }
 
-  public func outputShape(for input: Shape) throws(EngineError) -> Shape { [input.scalarCount] }
+  public func outputShape(for input: Shape) throws(EngineError) -> Shape {
+    // A product of huge sizes would trap in `scalarCount`; it can only be refused.
+    guard let count = input.checkedScalarCount else {
+      throw .tooLarge(
+        "\(name) (Flatten) cannot flatten \(input.withNoneBatch): it has more values than can be counted; use a smaller input")
+    }
+    return [count]
+  }
 
   public func forward(_ input: Tensor, mode: Mode, rng: inout SeededGenerator) throws(EngineError) -> Tensor {
     savedInputShape = input.shape

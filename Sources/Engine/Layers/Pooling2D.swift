@@ -33,8 +33,12 @@ public final class Pooling2D: Layer {
         layer: "\(name) (\(spec.kind.rawValue))", expected: "(height, width, channels)", got: input,
         hint: input.rank == 1 ? "pooling cannot follow Flatten or Dense" : "")
     }
-    guard let (oh, _) = spec.padding.outputLength(input: input[0], kernel: ph, stride: strides[0]),
-      let (ow, _) = spec.padding.outputLength(input: input[1], kernel: pw, stride: strides[1])
+    let layer = "\(name) (\(spec.kind.rawValue))"
+    guard
+      let (oh, _) = try spec.padding.checkedOutputLength(
+        input: input[0], kernel: ph, stride: strides[0], layer: layer),
+      let (ow, _) = try spec.padding.checkedOutputLength(
+        input: input[1], kernel: pw, stride: strides[1], layer: layer)
     else {
       throw .incompatibleInput(
         layer: "\(name) (\(spec.kind.rawValue))", expected: "at least \(ph)x\(pw) pixels", got: input,

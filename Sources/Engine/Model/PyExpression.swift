@@ -61,8 +61,13 @@ public struct SyntaxError: Error, Equatable, Sendable, CustomStringConvertible {
 
 /// A small recursive-descent parser for one Python expression.
 public struct PyParser {
+  /// How deeply brackets and signs may nest. Keras code never goes past a
+  /// handful; the bound keeps a hostile line from exhausting the stack.
+  public static let maxDepth = 64
+
   private let chars: [Character]
   private var pos = 0
+  private var depth = 0
 
   /// Parses all of `text` as one expression.
   public static func parse(_ text: String) throws(SyntaxError) -> PyNode {
@@ -84,8 +89,19 @@ public struct PyParser {
 
   private func text(from start: Int) -> String { String(chars[start..<pos]) }
 
+  private func tooDeep() -> SyntaxError {
+    SyntaxError(
+      "the expression is nested more than \(PyParser.maxDepth) deep", column: pos,
+      hint: "write it with fewer brackets, e.g. Conv2D(32, (3, 3))")
+  }
+
   private mutating func expression() throws(SyntaxError) -> PyNode {
     skipSpace()
+    depth += 1
+    defer { depth -= 1 }
+    guard depth <= PyParser.maxDepth else {
+      throw tooDeep()
+    }
     let start = pos
     guard pos < chars.count else { throw SyntaxError("the expression ends too early", column: pos) }
     var node: PyNode
@@ -111,18 +127,24 @@ public struct PyParser {
     } else {
       throw SyntaxError("unexpected '\(ch)'", column: pos)
     }
-    // Subscripts such as X.shape[1:] may follow any value.
+    // Subscripts such as X.shape[1:] may follow any value. Each one wraps the
+    // node once more, so a chain counts towards the nesting limit.
+    var chained = 0
     while true {
       skipSpace()
       guard pos < chars.count, chars[pos] == "[" else { break }
+      chained += 1
+      guard depth + chained <= PyParser.maxDepth else {
+        throw tooDeep()
+      }
       let open = pos
-      var depth = 0
+      var level = 0
       var end = pos
       while end < chars.count {
-        if chars[end] == "[" { depth += 1 }
+        if chars[end] == "[" { level += 1 }
         if chars[end] == "]" {
-          depth -= 1
-          if depth == 0 { break }
+          level -= 1
+          if level == 0 { break }
         }
         end += 1
       }
@@ -220,6 +242,8 @@ public struct PyParser {
     pos += 1
     var args: [PyNode] = []
     var kwargs: [(String, PyNode)] = []
+    // A set, so a line with thousands of keywords is not checked in quadratic time.
+    var keys: Set<String> = []
     while true {
       skipSpace()
       guard pos < chars.count else { throw SyntaxError("'(' is never closed", column: open) }
@@ -234,7 +258,7 @@ public struct PyParser {
         skipSpace()
         if pos < chars.count, chars[pos] == "=", !(pos + 1 < chars.count && chars[pos + 1] == "=") {
           pos += 1
-          if kwargs.contains(where: { $0.0 == key }) {
+          guard keys.insert(key).inserted else {
             throw SyntaxError("'\(key)' is given twice", column: save)
           }
           kwargs.append((key, try expression()))

@@ -26,6 +26,10 @@ public final class Sequential {
   public private(set) var lastInput: Tensor?
   public private(set) var lastOutputs: [Tensor] = []
   public private(set) var lastMode: Mode?
+  /// The largest per-sample output of any layer, in float32 bytes (see Sequential+Limits).
+  public var maxActivationBytes = Sequential.defaultMaxActivationBytes
+  /// The most trainable scalars the model may have (see Sequential+Limits).
+  public var maxParameters = Sequential.defaultMaxParameters
 
   public init(seed: UInt64 = 0) {
     self.seed = seed
@@ -121,14 +125,17 @@ public final class Sequential {
     let shape = declared ?? inputShape
     var shapes: [Shape] = []
     if let shape {
-      guard shape.rank >= 1, shape.dims.allSatisfy({ $0 > 0 }), shape.checkedScalarCount != nil else {
+      guard shape.rank >= 1, shape.dims.allSatisfy({ $0 > 0 }) else {
         throw .badShape("input_shape \(shape) must have positive sizes")
       }
+      try checkActivationSize(shape, of: "the input")
       var current = shape
       for layer in candidate {
         current = try layer.outputShape(for: current)
+        try checkActivationSize(current, of: "\(layer.name) (\(layer.typeName))")
         shapes.append(current)
       }
+      try checkParameterBudget(candidate, inputs: [shape] + shapes)
       // Build only after every shape checks out, so a refusal draws no random numbers.
       var rng = initRNG
       var previous = shape
