@@ -43,7 +43,7 @@ extension Sequential {
             "\(source): '\(key)' is shaped \(Shape(array.shape)) but the model needs \(parameter.value.shape)")
         }
         let tensor = try array.tensor()
-        guard tensor.isFinite else { throw .weightsMismatch("\(source): '\(key)' holds NaN or infinity") }
+        guard tensor.isFinite else { throw .nonFinite("\(source): '\(key)' holds NaN or infinite values") }
         updates.append((parameter, tensor))
       }
     }
