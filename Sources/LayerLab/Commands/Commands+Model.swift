@@ -2,7 +2,7 @@ import Foundation
 import Engine
 
 extension CommandTable {
-  static let model: [Command] = [add, insert, remove, layers, summary, reset, undo, labels]
+  static let model: [Command] = [add, insert, remove, layers, summary, kernel, reset, undo, labels]
 
   static let add = Command(
     name: "add", group: .model, usage: "add LAYER", summary: "Append a Keras layer to the model",
@@ -101,7 +101,7 @@ extension CommandTable {
 
   static let undo = Command(
     name: "undo", group: .model, usage: "undo",
-    summary: "Undo the last change to the model (add, insert, remove, reset, load, seed)", example: "undo"
+    summary: "Undo the last change to the model (add, insert, remove, kernel, reset, load, seed)", example: "undo"
   ) { session, arguments in
     try arguments.noMore(than: 0)
     let what = try session.undo()
