@@ -34,7 +34,7 @@ extension CommandTable {
     let slugWidth = entries.map(\.slug.count).max() ?? 0
     for entry in entries {
       let number = entry.number.map(String.init) ?? ""
-      session.console.out("  " + number.padded(numberWidth) + "  " + entry.slug.padding(slugWidth) + "  " + entry.title)
+      session.console.out("  " + number.padded(numberWidth) + "  " + entry.slug.padding(slugWidth) + "  " + entry.heading)
     }
     let name = first.number.map(String.init) ?? first.slug
     session.console.out("start one with 'lesson \(name)' or by name, e.g. 'lesson \(entries.last?.slug ?? first.slug)'")

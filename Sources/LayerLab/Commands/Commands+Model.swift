@@ -101,7 +101,7 @@ extension CommandTable {
 
   static let undo = Command(
     name: "undo", group: .model, usage: "undo",
-    summary: "Undo the last change to the model (add, insert, remove, kernel, reset, load, seed)", example: "undo"
+    summary: "Undo the last change to the model (its layers, kernels, weights or seed)", example: "undo"
   ) { session, arguments in
     try arguments.noMore(than: 0)
     let what = try session.undo()

@@ -15,6 +15,14 @@ struct LessonCatalog {
     var title: String
     var number: Int? { Lesson.number(fileName) }
     var slug: String { Lesson.slug(fileName) }
+    /// The title without a leading `Lesson 5:`, which the listing shows as a number.
+    var heading: String {
+      let digits = title.dropFirst("Lesson ".count).prefix { $0.isNumber }
+      guard title.hasPrefix("Lesson "), !digits.isEmpty,
+        title.dropFirst("Lesson ".count + digits.count).first == ":"
+      else { return title }
+      return String(title.dropFirst("Lesson ".count + digits.count + 1).drop { $0 == " " })
+    }
   }
 
   /// The folder's absolute path.
