@@ -82,6 +82,16 @@ import Testing
         """)
   }
 
+  @Test func aLessonStartsFromAnEmptyModelAndSeedZero() {
+    let h = Harness(seed: 5)
+    h.shell.handle("image demo cat 100x100")
+    #expect(h.shell.handle("lesson relu"))
+    #expect(h.shell.handle("lesson relu"))
+    #expect(h.session.model.layers.map(\.name) == ["conv2d", "re_lu"])
+    #expect(h.session.image?.shape == [1, 24, 24, 3])
+    #expect(h.session.seed == 0)
+  }
+
   @Test func pipedLessonsSkipPausesSilently() {
     let h = Harness()
     #expect(h.type("# note", "pause", "labels a,b") == 0)

@@ -11,6 +11,8 @@ extension CommandTable {
       PATH a lesson file (lesson lessons/05-dropout.lab). 'layerlab --lesson 5' starts with one.
       At each pause, Enter shows the next step and q leaves the lesson; any other line runs
       as a command and the pause waits again. What the lesson built stays in the shell.
+      A lesson starts from an empty model, no picture and seed 0, so its numbers are the
+      ones its narration quotes. 'undo', repeated, steps back to the model you had before.
       Piped or in a script, a lesson runs straight through.
       """,
     takesPath: true

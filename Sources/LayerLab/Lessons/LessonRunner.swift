@@ -27,6 +27,7 @@ struct LessonRunner {
     }
     state.running = lesson
     defer { state.running = nil }
+    try startAfresh(lesson)
     let shell = Shell(session: session)
     let count = lesson.steps.count
     for (index, step) in lesson.steps.enumerated() {
@@ -51,6 +52,20 @@ struct LessonRunner {
     if state.pauseReader != nil {
       session.console.out("-- end of \(lesson.label). Its model and image stay; 'lessons' lists the others --")
     }
+  }
+
+  /// Empties the session as a new `layerlab` would have it, with seed 0: a
+  /// lesson adds its layers to an empty model, fits no picture to an earlier
+  /// lesson's size, and draws the weights its narration quotes. The learner's
+  /// own model comes back with 'undo'.
+  private func startAfresh(_ lesson: Lesson) throws {
+    session.image = nil
+    session.imageSource = ""
+    session.labels = []
+    session.integers = [:]
+    session.modelVariable = "model"
+    try session.replaceModel("start \(lesson.label)")
+    if session.seed != 0 { try session.reseed(0) }
   }
 
   /// Waits at a pause; false when the learner leaves. A typed command runs
