@@ -10,7 +10,7 @@ struct LayerLabCommand: ParsableCommand {
     commandName: "layerlab",
     abstract: "See how a Keras-style CNN works, layer by layer, in a terminal.")
 
-  @Option(help: "Run a lesson file (its lines, as a script).")
+  @Option(help: "Run a lesson step by step: its number, name or file (see 'lessons'), then stay in the shell.")
   var lesson: String?
 
   @Option(help: "Run a file of commands, then exit.")
@@ -51,9 +51,9 @@ struct LayerLabCommand: ParsableCommand {
       return
     }
     let reader: LineReader
-    if let path = lesson ?? script {
-      guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-        throw ValidationError("cannot read '\(path)'")
+    if let script {
+      guard let text = try? String(contentsOfFile: script, encoding: .utf8) else {
+        throw ValidationError("cannot read '\(script)'")
       }
       reader = ScriptReader(text: text)
     } else if stdinIsTerminal {
@@ -61,13 +61,31 @@ struct LayerLabCommand: ParsableCommand {
       reader = ReadlineReader(
         historyPath: home.map { $0 + "/.layerlab_history" },
         completions: { [session] in completions(for: session) })
-      session.console.out("LayerLab: build a Keras model and watch it work. Type 'help' to start, 'quit' to leave.")
+      // Lessons' pauses wait for Enter only when someone is there to press it.
+      session.lessons.pauseReader = reader
+      if lesson == nil {
+        session.console.out("LayerLab: build a Keras model and watch it work. Type 'help' to start, 'quit' to leave.")
+      }
     } else {
       reader = PlainReader()
+    }
+    if let lesson {
+      // Through the shell like any command, so a missing lesson or a failing
+      // step reaches the learner the same way; afterwards the shell goes on
+      // with the lesson's model (at a terminal) or with the rest of stdin.
+      shell.showsCaret = false
+      shell.handle("lesson " + quotedWord(lesson))
+      shell.showsCaret = true
     }
     let status = shell.run(reader)
     if status != 0 { throw ExitCode(status) }
   }
+}
+
+/// `word` as one shell word, quoted when it holds a blank or a quote.
+func quotedWord(_ word: String) -> String {
+  guard word.contains(where: { $0 == " " || $0 == "\t" || $0 == "'" || $0 == "\"" }) else { return word }
+  return word.contains("'") ? "\"" + word + "\"" : "'" + word + "'"
 }
 
 /// What Tab offers for the session as it is now.

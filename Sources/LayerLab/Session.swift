@@ -20,6 +20,8 @@ struct Display: Sendable {
 final class Session {
   let console: Console
   var display: Display
+  /// The lesson being run, and where its pauses wait for Enter.
+  let lessons = LessonState()
   /// The seed new models and `seed N` use, so a run repeats exactly.
   private(set) var seed: UInt64
   private(set) var model: Sequential
@@ -90,7 +92,7 @@ final class Session {
   /// Puts back the model as it was before the last change; returns what was undone.
   func undo() throws -> String {
     guard let last = undoStack.last else {
-      throw LabError(message: "nothing to undo", hint: "undo reverses add, insert, remove, reset, load weights and seed")
+      throw LabError(message: "nothing to undo", hint: "undo reverses add, insert, remove, kernel, reset, load weights and seed")
     }
     try model.restore(last.snapshot)
     undoStack.removeLast()

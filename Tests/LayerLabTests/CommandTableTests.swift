@@ -26,7 +26,7 @@ import Testing
   }
 
   @Test func helpListsTheGroupsInOrder() {
-    let headings = CommandTable.overview().filter { !$0.hasPrefix(" ") && !$0.isEmpty }.prefix(6)
-    #expect(Array(headings) == ["Model", "Image", "Look", "Training", "Files", "Session"])
+    let headings = CommandTable.overview().filter { !$0.hasPrefix(" ") && !$0.isEmpty }.prefix(7)
+    #expect(Array(headings) == ["Model", "Image", "Look", "Training", "Files", "Lessons", "Session"])
   }
 }

@@ -43,6 +43,37 @@ import Testing
     _ = tmux.run(["send-keys", "-t", name, "C-e", "C-u", "C-d"])
     #expect(tmux.waitForExit(name), "Ctrl-D did not end the session")
   }
+
+  /// `layerlab --lesson 1` at a terminal: the first pause waits for Enter, q
+  /// leaves the lesson, and the shell goes on with the lesson's picture.
+  @Test func lessonPausesAndLeavesTheShellRunning() throws {
+    guard let tmux = Tmux.find() else {
+      print("InteractiveTests: tmux is not installed; skipping the lesson test")
+      return
+    }
+    let executable = try LayerLabProcess.locate()
+    let home = FileManager.default.temporaryDirectory.appendingPathComponent("layerlab-home-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: home) }
+    let name = "layerlab-lesson-\(ProcessInfo.processInfo.processIdentifier)"
+    // From the temporary folder: the lesson must be found from anywhere.
+    let command = "cd \(home.path) && env HOME=\(home.path) TERM=xterm NO_COLOR=1 \(executable.path) --lesson 1"
+    defer { _ = tmux.run(["kill-session", "-t", name]) }
+
+    _ = tmux.run(["new-session", "-d", "-s", name, "-x", "100", "-y", "50", command])
+    #expect(tmux.waitFor("-- Enter: next step (2 of", in: name), "the first pause did not wait")
+    #expect(tmux.run(["capture-pane", "-p", "-t", name])?.contains("lab> image\n") == false, "step 2 ran before Enter")
+    _ = tmux.run(["send-keys", "-t", name, "Enter"])
+    #expect(tmux.waitFor("-- Enter: next step (3 of", in: name), "Enter did not move to the next step")
+    _ = tmux.run(["send-keys", "-t", name, "q", "Enter"])
+    #expect(tmux.waitFor("left lesson 1 at step 2", in: name), "q did not leave the lesson")
+    // Step 3 (show input) never ran, so this output can only come from the shell.
+    _ = tmux.run(["send-keys", "-t", name, "show input gray", "Enter"])
+    #expect(tmux.waitFor("input (1, 24, 24, 3) from demo cat", in: name), "the lesson's picture is gone")
+    _ = tmux.run(["send-keys", "-t", name, "quit", "Enter"])
+    #expect(tmux.waitForExit(name), "quit did not end the session")
+  }
+
 }
 
 /// Just enough of tmux to type and read a pane.

@@ -7,6 +7,7 @@ enum CommandGroup: String, CaseIterable, Sendable {
   case look = "Look"
   case training = "Training"
   case files = "Files"
+  case lessons = "Lessons"
   case session = "Session"
 }
 

@@ -12,7 +12,7 @@ extension CommandGroupSlots {
 
 /// The one list of commands: dispatch, help, completion and suggestions all read it.
 enum CommandTable: CommandGroupSlots {
-  static var all: [Command] { model + image + look + training + files + session }
+  static var all: [Command] { model + image + look + training + files + lessonCommands + session }
 
   /// Finds the command called `word` (or one of its aliases).
   static func find(_ word: String) -> Command? {

@@ -2,7 +2,7 @@ import Foundation
 import Engine
 
 extension CommandTable {
-  static let model: [Command] = [add, insert, remove, layers, summary, reset, undo, labels]
+  static let model: [Command] = [add, insert, remove, layers, summary, kernel, reset, undo, labels]
 
   static let add = Command(
     name: "add", group: .model, usage: "add LAYER", summary: "Append a Keras layer to the model",
@@ -102,7 +102,7 @@ extension CommandTable {
 
   static let undo = Command(
     name: "undo", group: .model, usage: "undo",
-    summary: "Undo the last change to the model (add, remove, reset, load, seed, fit...)", example: "undo"
+    summary: "Undo the last change to the model (layers, kernels, weights, seed, fit)", example: "undo"
   ) { session, arguments in
     try arguments.noMore(than: 0)
     let what = try session.undo()

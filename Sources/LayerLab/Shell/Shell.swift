@@ -15,25 +15,33 @@ struct Shell {
   /// exit status: 1 if any command failed, else 0.
   func run(_ reader: LineReader) -> Int32 {
     while !session.quitRequested, let raw = reader.readLine(prompt: Self.prompt) {
-      let line = raw.trimmingTrailingSpaces()
-      let trimmed = line.drop { $0 == " " || $0 == "\t" }
       if reader.echoesInput {
-        // Piped: comments are the narration of a script, blank lines its paragraphs.
-        if trimmed.isEmpty {
-          session.console.out("")
-          continue
-        }
-        if trimmed.hasPrefix("#") {
-          session.console.out(narration(String(trimmed)))
-          continue
-        }
-        session.console.out(Self.prompt + trimmed)
-        handle(String(trimmed))
+        echoAndHandle(raw)
       } else {
-        handle(line)
+        handle(raw.trimmingTrailingSpaces())
       }
     }
     return session.anyFailed ? 1 : 0
+  }
+
+  /// Shows a line nobody typed at this terminal (a script's, a lesson's) as a
+  /// transcript would, then runs it; returns false when it failed. Comments
+  /// are the narration, blank lines its paragraphs.
+  @discardableResult
+  func echoAndHandle(_ raw: String) -> Bool {
+    let trimmed = raw.trimmingTrailingSpaces().drop { $0 == " " || $0 == "\t" }
+    if trimmed.isEmpty {
+      session.console.out("")
+      return true
+    }
+    if trimmed.hasPrefix("#") {
+      session.console.out(narration(String(trimmed)))
+      return true
+    }
+    // A lesson's step marker: with nobody at a terminal there is nothing to wait for.
+    if Lesson.isPause(String(trimmed)) { return true }
+    session.console.out(Self.prompt + trimmed)
+    return handle(String(trimmed))
   }
 
   /// `# An image is a tensor` → `An image is a tensor`.

@@ -1,0 +1,56 @@
+import Foundation
+import Testing
+
+/// Every `lessons/*.lab`, run by the real `layerlab --lesson FILE` with
+/// nothing on stdin (so every pause is skipped), against
+/// `Transcripts/lessons/NAME.txt`. A lesson that fails anywhere exits 1,
+/// which the golden file would show. `RECORD_TRANSCRIPTS=1 swift test`
+/// rewrites them: read the diff, and check that the narration still quotes
+/// the numbers the engine prints.
+@Suite struct LessonTranscriptTests {
+  static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+  static let lessonFolder = root.appendingPathComponent("lessons")
+  static let goldenFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .appendingPathComponent("Transcripts/lessons")
+
+  /// Whatever lesson files exist, so a new lesson is tested as soon as it is added.
+  static var names: [String] {
+    let files = (try? FileManager.default.contentsOfDirectory(atPath: lessonFolder.path)) ?? []
+    return files.filter { $0.hasSuffix(".lab") }.map { String($0.dropLast(4)) }.sorted()
+  }
+
+  @Test func theFirstEightLessonsExist() {
+    let expected = [
+      "01-image-tensor", "02-conv2d", "03-relu", "04-maxpooling", "05-dropout", "06-flatten-dense",
+      "07-softmax", "08-seed-network",
+    ]
+    #expect(Array(Self.names.prefix(8)) == expected)
+  }
+
+  @Test(arguments: names)
+  func lessonMatchesGolden(_ name: String) throws {
+    let path = Self.lessonFolder.appendingPathComponent("\(name).lab").path
+    let run = try LayerLabProcess.run(input: "", arguments: ["--lesson", path])
+    let actual = run.output + "[exit \(run.status)]\n"
+    #expect(run.status == 0, "lesson \(name) failed:\n\(run.output.suffix(800))")
+    let goldenURL = Self.goldenFolder.appendingPathComponent("\(name).txt")
+    if ProcessInfo.processInfo.environment["RECORD_TRANSCRIPTS"] != nil {
+      try FileManager.default.createDirectory(at: Self.goldenFolder, withIntermediateDirectories: true)
+      try actual.write(to: goldenURL, atomically: true, encoding: .utf8)
+    }
+    let golden = try String(contentsOf: goldenURL, encoding: .utf8)
+    #expect(actual == golden, "\(firstDifference(actual, golden))")
+  }
+
+  private func firstDifference(_ a: String, _ b: String) -> String {
+    let x = a.split(separator: "\n", omittingEmptySubsequences: false)
+    let y = b.split(separator: "\n", omittingEmptySubsequences: false)
+    for i in 0..<max(x.count, y.count) {
+      let l = i < x.count ? String(x[i]) : "<end>"
+      let r = i < y.count ? String(y[i]) : "<end>"
+      if l != r { return "line \(i + 1):\n  got:      \(l)\n  expected: \(r)" }
+    }
+    return "identical"
+  }
+}
