@@ -92,7 +92,7 @@ final class Session {
   /// Puts back the model as it was before the last change; returns what was undone.
   func undo() throws -> String {
     guard let last = undoStack.last else {
-      throw LabError(message: "nothing to undo", hint: "undo reverses add, insert, remove, kernel, reset, load weights and seed")
+      throw LabError(message: "nothing to undo", hint: "undo reverses add, insert, remove, kernel, reset, load, seed and fit")
     }
     try model.restore(last.snapshot)
     undoStack.removeLast()

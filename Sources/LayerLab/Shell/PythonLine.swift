@@ -17,6 +17,8 @@ enum PythonLine {
     case arrayPreparation(name: Token, text: String)
     /// `print('Test Loss', scores[0])`.
     case printCall(PyNode)
+    /// `X.shape`, typed alone to see it.
+    case shapeQuery(name: String, node: PyNode)
     /// A shell command such as `show conv2d`.
     case command
   }
@@ -53,11 +55,29 @@ enum PythonLine {
       let objectText = parts.dropLast().joined(separator: ".")
       let object = Token(text: objectText, column: 0)
       return .methodCall(object: object, method: String(parts.last ?? ""), call: node)
+    case .name(let dotted) where dotted.hasSuffix(".shape"):
+      return .shapeQuery(name: String(dotted.dropLast(".shape".count)), node: node)
     default:
       throw SyntaxError(
         "'\(node.text)' is not something LayerLab can run", column: 0,
         hint: "call methods with parentheses, e.g. model.summary()")
     }
+  }
+
+  /// Prints `X.shape` as Python would: `(1, 48, 48, 3)`.
+  static func printShape(of name: String, node: PyNode, in session: Session) throws {
+    if let shape = session.arrays[name] {
+      session.console.out(shape.description)
+      return
+    }
+    if let data = session.data, let role = DataArray(name: name), role == .trainLabels || role == .testLabels {
+      let count = role == .trainLabels ? data.train.count : (data.test?.count ?? 0)
+      session.console.out("(\(count),)  (class numbers; one-hot rows would be (\(count), \(data.train.classCount)))")
+      return
+    }
+    throw SyntaxError(
+      "'\(name)' is not defined", column: node.column,
+      hint: "X is the loaded image (image demo cat) or the training pictures (data demo)")
   }
 
   /// `a, b, c = value`, as the seed unpacks its four arrays.

@@ -100,6 +100,8 @@ struct Shell {
       CommandTable.noteArrayPreparation(name.text, text, in: session)
     case .printCall(let node):
       try PythonLine.printLine(node, in: session)
+    case .shapeQuery(let name, let node):
+      try PythonLine.printShape(of: name, node: node, in: session)
     case .methodCall(let object, let method, let node):
       try callMethod(object: object, method: method, node: node, line: line)
     case .command:
