@@ -1,0 +1,354 @@
+/// The fast paths behind `ConvKernels`' entry points: each product becomes a
+/// matrix product on `Gemm`'s micro-kernel.
+///
+/// NHWC input and the (kh, kw, in, out) kernel make one row of the im2col
+/// matrix, `[ky, kx, c]`, a few contiguous runs of the input, and the kernel
+/// is already a `(kh·kw·in) × filters` row-major matrix. So
+///   forward        = im2col(input) · kernel
+///   backwardInput  = a stride-1 convolution of the output gradient (dilated
+///                    by the stride) with the kernel rotated 180° and its
+///                    in/out axes swapped: a gather, like the forward pass, so
+///                    every input-gradient value is produced by one task
+///   kernelGradient = im2col(input)ᵀ · outputGradient
+///
+/// im2col is never materialised for the whole batch: each unit of work
+/// unrolls a block of rows (~200 KB) into its thread's scratch and multiplies
+/// it while it is still in L2, so memory stays bounded (a few hundred KB per
+/// thread) whatever the batch size.
+extension ConvKernels {
+  // MARK: - im2col
+
+  /// Which input values one im2col row holds. The source is
+  /// `[batch, inHeight, inWidth, inChannels]`, virtually dilated by
+  /// `dilationY/X` (a zero between neighbours, for the backward pass of a
+  /// strided convolution); positions outside it are zero padding.
+  struct Im2col: Sendable {
+    var inHeight: Int, inWidth: Int, inChannels: Int
+    var dilationY = 1, dilationX = 1
+    var outHeight: Int, outWidth: Int
+    var kernelHeight: Int, kernelWidth: Int
+    var strideY: Int, strideX: Int
+    var padTop: Int, padLeft: Int
+
+    init(_ g: ConvGeometry) {
+      inHeight = g.inHeight
+      inWidth = g.inWidth
+      inChannels = g.inChannels
+      outHeight = g.outHeight
+      outWidth = g.outWidth
+      kernelHeight = g.kernelHeight
+      kernelWidth = g.kernelWidth
+      strideY = g.strideY
+      strideX = g.strideX
+      padTop = g.padTop
+      padLeft = g.padLeft
+    }
+
+    /// Columns of the im2col matrix.
+    var depth: Int { kernelHeight * kernelWidth * inChannels }
+
+    /// A 1x1, stride-1, unpadded convolution reads the input as it is.
+    var isIdentity: Bool {
+      kernelHeight == 1 && kernelWidth == 1 && strideY == 1 && strideX == 1
+        && padTop == 0 && padLeft == 0 && dilationY == 1 && dilationX == 1
+        && outHeight == inHeight && outWidth == inWidth
+    }
+
+    /// Source row for virtual position `v`, or nil in the padding or between
+    /// dilated values.
+    @inline(__always)
+    static func source(_ v: Int, dilation: Int, length: Int) -> Int? {
+      if v < 0 { return nil }
+      if dilation == 1 { return v < length ? v : nil }
+      if v % dilation != 0 { return nil }
+      let s = v / dilation
+      return s < length ? s : nil
+    }
+
+    /// Writes rows `rows` (row = (n·outHeight + oy)·outWidth + ox) into
+    /// `dst`, `depth` floats per row.
+    func fill(
+      rows: Range<Int>, from src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>
+    ) {
+      let c = inChannels
+      let kw = kernelWidth
+      let rowSpan = kw * c
+      let depth = self.depth
+      let perImage = outHeight * outWidth
+      var n = rows.lowerBound / perImage
+      var oy = (rows.lowerBound % perImage) / outWidth
+      var ox = rows.lowerBound % outWidth
+      var out = dst
+      for _ in rows {
+        let image = src + n * inHeight * inWidth * c
+        let x0 = ox * strideX - padLeft
+        let inside = dilationX == 1 && x0 >= 0 && x0 + kw <= inWidth
+        for ky in 0..<kernelHeight {
+          let o = out + ky * rowSpan
+          guard
+            let iy = Im2col.source(
+              oy * strideY - padTop + ky, dilation: dilationY, length: inHeight)
+          else {
+            o.update(repeating: 0, count: rowSpan)
+            continue
+          }
+          let line = image + iy * inWidth * c
+          if inside {
+            // The common case: the window row is one contiguous run.
+            o.update(from: line + x0 * c, count: rowSpan)
+          } else {
+            for kx in 0..<kw {
+              if let ix = Im2col.source(x0 + kx, dilation: dilationX, length: inWidth) {
+                (o + kx * c).update(from: line + ix * c, count: c)
+              } else {
+                (o + kx * c).update(repeating: 0, count: c)
+              }
+            }
+          }
+        }
+        out += depth
+        ox += 1
+        if ox == outWidth {
+          ox = 0
+          oy += 1
+          if oy == outHeight {
+            oy = 0
+            n += 1
+          }
+        }
+      }
+    }
+  }
+
+  /// Rows of im2col per unit of work: ~192 KB of scratch, so the block is
+  /// still in L2 (1 MB/core) when the micro-kernel reads it, and a multiple
+  /// of the micro-kernel's 8 rows.
+  static func blockRows(depth: Int, cap: Int = 1024) -> Int {
+    max(Gemm.mr, min(cap, (49_152 / max(depth, 1)) / Gemm.mr * Gemm.mr))
+  }
+
+  // MARK: - Forward
+
+  /// output[row, f] = (bias[f] +) Σ_d im2col[row, d] · weights[d, f] for
+  /// `batch` images; `weights` is `depth × filters`, row-major.
+  static func convolveFast(
+    _ plan: Im2col, batch: Int, filters: Int, input: UnsafePointer<Float>,
+    weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+    output: UnsafeMutablePointer<Float>
+  ) {
+    let rows = batch * plan.outHeight * plan.outWidth
+    let depth = plan.depth
+    if rows == 0 || filters == 0 { return }
+    let panels = Gemm.allocatePanels(k: depth, n: filters, direct: nil)
+    defer { panels.deallocate() }
+    Gemm.pack(
+      Gemm.MatrixView(weights, rs: filters, cs: 1), into: panels, panels: 0..<panels.count)
+
+    let identity = plan.isIdentity
+    let block = blockRows(depth: depth)
+    let units = (rows + block - 1) / block
+    let workers = min(EngineThreads.effective, units)
+    let scratch = WorkerScratch(
+      workers: workers, floatsPerWorker: (identity ? 0 : block * depth) + Gemm.mr * Gemm.nr)
+    defer { scratch.deallocate() }
+    let src = SendableConstPointer(input)
+    let dst = SendablePointer(output)
+    let biasP = bias.map(SendableConstPointer.init)
+    parallelUnits(units, workers: workers) { u, w in
+      let r0 = u * block
+      let r1 = min(rows, r0 + block)
+      let mine = scratch.of(w)
+      let tile = identity ? mine : mine + block * depth
+      let a: Gemm.MatrixView
+      if identity {
+        a = Gemm.MatrixView(src.p + r0 * depth, rs: depth, cs: 1)
+      } else {
+        plan.fill(rows: r0..<r1, from: src.p, into: mine)
+        a = Gemm.MatrixView(UnsafePointer(mine), rs: depth, cs: 1)
+      }
+      let out = dst.p + r0 * filters
+      if let biasP {
+        // The sum starts from the bias, as in the reference loop.
+        for r in 0..<(r1 - r0) { (out + r * filters).update(from: biasP.p, count: filters) }
+      }
+      Gemm.multiplyRows(
+        0..<(r1 - r0), panels: 0..<panels.count, a: a, b: panels,
+        c: Gemm.MutableMatrixView(out, rs: filters, cs: 1), accumulate: biasP != nil,
+        tile: tile)
+    }
+  }
+
+  static func forwardFast(
+    _ g: ConvGeometry, input: [Float], kernel: [Float], bias: [Float]?
+  ) -> [Float] {
+    precondition(input.count == g.inputCount && kernel.count == g.kernelCount)
+    precondition(bias == nil || bias!.count == g.filters)
+    if g.inputCount == 0 || g.outputCount == 0 || g.kernelCount == 0 {
+      return forwardReference(g, input: input, kernel: kernel, bias: bias)  // nothing to speed up
+    }
+    return [Float](unsafeUninitializedCapacity: g.outputCount) { out, count in
+      let o = out.baseAddress!
+      input.withUnsafeBufferPointer { x in
+        kernel.withUnsafeBufferPointer { k in
+          func run(_ b: UnsafePointer<Float>?) {
+            convolveFast(
+              Im2col(g), batch: g.batch, filters: g.filters, input: x.baseAddress!,
+              weights: k.baseAddress!, bias: b, output: o)
+          }
+          if let bias { bias.withUnsafeBufferPointer { run($0.baseAddress!) } } else { run(nil) }
+        }
+      }
+      count = g.outputCount
+    }
+  }
+
+  // MARK: - Input gradient
+
+  static func backwardInputFast(
+    _ g: ConvGeometry, outputGradient: [Float], kernel: [Float]
+  ) -> [Float] {
+    precondition(outputGradient.count == g.outputCount && kernel.count == g.kernelCount)
+    if g.inputCount == 0 || g.outputCount == 0 || g.kernelCount == 0 {
+      return backwardInputReference(g, outputGradient: outputGradient, kernel: kernel)
+    }
+    let kh = g.kernelHeight, kw = g.kernelWidth, c = g.inChannels, f = g.filters
+    // dInput[iy] = Σ_ky dOut[(iy + padTop − ky) / strideY]: a stride-1
+    // convolution over the output gradient dilated by the stride, padded by
+    // kh − 1 − padTop, with the kernel rotated 180° and in/out swapped.
+    var rotated = [Float](repeating: 0, count: kernel.count)
+    for ky in 0..<kh {
+      for kx in 0..<kw {
+        for ci in 0..<c {
+          for fi in 0..<f {
+            rotated[(((kh - 1 - ky) * kw + (kw - 1 - kx)) * f + fi) * c + ci] =
+              kernel[((ky * kw + kx) * c + ci) * f + fi]
+          }
+        }
+      }
+    }
+    var plan = Im2col(g)
+    plan.inHeight = g.outHeight
+    plan.inWidth = g.outWidth
+    plan.inChannels = f
+    plan.dilationY = g.strideY
+    plan.dilationX = g.strideX
+    plan.outHeight = g.inHeight
+    plan.outWidth = g.inWidth
+    plan.strideY = 1
+    plan.strideX = 1
+    plan.padTop = kh - 1 - g.padTop
+    plan.padLeft = kw - 1 - g.padLeft
+    return [Float](unsafeUninitializedCapacity: g.inputCount) { out, count in
+      outputGradient.withUnsafeBufferPointer { dy in
+        rotated.withUnsafeBufferPointer { w in
+          convolveFast(
+            plan, batch: g.batch, filters: c, input: dy.baseAddress!, weights: w.baseAddress!,
+            bias: nil, output: out.baseAddress!)
+        }
+      }
+      count = g.inputCount
+    }
+  }
+
+  // MARK: - Kernel gradient
+
+  static func accumulateKernelGradientFast(
+    _ g: ConvGeometry, input: [Float], outputGradient: [Float],
+    kernelGradient: inout [Float], biasGradient: inout [Float]
+  ) {
+    precondition(input.count == g.inputCount && outputGradient.count == g.outputCount)
+    precondition(kernelGradient.count == g.kernelCount)
+    precondition(biasGradient.isEmpty || biasGradient.count == g.filters)
+    let plan = Im2col(g)
+    let depth = plan.depth
+    let f = g.filters
+    let rows = g.batch * g.outHeight * g.outWidth
+    if rows == 0 || f == 0 || depth == 0 || g.inputCount == 0 {
+      accumulateKernelGradientReference(
+        g, input: input, outputGradient: outputGradient,
+        kernelGradient: &kernelGradient, biasGradient: &biasGradient)
+      return
+    }
+
+    // The sum over rows is cut into slices fixed by the shape alone; each
+    // slice sums into its own partial gradient, and the partials are added in
+    // slice order. So the bits do not depend on the thread count.
+    let slices = min(16, max(1, rows / 16_384))
+    let block = blockRows(depth: depth, cap: 512)
+    let partialSize = depth * f + f
+    let partials = UnsafeMutablePointer<Float>.allocate(capacity: slices * partialSize)
+    partials.initialize(repeating: 0, count: slices * partialSize)
+    defer { partials.deallocate() }
+    let workers = min(EngineThreads.effective, slices)
+    let identity = plan.isIdentity
+    // Per worker: the im2col block, a ragged B panel, one C tile.
+    let colFloats = identity ? 0 : block * depth
+    let edgeFloats = block * Gemm.nr
+    let scratch = WorkerScratch(
+      workers: workers, floatsPerWorker: colFloats + edgeFloats + Gemm.mr * Gemm.nr)
+    defer { scratch.deallocate() }
+    let hasBias = !biasGradient.isEmpty
+    input.withUnsafeBufferPointer { xb in
+      outputGradient.withUnsafeBufferPointer { dyb in
+        let x = SendableConstPointer(xb.baseAddress!)
+        let dy = SendableConstPointer(dyb.baseAddress!)
+        let part = SendablePointer(partials)
+        parallelUnits(slices, workers: workers) { s, w in
+          let lo = s * rows / slices
+          let hi = (s + 1) * rows / slices
+          let mine = scratch.of(w)
+          let edge = mine + colFloats
+          let tile = edge + edgeFloats
+          let dk = part.p + s * partialSize
+          let db = dk + depth * f
+          var r0 = lo
+          while r0 < hi {
+            let r1 = min(hi, r0 + block)
+            let len = r1 - r0
+            // A = im2colᵀ: rows are the depth index, the reduction runs down
+            // the block's rows, so A's "row stride" is 1 and k stride depth.
+            let a: Gemm.MatrixView
+            if identity {
+              a = Gemm.MatrixView(x.p + r0 * depth, rs: 1, cs: depth)
+            } else {
+              plan.fill(rows: r0..<r1, from: x.p, into: mine)
+              a = Gemm.MatrixView(UnsafePointer(mine), rs: 1, cs: depth)
+            }
+            // B = these rows of the output gradient, read in place; only a
+            // ragged last panel (filters not a multiple of 32) is copied.
+            let dyRows = dy.p + r0 * f
+            let bView = Gemm.MatrixView(dyRows, rs: f, cs: 1)
+            let panels = Gemm.Panels(
+              k: len, n: f, count: (f + Gemm.nr - 1) / Gemm.nr, kc: Gemm.kBlockSize(len),
+              direct: dyRows, rsB: f, packed: f % Gemm.nr == 0 ? nil : edge)
+            Gemm.pack(bView, into: panels, panels: (panels.count - 1)..<panels.count)
+            Gemm.multiplyRows(
+              0..<depth, panels: 0..<panels.count, a: a, b: panels,
+              c: Gemm.MutableMatrixView(dk, rs: f, cs: 1), accumulate: true, tile: tile)
+            if hasBias {
+              for r in 0..<len {
+                let row = dyRows + r * f
+                for j in 0..<f { db[j] += row[j] }
+              }
+            }
+            r0 = r1
+          }
+        }
+      }
+    }
+    kernelGradient.withUnsafeMutableBufferPointer { kg in
+      for i in 0..<(depth * f) {
+        var sum = partials[i]
+        for s in 1..<max(slices, 1) { sum += partials[s * partialSize + i] }
+        kg[i] += sum
+      }
+    }
+    if hasBias {
+      for j in 0..<f {
+        var sum = partials[depth * f + j]
+        for s in 1..<max(slices, 1) { sum += partials[s * partialSize + depth * f + j] }
+        biasGradient[j] += sum
+      }
+    }
+  }
+}

@@ -1,0 +1,411 @@
+/// Single-precision matrix product on row-major storage:
+/// `C (+)= op(A) · op(B)`, op(A) `m × k`, op(B) `k × n`, C `m × n`.
+///
+/// The fast path is a register-blocked 8×32 micro-kernel on `SIMD16<Float>`
+/// (sixteen accumulators, one broadcast of A and two loads of B per step of
+/// k), with B packed into zero-padded 32-column panels so that the kernel
+/// streams it contiguously (PLATFORM.md §4: ~245 GFLOP/s per core on this
+/// machine, against ~266 for pure FMA chains). A is read in place, which
+/// PLATFORM.md §4 measured as faster than packing it for the conv shapes.
+///
+/// Reproducibility: every element of C is computed by one fused
+/// multiply-add chain `c = fma(a[i,p], b[p,j], c)` for p = 0, 1, …, k-1,
+/// starting from 0 (or from C's old value when accumulating). Edge tiles run
+/// the same kernel (missing rows repeat the last real row, missing columns
+/// are zeros in the packed panel, and both are thrown away), cache blocking
+/// over k only stores and reloads the running sum (exact), and the work is
+/// split between threads by whole tiles of C. So the result does not depend
+/// on the tile, on which thread computes it, or on `EngineThreads.count`: it
+/// is bit-identical from run to run and for any thread count.
+public enum Gemm {
+  /// Rows and columns of C per micro-kernel call.
+  static let mr = 8
+  static let nr = 32
+
+  // MARK: - Public API
+
+  /// `C = op(A)·op(B)`, or `C += op(A)·op(B)` with `accumulate`.
+  ///
+  /// `transA`: A is stored `k × m` (so op(A) = Aᵀ), else `m × k`.
+  /// `transB`: B is stored `n × k`, else `k × n`. `lda`, `ldb`, `ldc` are the
+  /// distances between consecutive stored rows, as in BLAS (row-major).
+  public static func sgemm(
+    transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
+    a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+    c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool = false
+  ) {
+    let av = MatrixView(a, rs: transA ? 1 : lda, cs: transA ? lda : 1)
+    let bv = MatrixView(b, rs: transB ? 1 : ldb, cs: transB ? ldb : 1)
+    multiply(
+      m: m, n: n, k: k, a: av, b: bv, c: MutableMatrixView(c, rs: ldc, cs: 1),
+      accumulate: accumulate)
+  }
+
+  /// The same on arrays; leading dimensions default to packed storage.
+  public static func sgemm(
+    transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
+    a: [Float], lda: Int? = nil, b: [Float], ldb: Int? = nil,
+    c: inout [Float], ldc: Int? = nil, accumulate: Bool = false
+  ) {
+    let lda = lda ?? (transA ? m : k)
+    let ldb = ldb ?? (transB ? k : n)
+    let ldc = ldc ?? n
+    precondition(m == 0 || k == 0 || a.count >= (transA ? (k - 1) * lda + m : (m - 1) * lda + k))
+    precondition(k == 0 || n == 0 || b.count >= (transB ? (n - 1) * ldb + k : (k - 1) * ldb + n))
+    precondition(m == 0 || n == 0 || c.count >= (m - 1) * ldc + n)
+    if m == 0 || n == 0 { return }
+    if k == 0 {
+      // Empty arrays have no base address; the sum over nothing is zero.
+      if !accumulate { for i in 0..<m { for j in 0..<n { c[i * ldc + j] = 0 } } }
+      return
+    }
+    a.withUnsafeBufferPointer { ap in
+      b.withUnsafeBufferPointer { bp in
+        c.withUnsafeMutableBufferPointer { cp in
+          sgemm(
+            transA: transA, transB: transB, m: m, n: n, k: k,
+            a: ap.baseAddress!, lda: lda, b: bp.baseAddress!, ldb: ldb,
+            c: cp.baseAddress!, ldc: ldc, accumulate: accumulate)
+        }
+      }
+    }
+  }
+
+  /// The plain triple loop: the readable definition, and the tests' oracle.
+  public static func reference(
+    transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
+    a: [Float], lda: Int? = nil, b: [Float], ldb: Int? = nil,
+    c: inout [Float], ldc: Int? = nil, accumulate: Bool = false
+  ) {
+    let lda = lda ?? (transA ? m : k)
+    let ldb = ldb ?? (transB ? k : n)
+    let ldc = ldc ?? n
+    for i in 0..<m {
+      for j in 0..<n {
+        var sum: Float = accumulate ? c[i * ldc + j] : 0
+        for p in 0..<k {
+          let x = transA ? a[p * lda + i] : a[i * lda + p]
+          let y = transB ? b[j * ldb + p] : b[p * ldb + j]
+          sum += x * y
+        }
+        c[i * ldc + j] = sum
+      }
+    }
+  }
+
+  // MARK: - Strided views
+
+  /// A matrix as (base, row stride, column stride): a transpose is a swap of
+  /// strides, which is how all four NN/NT/TN/TT cases share one code path.
+  struct MatrixView: @unchecked Sendable {
+    let base: UnsafePointer<Float>
+    let rs: Int
+    let cs: Int
+    init(_ base: UnsafePointer<Float>, rs: Int, cs: Int) {
+      self.base = base
+      self.rs = rs
+      self.cs = cs
+    }
+    var transposed: MatrixView { MatrixView(base, rs: cs, cs: rs) }
+  }
+
+  struct MutableMatrixView: @unchecked Sendable {
+    let base: UnsafeMutablePointer<Float>
+    let rs: Int
+    let cs: Int
+    init(_ base: UnsafeMutablePointer<Float>, rs: Int, cs: Int) {
+      self.base = base
+      self.rs = rs
+      self.cs = cs
+    }
+    var transposed: MutableMatrixView { MutableMatrixView(base, rs: cs, cs: rs) }
+  }
+
+  // MARK: - Blocking over k
+
+  /// Splits k into equal blocks so that a block of B panels stays in L2
+  /// (1 MB per core on Zen 5) and 8 rows of A stay in L1. PLATFORM.md §4
+  /// found kc = k best for the conv shapes (k = 288, 576), so k up to 640 is
+  /// one block.
+  static func kBlockSize(_ k: Int) -> Int {
+    if k <= 640 { return max(k, 1) }
+    let blocks = (k + 383) / 384
+    return (k + blocks - 1) / blocks
+  }
+
+  // MARK: - B panels
+
+  /// Where the micro-kernel finds op(B)'s 32-column panel `j` for k block
+  /// `b`: either a packed copy (row stride 32, zero-padded past n) or, when
+  /// B's rows are already contiguous and few rows of C reuse it, B itself
+  /// (row stride rsB), with only a ragged last panel copied.
+  struct Panels: @unchecked Sendable {
+    let k: Int
+    let n: Int
+    let count: Int
+    let kc: Int
+    let direct: UnsafePointer<Float>?
+    let rsB: Int
+    /// All panels (packed mode), or the ragged last panel only (direct mode).
+    let packed: UnsafeMutablePointer<Float>?
+
+    var kBlocks: Int { (k + kc - 1) / kc }
+
+    @inline(__always)
+    func panel(block: Int, _ j: Int) -> (UnsafePointer<Float>, Int) {
+      let k0 = block * kc
+      if let direct, j * 32 + 32 <= n {
+        return (direct + k0 * rsB + j * 32, rsB)
+      }
+      if direct != nil { return (UnsafePointer(packed!) + k0 * 32, 32) }
+      let len = min(kc, k - k0)
+      return (UnsafePointer(packed!) + k0 * count * 32 + j * len * 32, 32)
+    }
+
+    func deallocate() {
+      if let packed { UnsafeMutableRawPointer(packed).deallocate() }
+    }
+  }
+
+  static func allocatePanels(k: Int, n: Int, direct: MatrixView?) -> Panels {
+    let count = (n + nr - 1) / nr
+    let kc = kBlockSize(k)
+    var floats = 0
+    if direct == nil {
+      floats = k * count * nr
+    } else if n % nr != 0 {
+      floats = k * nr
+    }
+    var packed: UnsafeMutablePointer<Float>? = nil
+    if floats > 0 {
+      packed = UnsafeMutableRawPointer.allocate(
+        byteCount: floats * MemoryLayout<Float>.stride, alignment: 64
+      ).bindMemory(to: Float.self, capacity: floats)
+    }
+    return Panels(
+      k: k, n: n, count: count, kc: kc, direct: direct?.base, rsB: direct?.rs ?? 0,
+      packed: packed)
+  }
+
+  /// Copies panels `js` of op(B) (a `k × n` view) into `panels.packed`.
+  static func pack(_ b: MatrixView, into panels: Panels, panels js: Range<Int>) {
+    guard let dst = panels.packed else { return }
+    let k = panels.k
+    let n = panels.n
+    let kc = panels.kc
+    for blk in 0..<panels.kBlocks {
+      let k0 = blk * kc
+      let len = min(kc, k - k0)
+      for j in js {
+        let j0 = j * nr
+        let cols = min(nr, n - j0)
+        if panels.direct != nil && cols == nr { continue }
+        let out: UnsafeMutablePointer<Float> =
+          panels.direct != nil
+          ? dst + k0 * nr
+          : dst + k0 * panels.count * nr + j * len * nr
+        if b.cs == 1 && cols == nr {
+          for p in 0..<len {
+            let src = UnsafeRawPointer(b.base + (k0 + p) * b.rs + j0)
+            let o = UnsafeMutableRawPointer(out + p * nr)
+            o.storeBytes(of: src.loadUnaligned(as: SIMD16<Float>.self), as: SIMD16<Float>.self)
+            o.storeBytes(
+              of: src.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self),
+              toByteOffset: 64, as: SIMD16<Float>.self)
+          }
+        } else {
+          // Transposed or ragged B: walk each source column down k, which is
+          // contiguous when op(B) is a transpose.
+          for jj in 0..<nr {
+            if jj < cols {
+              let src = b.base + k0 * b.rs + (j0 + jj) * b.cs
+              for p in 0..<len { out[p * nr + jj] = src[p * b.rs] }
+            } else {
+              for p in 0..<len { out[p * nr + jj] = 0 }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  // MARK: - Drivers
+
+  /// Multiplies strided views, on `EngineThreads.count` threads.
+  static func multiply(
+    m: Int, n: Int, k: Int, a: MatrixView, b: MatrixView, c: MutableMatrixView,
+    accumulate: Bool
+  ) {
+    if m == 0 || n == 0 { return }
+    if k == 0 {
+      if !accumulate {
+        for i in 0..<m { for j in 0..<n { c.base[i * c.rs + j * c.cs] = 0 } }
+      }
+      return
+    }
+    // B's rows are contiguous and few rows of C reuse them (a dense layer's
+    // forward pass on a batch): read B in place, since copying it would
+    // double the memory traffic of a product that is bound by it.
+    let useDirect = b.cs == 1 && m <= 64
+    // Otherwise B must be packed. If A is the smaller operand, pack A instead
+    // by computing Cᵀ = op(B)ᵀ·op(A)ᵀ: same products, same k order, so the
+    // same bits. (After the swap m > n, so this happens at most once.)
+    if !useDirect && m < n {
+      multiply(
+        m: n, n: m, k: k, a: b.transposed, b: a.transposed, c: c.transposed,
+        accumulate: accumulate)
+      return
+    }
+    let panels = allocatePanels(k: k, n: n, direct: useDirect ? b : nil)
+    defer { panels.deallocate() }
+
+    // A fixed grid of C tiles: up to 8 panels (256 columns) wide so a k block
+    // of B stays in L2, and row chunks cut so there are enough units to
+    // balance two busy cores. The grid depends on the shape only.
+    let rowBlocks = (m + mr - 1) / mr
+    let panelsPerChunk = 8
+    let colChunks = (panels.count + panelsPerChunk - 1) / panelsPerChunk
+    let rowChunkBlocks = max(1, (rowBlocks * colChunks + 15) / 16)
+    let rowChunks = (rowBlocks + rowChunkBlocks - 1) / rowChunkBlocks
+
+    if panels.packed != nil {
+      let panelCount = panels.count
+      parallelUnits(min(panelCount, 16)) { u, _ in
+        let lo = u * panelCount / min(panelCount, 16)
+        let hi = (u + 1) * panelCount / min(panelCount, 16)
+        pack(b, into: panels, panels: lo..<hi)
+      }
+    }
+    let workers = min(EngineThreads.effective, rowChunks * colChunks)
+    let tiles = WorkerScratch(workers: workers, floatsPerWorker: mr * nr)
+    defer { tiles.deallocate() }
+    parallelUnits(rowChunks * colChunks, workers: workers) { u, w in
+      let rc = u / colChunks
+      let cc = u % colChunks
+      let r0 = rc * rowChunkBlocks * mr
+      let r1 = min(m, r0 + rowChunkBlocks * mr)
+      let p0 = cc * panelsPerChunk
+      let p1 = min(panels.count, p0 + panelsPerChunk)
+      multiplyRows(
+        r0..<r1, panels: p0..<p1, a: a, b: panels, c: c, accumulate: accumulate,
+        tile: tiles.of(w))
+    }
+  }
+
+  /// One thread's share: rows `rows` of C, panels `js`, all of k.
+  /// `tile` is 256 floats of scratch for ragged or transposed tiles of C.
+  static func multiplyRows(
+    _ rows: Range<Int>, panels js: Range<Int>, a: MatrixView, b: Panels,
+    c: MutableMatrixView, accumulate: Bool, tile: UnsafeMutablePointer<Float>
+  ) {
+    let n = b.n
+    let csA = a.cs
+    for blk in 0..<b.kBlocks {
+      let k0 = blk * b.kc
+      let len = min(b.kc, b.k - k0)
+      let load = accumulate || blk > 0
+      var i = rows.lowerBound
+      while i < rows.upperBound {
+        let mRows = min(mr, rows.upperBound - i)
+        // Rows past the edge repeat the last real row: the kernel stays the
+        // same (and so do the bits of the real rows); the extras are dropped.
+        let base = a.base + k0 * csA
+        @inline(__always) func row(_ r: Int) -> UnsafePointer<Float> {
+          base + (i + min(r, mRows - 1)) * a.rs
+        }
+        let a0 = row(0), a1 = row(1), a2 = row(2), a3 = row(3)
+        let a4 = row(4), a5 = row(5), a6 = row(6), a7 = row(7)
+        for j in js {
+          let (bp, bs) = b.panel(block: blk, j)
+          let cols = min(nr, n - j * nr)
+          if mRows == mr && cols == nr && c.cs == 1 {
+            kernel8x32(
+              len, a0, a1, a2, a3, a4, a5, a6, a7, csA, bp, bs,
+              c.base + i * c.rs + j * nr, c.rs, load)
+          } else {
+            let cBase = c.base + i * c.rs + j * nr * c.cs
+            if load {
+              for r in 0..<mr {
+                for q in 0..<nr {
+                  tile[r * nr + q] = (r < mRows && q < cols) ? cBase[r * c.rs + q * c.cs] : 0
+                }
+              }
+            }
+            kernel8x32(len, a0, a1, a2, a3, a4, a5, a6, a7, csA, bp, bs, tile, nr, load)
+            for r in 0..<mRows {
+              for q in 0..<cols { cBase[r * c.rs + q * c.cs] = tile[r * nr + q] }
+            }
+          }
+        }
+        i += mr
+      }
+    }
+  }
+
+  // MARK: - Micro-kernel
+
+  /// C[0..<8, 0..<32] (+)= Σ_p a_r[p·csA] · b[p·bs + 0..<32].
+  ///
+  /// Sixteen independent accumulators hide the FMA latency (4 cycles, 2 per
+  /// cycle on Zen 5); they are named variables, not an array, so they live in
+  /// zmm registers. Not inlined: one copy, one register allocation.
+  @inline(never)
+  static func kernel8x32(
+    _ len: Int,
+    _ a0: UnsafePointer<Float>, _ a1: UnsafePointer<Float>,
+    _ a2: UnsafePointer<Float>, _ a3: UnsafePointer<Float>,
+    _ a4: UnsafePointer<Float>, _ a5: UnsafePointer<Float>,
+    _ a6: UnsafePointer<Float>, _ a7: UnsafePointer<Float>,
+    _ csA: Int, _ b: UnsafePointer<Float>, _ bs: Int,
+    _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ load: Bool
+  ) {
+    typealias V = SIMD16<Float>
+    var c00 = V(), c01 = V(), c10 = V(), c11 = V()
+    var c20 = V(), c21 = V(), c30 = V(), c31 = V()
+    var c40 = V(), c41 = V(), c50 = V(), c51 = V()
+    var c60 = V(), c61 = V(), c70 = V(), c71 = V()
+    @inline(__always) func ld(_ r: Int, _ h: Int) -> V {
+      let offset: Int = r &* ldc &+ h &* 16
+      return UnsafeRawPointer(c + offset).loadUnaligned(as: V.self)
+    }
+    if load {
+      c00 = ld(0, 0); c01 = ld(0, 1); c10 = ld(1, 0); c11 = ld(1, 1)
+      c20 = ld(2, 0); c21 = ld(2, 1); c30 = ld(3, 0); c31 = ld(3, 1)
+      c40 = ld(4, 0); c41 = ld(4, 1); c50 = ld(5, 0); c51 = ld(5, 1)
+      c60 = ld(6, 0); c61 = ld(6, 1); c70 = ld(7, 0); c71 = ld(7, 1)
+    }
+    var pb = UnsafeRawPointer(b)
+    let bStep = bs &* MemoryLayout<Float>.stride
+    var off = 0
+    for _ in 0..<len {
+      let b0 = pb.loadUnaligned(as: V.self)
+      let b1 = pb.loadUnaligned(fromByteOffset: 64, as: V.self)
+      var x = V(repeating: a0[off])
+      c00 = c00.addingProduct(x, b0); c01 = c01.addingProduct(x, b1)
+      x = V(repeating: a1[off])
+      c10 = c10.addingProduct(x, b0); c11 = c11.addingProduct(x, b1)
+      x = V(repeating: a2[off])
+      c20 = c20.addingProduct(x, b0); c21 = c21.addingProduct(x, b1)
+      x = V(repeating: a3[off])
+      c30 = c30.addingProduct(x, b0); c31 = c31.addingProduct(x, b1)
+      x = V(repeating: a4[off])
+      c40 = c40.addingProduct(x, b0); c41 = c41.addingProduct(x, b1)
+      x = V(repeating: a5[off])
+      c50 = c50.addingProduct(x, b0); c51 = c51.addingProduct(x, b1)
+      x = V(repeating: a6[off])
+      c60 = c60.addingProduct(x, b0); c61 = c61.addingProduct(x, b1)
+      x = V(repeating: a7[off])
+      c70 = c70.addingProduct(x, b0); c71 = c71.addingProduct(x, b1)
+      off &+= csA
+      pb += bStep
+    }
+    @inline(__always) func st(_ v: V, _ r: Int, _ h: Int) {
+      let offset: Int = r &* ldc &+ h &* 16
+      UnsafeMutableRawPointer(c + offset).storeBytes(of: v, as: V.self)
+    }
+    st(c00, 0, 0); st(c01, 0, 1); st(c10, 1, 0); st(c11, 1, 1)
+    st(c20, 2, 0); st(c21, 2, 1); st(c30, 3, 0); st(c31, 3, 1)
+    st(c40, 4, 0); st(c41, 4, 1); st(c50, 5, 0); st(c51, 5, 1)
+    st(c60, 6, 0); st(c61, 6, 1); st(c70, 7, 0); st(c71, 7, 1)
+  }
+}
