@@ -227,9 +227,11 @@ func denseMatchesReference(_ shape: (Int, Int, Int)) {
 
 // MARK: - Same bits for any thread count
 
-/// Runs `body` with 1 and then 2 threads and expects bit-identical results.
-/// Serialized: it is the only suite that changes `EngineThreads.count`.
-@Suite(.serialized) struct ThreadIndependence {
+/// Runs products with 1 and then 2 threads, and with each micro-kernel, and
+/// expects bit-identical results. Serialized: it is the only suite that
+/// changes `EngineThreads.count` or `Gemm.kernelOverride` (other tests
+/// running meanwhile only change speed, never bits).
+@Suite(.serialized) struct Reproducibility {
   private func withThreads<T>(_ n: Int, _ body: () -> T) -> T {
     let saved = EngineThreads.count
     EngineThreads.count = n
@@ -238,6 +240,51 @@ func denseMatchesReference(_ shape: (Int, Int, Int)) {
   }
 
   private func bits(_ x: [Float]) -> [UInt32] { x.map(\.bitPattern) }
+
+  private func withKernel<T>(_ kind: Gemm.MicroKernel, _ body: () -> T) -> T {
+    let saved = Gemm.kernelOverride
+    Gemm.kernelOverride = kind
+    defer { Gemm.kernelOverride = saved }
+    return body()
+  }
+
+  @Test func bothMicroKernelsGiveTheSameBits() {
+    var rng = SeededGenerator(seed: 77)
+    for (m, n, k, ta, tb) in [
+      (1, 1, 1, false, false), (13, 47, 700, false, false), (50, 31, 9, true, false),
+      (7, 90, 33, false, true), (61, 17, 65, true, true),
+    ] {
+      let a = randomArray(m * k, &rng)
+      let b = randomArray(k * n, &rng)
+      let c0 = randomArray(m * n, &rng)
+      let results = Gemm.MicroKernel.allCases.map { kind in
+        withKernel(kind) {
+          var c = c0
+          Gemm.sgemm(transA: ta, transB: tb, m: m, n: n, k: k, a: a, b: b, c: &c, accumulate: true)
+          return bits(c)
+        }
+      }
+      #expect(results[0] == results[1], "m\(m) n\(n) k\(k)")
+    }
+    let t = convCase(batch: 2, h: 11, w: 9, c: 5, f: 37, kh: 3, kw: 3, sy: 2, sx: 1, padding: .same)!
+    let g = t.g
+    let x = randomArray(g.inputCount, &rng)
+    let w = randomArray(g.kernelCount, &rng)
+    let dy = randomArray(g.outputCount, &rng)
+    let convs = Gemm.MicroKernel.allCases.map { kind in
+      withKernel(kind) {
+        var kg = [Float](repeating: 0, count: g.kernelCount)
+        var bg = [Float](repeating: 0, count: g.filters)
+        ConvKernels.accumulateKernelGradient(
+          g, input: x, outputGradient: dy, kernelGradient: &kg, biasGradient: &bg)
+        return [
+          ConvKernels.forward(g, input: x, kernel: w, bias: nil),
+          ConvKernels.backwardInput(g, outputGradient: dy, kernel: w), kg,
+        ].map(bits)
+      }
+    }
+    #expect(convs[0] == convs[1])
+  }
 
   @Test func gemmIsBitIdentical() {
     var rng = SeededGenerator(seed: 5)

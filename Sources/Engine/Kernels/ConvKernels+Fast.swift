@@ -122,9 +122,9 @@ extension ConvKernels {
 
   /// Rows of im2col per unit of work: ~192 KB of scratch, so the block is
   /// still in L2 (1 MB/core) when the micro-kernel reads it, and a multiple
-  /// of the micro-kernel's 8 rows.
-  static func blockRows(depth: Int, cap: Int = 1024) -> Int {
-    max(Gemm.mr, min(cap, (49_152 / max(depth, 1)) / Gemm.mr * Gemm.mr))
+  /// of 24 so that both micro-kernels' row counts (8 and 6) divide it.
+  static func blockRows(depth: Int, cap: Int = 1032) -> Int {
+    max(24, min(cap, (49_152 / max(depth, 1)) / 24 * 24))
   }
 
   // MARK: - Forward
@@ -149,7 +149,7 @@ extension ConvKernels {
     let units = (rows + block - 1) / block
     let workers = min(EngineThreads.effective, units)
     let scratch = WorkerScratch(
-      workers: workers, floatsPerWorker: (identity ? 0 : block * depth) + Gemm.mr * Gemm.nr)
+      workers: workers, floatsPerWorker: (identity ? 0 : block * depth) + Gemm.tileFloats)
     defer { scratch.deallocate() }
     let src = SendableConstPointer(input)
     let dst = SendablePointer(output)
@@ -274,7 +274,7 @@ extension ConvKernels {
     // slice sums into its own partial gradient, and the partials are added in
     // slice order. So the bits do not depend on the thread count.
     let slices = min(16, max(1, rows / 16_384))
-    let block = blockRows(depth: depth, cap: 512)
+    let block = blockRows(depth: depth, cap: 504)
     let partialSize = depth * f + f
     let partials = UnsafeMutablePointer<Float>.allocate(capacity: slices * partialSize)
     partials.initialize(repeating: 0, count: slices * partialSize)
@@ -285,7 +285,7 @@ extension ConvKernels {
     let colFloats = identity ? 0 : block * depth
     let edgeFloats = block * Gemm.nr
     let scratch = WorkerScratch(
-      workers: workers, floatsPerWorker: colFloats + edgeFloats + Gemm.mr * Gemm.nr)
+      workers: workers, floatsPerWorker: colFloats + edgeFloats + Gemm.tileFloats)
     defer { scratch.deallocate() }
     let hasBias = !biasGradient.isEmpty
     input.withUnsafeBufferPointer { xb in

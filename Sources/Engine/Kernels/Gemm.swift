@@ -1,3 +1,6 @@
+import Dispatch
+import Foundation
+
 /// Single-precision matrix product on row-major storage:
 /// `C (+)= op(A) · op(B)`, op(A) `m × k`, op(B) `k × n`, C `m × n`.
 ///
@@ -18,9 +21,81 @@
 /// on the tile, on which thread computes it, or on `EngineThreads.count`: it
 /// is bit-identical from run to run and for any thread count.
 public enum Gemm {
-  /// Rows and columns of C per micro-kernel call.
-  static let mr = 8
+  /// Width of a packed B panel: the wide kernel's tile width, two of the
+  /// narrow kernel's.
   static let nr = 32
+
+  // MARK: - Micro-kernel choice
+
+  /// Two micro-kernels with the same arithmetic per element of C (one fused
+  /// multiply-add chain in k order), so they give the same bits; they differ
+  /// in how many vector registers they need.
+  enum MicroKernel: String, Sendable, CaseIterable {
+    /// 8×32: sixteen SIMD16 accumulators. Needs 32 vector registers
+    /// (AVX-512: 32 zmm; PLATFORM.md §4, ~245 GFLOP/s per core).
+    case wide8x32
+    /// 6×16: six SIMD16 accumulators, i.e. twelve ymm registers where a
+    /// SIMD16 is two ymm halves (AVX2, 16 registers), where the wide kernel
+    /// would spill its accumulators to the stack every step.
+    case narrow6x16
+
+    var mr: Int { self == .wide8x32 ? 8 : 6 }
+  }
+
+  /// Set by tests and benchmarks to force one kernel; nil picks the faster
+  /// one on this machine. Same caveat as `EngineThreads.count`: set it
+  /// between kernel calls only.
+  nonisolated(unsafe) static var kernelOverride: MicroKernel? = nil
+
+  static var activeKernel: MicroKernel { kernelOverride ?? fastestKernel }
+
+  /// Swift cannot ask at compile time how many vector registers the target
+  /// has (`-march=native` gives AVX-512 on some hosts and only AVX2 on
+  /// others of the "same" machine kind), and x86 feature intrinsics are not
+  /// portable. So the first product times both kernels on a small problem
+  /// (well under a millisecond) and keeps the faster. The choice changes
+  /// speed only, never results. `LAYERLAB_GEMM_KERNEL=wide8x32|narrow6x16`
+  /// forces one.
+  static let fastestKernel: MicroKernel = {
+    if let name = ProcessInfo.processInfo.environment["LAYERLAB_GEMM_KERNEL"],
+      let forced = MicroKernel(rawValue: name)
+    {
+      return forced
+    }
+    let m = 96, n = 64, k = 256
+    var rng = SeededGenerator(seed: 1)
+    let a = (0..<(m * k)).map { _ in rng.nextFloat(in: -1, 1) }
+    let b = (0..<(k * n)).map { _ in rng.nextFloat(in: -1, 1) }
+    var c = [Float](repeating: 0, count: m * n)
+    let tile = UnsafeMutablePointer<Float>.allocate(capacity: 256)
+    defer { tile.deallocate() }
+    var best: [MicroKernel: UInt64] = [:]
+    a.withUnsafeBufferPointer { ap in
+      b.withUnsafeBufferPointer { bp in
+        c.withUnsafeMutableBufferPointer { cp in
+          let bv = MatrixView(bp.baseAddress!, rs: n, cs: 1)
+          let panels = allocatePanels(k: k, n: n, direct: nil)
+          defer { panels.deallocate() }
+          pack(bv, into: panels, panels: 0..<panels.count)
+          // Interleaved rounds, best of each: a burst of load from another
+          // process then hits both kernels alike.
+          for _ in 0..<7 {
+            for kind in MicroKernel.allCases {
+              let start = DispatchTime.now().uptimeNanoseconds
+              multiplyRows(
+                kind, 0..<m, panels: 0..<panels.count,
+                a: MatrixView(ap.baseAddress!, rs: k, cs: 1), b: panels,
+                c: MutableMatrixView(cp.baseAddress!, rs: n, cs: 1), accumulate: false,
+                tile: tile)
+              let t = DispatchTime.now().uptimeNanoseconds - start
+              best[kind] = min(best[kind] ?? .max, t)
+            }
+          }
+        }
+      }
+    }
+    return best[.narrow6x16]! < best[.wide8x32]! ? .narrow6x16 : .wide8x32
+  }()
 
   // MARK: - Public API
 
@@ -262,6 +337,8 @@ public enum Gemm {
     // A fixed grid of C tiles: up to 8 panels (256 columns) wide so a k block
     // of B stays in L2, and row chunks cut so there are enough units to
     // balance two busy cores. The grid depends on the shape only.
+    let kind = activeKernel
+    let mr = kind.mr
     let rowBlocks = (m + mr - 1) / mr
     let panelsPerChunk = 8
     let colChunks = (panels.count + panelsPerChunk - 1) / panelsPerChunk
@@ -277,7 +354,7 @@ public enum Gemm {
       }
     }
     let workers = min(EngineThreads.effective, rowChunks * colChunks)
-    let tiles = WorkerScratch(workers: workers, floatsPerWorker: mr * nr)
+    let tiles = WorkerScratch(workers: workers, floatsPerWorker: tileFloats)
     defer { tiles.deallocate() }
     parallelUnits(rowChunks * colChunks, workers: workers) { u, w in
       let rc = u / colChunks
@@ -287,19 +364,31 @@ public enum Gemm {
       let p0 = cc * panelsPerChunk
       let p1 = min(panels.count, p0 + panelsPerChunk)
       multiplyRows(
-        r0..<r1, panels: p0..<p1, a: a, b: panels, c: c, accumulate: accumulate,
+        kind, r0..<r1, panels: p0..<p1, a: a, b: panels, c: c, accumulate: accumulate,
         tile: tiles.of(w))
     }
   }
 
-  /// One thread's share: rows `rows` of C, panels `js`, all of k.
-  /// `tile` is 256 floats of scratch for ragged or transposed tiles of C.
+  /// Scratch floats for one ragged or transposed tile of C.
+  static let tileFloats = 8 * 32
+
+  /// One thread's share: rows `rows` of C, panels `js`, all of k, with the
+  /// kernel this machine runs fastest. `tile` is `tileFloats` of scratch.
   static func multiplyRows(
     _ rows: Range<Int>, panels js: Range<Int>, a: MatrixView, b: Panels,
     c: MutableMatrixView, accumulate: Bool, tile: UnsafeMutablePointer<Float>
   ) {
+    multiplyRows(
+      activeKernel, rows, panels: js, a: a, b: b, c: c, accumulate: accumulate, tile: tile)
+  }
+
+  static func multiplyRows(
+    _ kind: MicroKernel, _ rows: Range<Int>, panels js: Range<Int>, a: MatrixView, b: Panels,
+    c: MutableMatrixView, accumulate: Bool, tile: UnsafeMutablePointer<Float>
+  ) {
     let n = b.n
     let csA = a.cs
+    let mr = kind.mr
     for blk in 0..<b.kBlocks {
       let k0 = blk * b.kc
       let len = min(b.kc, b.k - k0)
@@ -313,28 +402,45 @@ public enum Gemm {
         @inline(__always) func row(_ r: Int) -> UnsafePointer<Float> {
           base + (i + min(r, mRows - 1)) * a.rs
         }
-        let a0 = row(0), a1 = row(1), a2 = row(2), a3 = row(3)
-        let a4 = row(4), a5 = row(5), a6 = row(6), a7 = row(7)
-        for j in js {
-          let (bp, bs) = b.panel(block: blk, j)
-          let cols = min(nr, n - j * nr)
-          if mRows == mr && cols == nr && c.cs == 1 {
-            kernel8x32(
-              len, a0, a1, a2, a3, a4, a5, a6, a7, csA, bp, bs,
-              c.base + i * c.rs + j * nr, c.rs, load)
-          } else {
-            let cBase = c.base + i * c.rs + j * nr * c.cs
-            if load {
-              for r in 0..<mr {
-                for q in 0..<nr {
-                  tile[r * nr + q] = (r < mRows && q < cols) ? cBase[r * c.rs + q * c.cs] : 0
-                }
+        let a0 = row(0), a1 = row(1), a2 = row(2), a3 = row(3), a4 = row(4), a5 = row(5)
+        // A tile of C, `width` columns from column `col0`, through the
+        // kernel; ragged or transposed tiles go through `tile`.
+        @inline(__always) func run(
+          _ col0: Int, _ width: Int, _ bp: UnsafePointer<Float>, _ bs: Int
+        ) {
+          let cols = min(width, n - col0)
+          @inline(__always) func kernel(_ out: UnsafeMutablePointer<Float>, _ ldc: Int) {
+            if kind == .wide8x32 {
+              kernel8x32(
+                len, a0, a1, a2, a3, a4, a5, row(6), row(7), csA, bp, bs, out, ldc, load)
+            } else {
+              kernel6x16(len, a0, a1, a2, a3, a4, a5, csA, bp, bs, out, ldc, load)
+            }
+          }
+          if mRows == mr && cols == width && c.cs == 1 {
+            kernel(c.base + i * c.rs + col0, c.rs)
+            return
+          }
+          let cBase = c.base + i * c.rs + col0 * c.cs
+          if load {
+            for r in 0..<mr {
+              for q in 0..<width {
+                tile[r * width + q] = (r < mRows && q < cols) ? cBase[r * c.rs + q * c.cs] : 0
               }
             }
-            kernel8x32(len, a0, a1, a2, a3, a4, a5, a6, a7, csA, bp, bs, tile, nr, load)
-            for r in 0..<mRows {
-              for q in 0..<cols { cBase[r * c.rs + q * c.cs] = tile[r * nr + q] }
-            }
+          }
+          kernel(tile, width)
+          for r in 0..<mRows {
+            for q in 0..<cols { cBase[r * c.rs + q * c.cs] = tile[r * width + q] }
+          }
+        }
+        for j in js {
+          let (bp, bs) = b.panel(block: blk, j)
+          if kind == .wide8x32 {
+            run(j * nr, nr, bp, bs)
+          } else {
+            run(j * nr, 16, bp, bs)
+            if j * nr + 16 < n { run(j * nr + 16, 16, bp + 16, bs) }
           }
         }
         i += mr
@@ -407,5 +513,46 @@ public enum Gemm {
     st(c20, 2, 0); st(c21, 2, 1); st(c30, 3, 0); st(c31, 3, 1)
     st(c40, 4, 0); st(c41, 4, 1); st(c50, 5, 0); st(c51, 5, 1)
     st(c60, 6, 0); st(c61, 6, 1); st(c70, 7, 0); st(c71, 7, 1)
+  }
+
+  /// C[0..<6, 0..<16] (+)= Σ_p a_r[p·csA] · b[p·bs + 0..<16]: the wide
+  /// kernel's arithmetic in a tile that fits sixteen ymm registers.
+  @inline(never)
+  static func kernel6x16(
+    _ len: Int,
+    _ a0: UnsafePointer<Float>, _ a1: UnsafePointer<Float>,
+    _ a2: UnsafePointer<Float>, _ a3: UnsafePointer<Float>,
+    _ a4: UnsafePointer<Float>, _ a5: UnsafePointer<Float>,
+    _ csA: Int, _ b: UnsafePointer<Float>, _ bs: Int,
+    _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ load: Bool
+  ) {
+    typealias V = SIMD16<Float>
+    var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
+    @inline(__always) func ld(_ r: Int) -> V {
+      let offset: Int = r &* ldc
+      return UnsafeRawPointer(c + offset).loadUnaligned(as: V.self)
+    }
+    if load {
+      c0 = ld(0); c1 = ld(1); c2 = ld(2); c3 = ld(3); c4 = ld(4); c5 = ld(5)
+    }
+    var pb = UnsafeRawPointer(b)
+    let bStep = bs &* MemoryLayout<Float>.stride
+    var off = 0
+    for _ in 0..<len {
+      let b0 = pb.loadUnaligned(as: V.self)
+      c0 = c0.addingProduct(V(repeating: a0[off]), b0)
+      c1 = c1.addingProduct(V(repeating: a1[off]), b0)
+      c2 = c2.addingProduct(V(repeating: a2[off]), b0)
+      c3 = c3.addingProduct(V(repeating: a3[off]), b0)
+      c4 = c4.addingProduct(V(repeating: a4[off]), b0)
+      c5 = c5.addingProduct(V(repeating: a5[off]), b0)
+      off &+= csA
+      pb += bStep
+    }
+    @inline(__always) func st(_ v: V, _ r: Int) {
+      let offset: Int = r &* ldc
+      UnsafeMutableRawPointer(c + offset).storeBytes(of: v, as: V.self)
+    }
+    st(c0, 0); st(c1, 1); st(c2, 2); st(c3, 3); st(c4, 4); st(c5, 5)
   }
 }
