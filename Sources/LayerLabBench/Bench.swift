@@ -39,6 +39,9 @@ struct Bench: ParsableCommand {
   @Option(parsing: .upToNextOption, help: "Sections to run: gemm conv dense.")
   var sections: [Section] = Section.allCases
 
+  @Option(help: "Only rows whose name contains this text (e.g. conv2d_1, forward).")
+  var filter: String?
+
   mutating func run() throws {
     if let threads { EngineThreads.count = max(1, threads) }
     let loadBefore = Self.loadAverage()
@@ -51,7 +54,7 @@ struct Bench: ParsableCommand {
       case .conv: list = convBenchmarks()
       case .dense: list = denseBenchmarks()
       }
-      for b in list {
+      for b in list where filter.map({ b.name.contains($0) }) ?? true {
         let row = b.measure(repeats: max(1, repeats))
         rows.append(row)
         if !json { print(row.line) }
@@ -59,7 +62,8 @@ struct Bench: ParsableCommand {
     }
     let report = Report(
       date: ISO8601DateFormatter().string(from: Date()), cpu: Self.cpuName(),
-      threads: EngineThreads.count, implementation: reference ? "reference" : "fast",
+      threads: EngineThreads.count,
+      implementation: reference ? "reference" : "fast, \(Gemm.microKernelName) micro-kernel",
       batch: batch, loadBefore: loadBefore, loadAfter: Self.loadAverage(), rows: rows)
     if json {
       let encoder = JSONEncoder()
@@ -185,6 +189,7 @@ struct Bench: ParsableCommand {
       let dy = (0..<(rows * units)).map { _ in rng.nextFloat(in: -1, 1) }
       let flops = 2.0 * Double(rows) * Double(inF) * Double(units)
       let shape = "\(inF)->\(units)"
+      let gradients = GradientBuffers(kernel: inF * units, bias: units)
       list.append(
         Benchmark(section: "dense", name: "\(name) forward", shape: shape, flops: flops) {
           blackHole(
@@ -205,8 +210,16 @@ struct Bench: ParsableCommand {
         })
       list.append(
         Benchmark(section: "dense", name: "\(name) kernelGradient", shape: shape, flops: flops) {
-          var kg = [Float](repeating: 0, count: inF * units)
-          var bg = [Float](repeating: 0, count: units)
+          // A layer keeps its gradient buffers from step to step: reuse one
+          // (a fresh 69 MB array would time the kernel's page faults).
+          var kg = gradients.kernel
+          var bg = gradients.bias
+          gradients.kernel = []
+          gradients.bias = []
+          defer {
+            gradients.kernel = kg
+            gradients.bias = bg
+          }
           if reference {
             DenseKernels.accumulateKernelGradientReference(
               rows: rows, inFeatures: inF, units: units, input: x, outputGradient: dy,
@@ -264,18 +277,33 @@ struct Benchmark {
   func measure(repeats: Int) -> Row {
     body()
     var times: [Double] = []
+    var cpuTimes: [Double] = []
     let clock = ContinuousClock()
     for _ in 0..<repeats {
+      let cpu0 = processCPUms()
       let elapsed = clock.measure { body() }
+      cpuTimes.append(processCPUms() - cpu0)
       times.append(
         Double(elapsed.components.seconds) * 1e3
           + Double(elapsed.components.attoseconds) * 1e-15)
     }
     times.sort()
+    cpuTimes.sort()
     let best = times[0]
     return Row(
       section: section, name: name, shape: shape, flops: flops, bestMs: best,
-      medianMs: times[times.count / 2], gflops: flops / (best * 1e6), runs: repeats)
+      medianMs: times[times.count / 2], gflops: flops / (best * 1e6), cpuMs: cpuTimes[0],
+      runs: repeats)
+  }
+}
+
+/// Gradient arrays that live across benchmark runs, like a layer's.
+final class GradientBuffers {
+  var kernel: [Float]
+  var bias: [Float]
+  init(kernel: Int, bias: Int) {
+    self.kernel = [Float](repeating: 0, count: kernel)
+    self.bias = [Float](repeating: 0, count: bias)
   }
 }
 
@@ -287,6 +315,9 @@ struct Row: Codable {
   var bestMs: Double
   var medianMs: Double
   var gflops: Double
+  /// CPU time of the whole process (all threads) in the run with the least:
+  /// with one thread, time spent descheduled by a busy machine is left out.
+  var cpuMs: Double
   var runs: Int
 
   var line: String {
@@ -297,6 +328,7 @@ struct Row: Codable {
       + pad(String(format: "%9.2f ms", bestMs), 13)
       + pad(String(format: "(median %8.2f)", medianMs), 18)
       + String(format: "%7.1f GFLOP/s", gflops)
+      + String(format: "   cpu %9.2f ms %7.1f GFLOP/s", cpuMs, flops / (cpuMs * 1e6))
   }
 }
 
@@ -332,6 +364,13 @@ func fmaChains<V: SIMD>(_: V.Type, steps: Int) -> V where V.Scalar == Float {
     c11 = y.addingProduct(c11, x)
   }
   return c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11
+}
+
+/// CPU time used so far by all of the process's threads.
+func processCPUms() -> Double {
+  var t = timespec()
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+  return Double(t.tv_sec) * 1e3 + Double(t.tv_nsec) * 1e-6
 }
 
 /// Keeps the optimiser from dropping a result nobody reads.

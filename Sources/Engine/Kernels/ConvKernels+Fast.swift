@@ -9,7 +9,8 @@
 ///                    by the stride) with the kernel rotated 180° and its
 ///                    in/out axes swapped: a gather, like the forward pass, so
 ///                    every input-gradient value is produced by one task
-///   kernelGradient = im2col(input)ᵀ · outputGradient
+///   kernelGradient = im2col(input)ᵀ · outputGradient, computed transposed
+///                    (outputGradientᵀ · im2col) so the big operand is B
 ///
 /// im2col is never materialised for the whole batch: each unit of work
 /// unrolls a block of rows (~200 KB) into its thread's scratch and multiplies
@@ -95,11 +96,11 @@ extension ConvKernels {
           let line = image + iy * inWidth * c
           if inside {
             // The common case: the window row is one contiguous run.
-            o.update(from: line + x0 * c, count: rowSpan)
+            copyFloats(o, line + x0 * c, rowSpan)
           } else {
             for kx in 0..<kw {
               if let ix = Im2col.source(x0 + kx, dilation: dilationX, length: inWidth) {
-                (o + kx * c).update(from: line + ix * c, count: c)
+                copyFloats(o + kx * c, line + ix * c, c)
               } else {
                 (o + kx * c).update(repeating: 0, count: c)
               }
@@ -117,6 +118,28 @@ extension ConvKernels {
           }
         }
       }
+    }
+  }
+
+  /// memmove's call costs more than the copy for the short runs of a
+  /// first layer (3 channels × 3 columns = 9 floats).
+  @inline(__always)
+  static func copyFloats(
+    _ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, _ count: Int
+  ) {
+    if count >= 64 {
+      dst.update(from: src, count: count)
+      return
+    }
+    var i = 0
+    while i + 8 <= count {
+      UnsafeMutableRawPointer(dst + i).storeBytes(
+        of: UnsafeRawPointer(src + i).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+      i += 8
+    }
+    while i < count {
+      dst[i] = src[i]
+      i += 1
     }
   }
 
@@ -169,7 +192,7 @@ extension ConvKernels {
       let out = dst.p + r0 * filters
       if let biasP {
         // The sum starts from the bias, as in the reference loop.
-        for r in 0..<(r1 - r0) { (out + r * filters).update(from: biasP.p, count: filters) }
+        for r in 0..<(r1 - r0) { copyFloats(out + r * filters, biasP.p, filters) }
       }
       Gemm.multiplyRows(
         0..<(r1 - r0), panels: 0..<panels.count, a: a, b: panels,
@@ -299,32 +322,36 @@ extension ConvKernels {
           let mine = scratch.of(w)
           let edge = mine + colFloats
           let tile = edge + edgeFloats
-          let dk = part.p + s * partialSize
+          let dk = part.p + s * partialSize  // filters × depth
           let db = dk + depth * f
           var r0 = lo
           while r0 < hi {
             let r1 = min(hi, r0 + block)
             let len = r1 - r0
-            // A = im2colᵀ: rows are the depth index, the reduction runs down
-            // the block's rows, so A's "row stride" is 1 and k stride depth.
-            let a: Gemm.MatrixView
+            // dKernelᵀ (filters × depth) += dOutᵀ · im2col, with the im2col
+            // block as B: it is read in place, 32 columns at a time, and
+            // only the 6 or 8 rows of dOutᵀ per tile are repacked. (As
+            // im2colᵀ · dOut, A would be the transposed block and every
+            // tile would repack it, for only one or two 32-wide panels of
+            // filters to amortise it over.)
+            let cols: UnsafePointer<Float>
             if identity {
-              a = Gemm.MatrixView(x.p + r0 * depth, rs: 1, cs: depth)
+              cols = x.p + r0 * depth
             } else {
               plan.fill(rows: r0..<r1, from: x.p, into: mine)
-              a = Gemm.MatrixView(UnsafePointer(mine), rs: 1, cs: depth)
+              cols = UnsafePointer(mine)
             }
-            // B = these rows of the output gradient, read in place; only a
-            // ragged last panel (filters not a multiple of 32) is copied.
             let dyRows = dy.p + r0 * f
-            let bView = Gemm.MatrixView(dyRows, rs: f, cs: 1)
+            let bView = Gemm.MatrixView(cols, rs: depth, cs: 1)
             let panels = Gemm.Panels(
-              k: len, n: f, count: (f + Gemm.nr - 1) / Gemm.nr, kc: Gemm.kBlockSize(len),
-              direct: dyRows, rsB: f, packed: f % Gemm.nr == 0 ? nil : edge)
+              k: len, n: depth, count: (depth + Gemm.nr - 1) / Gemm.nr,
+              kc: Gemm.kBlockSize(len), direct: cols, rsB: depth,
+              packed: depth % Gemm.nr == 0 ? nil : edge)
             Gemm.pack(bView, into: panels, panels: (panels.count - 1)..<panels.count)
             Gemm.multiplyRows(
-              0..<depth, panels: 0..<panels.count, a: a, b: panels,
-              c: Gemm.MutableMatrixView(dk, rs: f, cs: 1), accumulate: true, tile: tile)
+              0..<f, panels: 0..<panels.count, a: Gemm.MatrixView(dyRows, rs: 1, cs: f),
+              b: panels, c: Gemm.MutableMatrixView(dk, rs: depth, cs: 1), accumulate: true,
+              tile: tile)
             if hasBias {
               for r in 0..<len {
                 let row = dyRows + r * f
@@ -336,11 +363,15 @@ extension ConvKernels {
         }
       }
     }
+    // Partials are filters × depth; the gradient is depth × filters.
     kernelGradient.withUnsafeMutableBufferPointer { kg in
-      for i in 0..<(depth * f) {
-        var sum = partials[i]
-        for s in 1..<max(slices, 1) { sum += partials[s * partialSize + i] }
-        kg[i] += sum
+      for d in 0..<depth {
+        for j in 0..<f {
+          let i = j * depth + d
+          var sum = partials[i]
+          for s in 1..<max(slices, 1) { sum += partials[s * partialSize + i] }
+          kg[d * f + j] += sum
+        }
       }
     }
     if hasBias {

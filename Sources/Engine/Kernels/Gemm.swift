@@ -49,6 +49,9 @@ public enum Gemm {
 
   static var activeKernel: MicroKernel { kernelOverride ?? fastestKernel }
 
+  /// The micro-kernel in use ("wide8x32" or "narrow6x16"), for reports.
+  public static var microKernelName: String { activeKernel.rawValue }
+
   /// Swift cannot ask at compile time how many vector registers the target
   /// has (`-march=native` gives AVX-512 on some hosts and only AVX2 on
   /// others of the "same" machine kind), and x86 feature intrinsics are not
@@ -288,9 +291,17 @@ public enum Gemm {
               of: src.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self),
               toByteOffset: 64, as: SIMD16<Float>.self)
           }
+        } else if b.cs == 1 {
+          // Ragged last panel: the real columns, then zeros.
+          for p in 0..<len {
+            let src = b.base + (k0 + p) * b.rs + j0
+            let o = out + p * nr
+            for q in 0..<cols { o[q] = src[q] }
+            for q in cols..<nr { o[q] = 0 }
+          }
         } else {
-          // Transposed or ragged B: walk each source column down k, which is
-          // contiguous when op(B) is a transpose.
+          // Transposed B: walk each source column down k, which is
+          // contiguous in memory.
           for jj in 0..<nr {
             if jj < cols {
               let src = b.base + k0 * b.rs + (j0 + jj) * b.cs
@@ -342,7 +353,9 @@ public enum Gemm {
     let rowBlocks = (m + mr - 1) / mr
     let panelsPerChunk = 8
     let colChunks = (panels.count + panelsPerChunk - 1) / panelsPerChunk
-    let rowChunkBlocks = max(1, (rowBlocks * colChunks + 15) / 16)
+    // Row chunks of at least 64 rows: each chunk streams its column chunk of
+    // B through L2 once per k block, so thin chunks multiply B's traffic.
+    let rowChunkBlocks = max((64 + mr - 1) / mr, (rowBlocks * colChunks + 15) / 16)
     let rowChunks = (rowBlocks + rowChunkBlocks - 1) / rowChunkBlocks
 
     if panels.packed != nil {
@@ -369,8 +382,9 @@ public enum Gemm {
     }
   }
 
-  /// Scratch floats for one ragged or transposed tile of C.
-  static let tileFloats = 8 * 32
+  /// Per-thread scratch of `multiplyRows`: one ragged or transposed tile of
+  /// C (8×32), then a packed sliver of a transposed A (up to 640 k × 8 rows).
+  static let tileFloats = 8 * 32 + 640 * 8
 
   /// One thread's share: rows `rows` of C, panels `js`, all of k, with the
   /// kernel this machine runs fastest. `tile` is `tileFloats` of scratch.
@@ -387,8 +401,14 @@ public enum Gemm {
     c: MutableMatrixView, accumulate: Bool, tile: UnsafeMutablePointer<Float>
   ) {
     let n = b.n
-    let csA = a.cs
     let mr = kind.mr
+    // A transposed A (im2colᵀ, a dense layer's inputᵀ) has its k steps far
+    // apart: each step of the kernel would touch a new cache line, often a
+    // new page, once per panel. Copying the sliver of rows once per block
+    // makes it contiguous (k-major, mr floats per step).
+    let packA = a.cs != 1 && a.rs == 1
+    let sliver = tile + 8 * 32
+    let csA = packA ? mr : a.cs
     for blk in 0..<b.kBlocks {
       let k0 = blk * b.kc
       let len = min(b.kc, b.k - k0)
@@ -398,9 +418,23 @@ public enum Gemm {
         let mRows = min(mr, rows.upperBound - i)
         // Rows past the edge repeat the last real row: the kernel stays the
         // same (and so do the bits of the real rows); the extras are dropped.
-        let base = a.base + k0 * csA
+        let base: UnsafePointer<Float>
+        let rowStride: Int
+        if packA {
+          let src = a.base + k0 * a.cs + i
+          for p in 0..<len {
+            let from = src + p * a.cs
+            let to = sliver + p * mr
+            for r in 0..<mRows { to[r] = from[r] }
+          }
+          base = UnsafePointer(sliver)
+          rowStride = 1
+        } else {
+          base = a.base + k0 * a.cs + i * a.rs
+          rowStride = a.rs
+        }
         @inline(__always) func row(_ r: Int) -> UnsafePointer<Float> {
-          base + (i + min(r, mRows - 1)) * a.rs
+          base + min(r, mRows - 1) * rowStride
         }
         let a0 = row(0), a1 = row(1), a2 = row(2), a3 = row(3), a4 = row(4), a5 = row(5)
         // A tile of C, `width` columns from column `col0`, through the
