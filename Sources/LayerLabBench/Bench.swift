@@ -54,7 +54,8 @@ struct Bench: ParsableCommand {
       case .conv: list = convBenchmarks()
       case .dense: list = denseBenchmarks()
       }
-      for b in list where filter.map({ b.name.contains($0) }) ?? true {
+      // The peak rows are the yardstick for the others: never filtered out.
+      for b in list where section == .peak || (filter.map({ b.name.contains($0) }) ?? true) {
         let row = b.measure(repeats: max(1, repeats))
         rows.append(row)
         if !json { print(row.line) }

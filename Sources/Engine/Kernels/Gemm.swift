@@ -437,6 +437,11 @@ public enum Gemm {
           base + min(r, mRows - 1) * rowStride
         }
         let a0 = row(0), a1 = row(1), a2 = row(2), a3 = row(3), a4 = row(4), a5 = row(5)
+        // The narrow kernel's last rows (32 filters = 5·6 + 2) go through a
+        // 4-row kernel: eight accumulators still keep both FMA pipes busy,
+        // and far fewer rows are computed only to be thrown away.
+        let short = kind == .narrow6x16 && mRows <= 4
+        let tileRows = short ? 4 : mr
         // A tile of C, `width` columns from column `col0`, through the
         // kernel; ragged or transposed tiles go through `tile`.
         @inline(__always) func run(
@@ -447,17 +452,19 @@ public enum Gemm {
             if kind == .wide8x32 {
               kernel8x32(
                 len, a0, a1, a2, a3, a4, a5, row(6), row(7), csA, bp, bs, out, ldc, load)
+            } else if short {
+              kernel4x16(len, a0, a1, a2, a3, csA, bp, bs, out, ldc, load)
             } else {
               kernel6x16(len, a0, a1, a2, a3, a4, a5, csA, bp, bs, out, ldc, load)
             }
           }
-          if mRows == mr && cols == width && c.cs == 1 {
+          if mRows == tileRows && cols == width && c.cs == 1 {
             kernel(c.base + i * c.rs + col0, c.rs)
             return
           }
           let cBase = c.base + i * c.rs + col0 * c.cs
           if load {
-            for r in 0..<mr {
+            for r in 0..<tileRows {
               for q in 0..<width {
                 tile[r * width + q] = (r < mRows && q < cols) ? cBase[r * c.rs + q * c.cs] : 0
               }
@@ -588,5 +595,42 @@ public enum Gemm {
       UnsafeMutableRawPointer(c + offset).storeBytes(of: v, as: V.self)
     }
     st(c0, 0); st(c1, 1); st(c2, 2); st(c3, 3); st(c4, 4); st(c5, 5)
+  }
+
+  /// The 6×16 kernel's arithmetic for 4 rows (edges of the narrow kernel).
+  @inline(never)
+  static func kernel4x16(
+    _ len: Int,
+    _ a0: UnsafePointer<Float>, _ a1: UnsafePointer<Float>,
+    _ a2: UnsafePointer<Float>, _ a3: UnsafePointer<Float>,
+    _ csA: Int, _ b: UnsafePointer<Float>, _ bs: Int,
+    _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ load: Bool
+  ) {
+    typealias V = SIMD16<Float>
+    var c0 = V(), c1 = V(), c2 = V(), c3 = V()
+    @inline(__always) func ld(_ r: Int) -> V {
+      let offset: Int = r &* ldc
+      return UnsafeRawPointer(c + offset).loadUnaligned(as: V.self)
+    }
+    if load {
+      c0 = ld(0); c1 = ld(1); c2 = ld(2); c3 = ld(3)
+    }
+    var pb = UnsafeRawPointer(b)
+    let bStep = bs &* MemoryLayout<Float>.stride
+    var off = 0
+    for _ in 0..<len {
+      let b0 = pb.loadUnaligned(as: V.self)
+      c0 = c0.addingProduct(V(repeating: a0[off]), b0)
+      c1 = c1.addingProduct(V(repeating: a1[off]), b0)
+      c2 = c2.addingProduct(V(repeating: a2[off]), b0)
+      c3 = c3.addingProduct(V(repeating: a3[off]), b0)
+      off &+= csA
+      pb += bStep
+    }
+    @inline(__always) func st(_ v: V, _ r: Int) {
+      let offset: Int = r &* ldc
+      UnsafeMutableRawPointer(c + offset).storeBytes(of: v, as: V.self)
+    }
+    st(c0, 0); st(c1, 1); st(c2, 2); st(c3, 3)
   }
 }
