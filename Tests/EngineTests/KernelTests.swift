@@ -227,10 +227,10 @@ func denseMatchesReference(_ shape: (Int, Int, Int)) {
 
 // MARK: - Same bits for any thread count
 
-/// Runs products with 1 and then 2 threads, and with each micro-kernel, and
-/// expects bit-identical results. Serialized: it is the only suite that
-/// changes `EngineThreads.count` or `Gemm.kernelOverride` (other tests
-/// running meanwhile only change speed, never bits).
+/// Runs products with 1 and then 2 threads, with each micro-kernel, and
+/// with and without implicit im2col, and expects bit-identical results.
+/// Serialized: it is the only suite that changes these settings (other
+/// tests running meanwhile only change speed, never bits).
 @Suite(.serialized) struct Reproducibility {
   private func withThreads<T>(_ n: Int, _ body: () -> T) -> T {
     let saved = EngineThreads.count
@@ -284,6 +284,32 @@ func denseMatchesReference(_ shape: (Int, Int, Int)) {
       }
     }
     #expect(convs[0] == convs[1])
+  }
+
+  @Test func implicitConvolutionGivesIm2colBits() {
+    var rng = SeededGenerator(seed: 31)
+    for t in [
+      convCase(batch: 2, h: 13, w: 17, c: 16, f: 37, kh: 3, kw: 3, sy: 1, sx: 1, padding: .same)!,
+      convCase(batch: 1, h: 12, w: 19, c: 33, f: 8, kh: 5, kw: 3, sy: 2, sx: 3, padding: .same)!,
+      convCase(batch: 2, h: 9, w: 14, c: 32, f: 64, kh: 2, kw: 2, sy: 1, sx: 2, padding: .valid)!,
+      convCase(batch: 1, h: 4, w: 3, c: 64, f: 5, kh: 3, kw: 3, sy: 1, sx: 1, padding: .same)!,
+    ] {
+      let g = t.g
+      let x = randomArray(g.inputCount, &rng)
+      let w = randomArray(g.kernelCount, &rng)
+      let b = randomArray(g.filters, &rng)
+      let dy = randomArray(g.outputCount, &rng)
+      let run = { (implicit: Bool) -> [[UInt32]] in
+        let saved = ConvKernels.allowImplicit
+        ConvKernels.allowImplicit = implicit
+        defer { ConvKernels.allowImplicit = saved }
+        return [
+          ConvKernels.forward(g, input: x, kernel: w, bias: b),
+          ConvKernels.backwardInput(g, outputGradient: dy, kernel: w),
+        ].map(self.bits)
+      }
+      #expect(run(true) == run(false), "\(t)")
+    }
   }
 
   @Test func gemmIsBitIdentical() {

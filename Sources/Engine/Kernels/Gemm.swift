@@ -436,56 +436,114 @@ public enum Gemm {
         @inline(__always) func row(_ r: Int) -> UnsafePointer<Float> {
           base + min(r, mRows - 1) * rowStride
         }
-        let a0 = row(0), a1 = row(1), a2 = row(2), a3 = row(3), a4 = row(4), a5 = row(5)
-        // The narrow kernel's last rows (32 filters = 5·6 + 2) go through a
-        // 4-row kernel: eight accumulators still keep both FMA pipes busy,
-        // and far fewer rows are computed only to be thrown away.
-        let short = kind == .narrow6x16 && mRows <= 4
-        let tileRows = short ? 4 : mr
-        // A tile of C, `width` columns from column `col0`, through the
-        // kernel; ragged or transposed tiles go through `tile`.
-        @inline(__always) func run(
-          _ col0: Int, _ width: Int, _ bp: UnsafePointer<Float>, _ bs: Int
-        ) {
-          let cols = min(width, n - col0)
-          @inline(__always) func kernel(_ out: UnsafeMutablePointer<Float>, _ ldc: Int) {
-            if kind == .wide8x32 {
-              kernel8x32(
-                len, a0, a1, a2, a3, a4, a5, row(6), row(7), csA, bp, bs, out, ldc, load)
-            } else if short {
-              kernel4x16(len, a0, a1, a2, a3, csA, bp, bs, out, ldc, load)
-            } else {
-              kernel6x16(len, a0, a1, a2, a3, a4, a5, csA, bp, bs, out, ldc, load)
-            }
-          }
-          if mRows == tileRows && cols == width && c.cs == 1 {
-            kernel(c.base + i * c.rs + col0, c.rs)
-            return
-          }
-          let cBase = c.base + i * c.rs + col0 * c.cs
-          if load {
-            for r in 0..<tileRows {
-              for q in 0..<width {
-                tile[r * width + q] = (r < mRows && q < cols) ? cBase[r * c.rs + q * c.cs] : 0
-              }
-            }
-          }
-          kernel(tile, width)
-          for r in 0..<mRows {
-            for q in 0..<cols { cBase[r * c.rs + q * c.cs] = tile[r * width + q] }
-          }
-        }
-        for j in js {
-          let (bp, bs) = b.panel(block: blk, j)
-          if kind == .wide8x32 {
-            run(j * nr, nr, bp, bs)
-          } else {
-            run(j * nr, 16, bp, bs)
-            if j * nr + 16 < n { run(j * nr + 16, 16, bp + 16, bs) }
-          }
-        }
+        multiplyTile(
+          kind, RowPointers(row(0), row(1), row(2), row(3), row(4), row(5), row(6), row(7)),
+          mRows: mRows, csA: csA, len: len, block: blk, b: b, panels: js,
+          c: MutableMatrixView(c.base + i * c.rs, rs: c.rs, cs: c.cs), load: load, tile: tile)
         i += mr
       }
+    }
+  }
+
+  /// Eight row pointers of A for one tile (rows past the real ones repeat
+  /// the last real row).
+  struct RowPointers {
+    var p0, p1, p2, p3, p4, p5, p6, p7: UnsafePointer<Float>
+    init(
+      _ p0: UnsafePointer<Float>, _ p1: UnsafePointer<Float>, _ p2: UnsafePointer<Float>,
+      _ p3: UnsafePointer<Float>, _ p4: UnsafePointer<Float>, _ p5: UnsafePointer<Float>,
+      _ p6: UnsafePointer<Float>, _ p7: UnsafePointer<Float>
+    ) {
+      (self.p0, self.p1, self.p2, self.p3) = (p0, p1, p2, p3)
+      (self.p4, self.p5, self.p6, self.p7) = (p4, p5, p6, p7)
+    }
+  }
+
+  /// One tile of rows (`mRows` real ones, A rows given by pointer, each at
+  /// its k block's first element) against panels `js` of k block `block`;
+  /// `c` starts at the tile's first row.
+  @inline(__always)
+  static func multiplyTile(
+    _ kind: MicroKernel, _ a: RowPointers, mRows: Int, csA: Int, len: Int, block blk: Int,
+    b: Panels, panels js: Range<Int>, c: MutableMatrixView, load: Bool,
+    tile: UnsafeMutablePointer<Float>
+  ) {
+    let n = b.n
+    let mr = kind.mr
+    let a0 = a.p0, a1 = a.p1, a2 = a.p2, a3 = a.p3, a4 = a.p4, a5 = a.p5
+    // The narrow kernel's last rows (32 filters = 5·6 + 2) go through a
+    // 4-row kernel: eight accumulators still keep both FMA pipes busy,
+    // and far fewer rows are computed only to be thrown away.
+    let short = kind == .narrow6x16 && mRows <= 4
+    let tileRows = short ? 4 : mr
+    // A tile of C, `width` columns from column `col0`, through the
+    // kernel; ragged or transposed tiles go through `tile`.
+    @inline(__always) func run(
+      _ col0: Int, _ width: Int, _ bp: UnsafePointer<Float>, _ bs: Int
+    ) {
+      let cols = min(width, n - col0)
+      @inline(__always) func kernel(_ out: UnsafeMutablePointer<Float>, _ ldc: Int) {
+        if kind == .wide8x32 {
+          kernel8x32(
+            len, a0, a1, a2, a3, a4, a5, a.p6, a.p7, csA, bp, bs, out, ldc, load)
+        } else if short {
+          kernel4x16(len, a0, a1, a2, a3, csA, bp, bs, out, ldc, load)
+        } else {
+          kernel6x16(len, a0, a1, a2, a3, a4, a5, csA, bp, bs, out, ldc, load)
+        }
+      }
+      if mRows == tileRows && cols == width && c.cs == 1 {
+        kernel(c.base + col0, c.rs)
+        return
+      }
+      let cBase = c.base + col0 * c.cs
+      if c.cs == 1 && cols == width {
+        // Only rows are missing (the last rows of a split): copy whole
+        // rows, which is most of the time a conv's interior spends here.
+        if load {
+          for r in 0..<tileRows {
+            if r < mRows {
+              copyRow(tile + r * width, cBase + r * c.rs, width)
+            } else {
+              (tile + r * width).update(repeating: 0, count: width)
+            }
+          }
+        }
+        kernel(tile, width)
+        for r in 0..<mRows { copyRow(cBase + r * c.rs, tile + r * width, width) }
+        return
+      }
+      if load {
+        for r in 0..<tileRows {
+          for q in 0..<width {
+            tile[r * width + q] = (r < mRows && q < cols) ? cBase[r * c.rs + q * c.cs] : 0
+          }
+        }
+      }
+      kernel(tile, width)
+      for r in 0..<mRows {
+        for q in 0..<cols { cBase[r * c.rs + q * c.cs] = tile[r * width + q] }
+      }
+    }
+    for j in js {
+      let (bp, bs) = b.panel(block: blk, j)
+      if kind == .wide8x32 {
+        run(j * nr, nr, bp, bs)
+      } else {
+        run(j * nr, 16, bp, bs)
+        if j * nr + 16 < n { run(j * nr + 16, 16, bp + 16, bs) }
+      }
+    }
+  }
+
+  /// Copies 16 or 32 floats with vector moves.
+  @inline(__always)
+  static func copyRow(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, _ count: Int) {
+    var q = 0
+    while q < count {
+      UnsafeMutableRawPointer(dst + q).storeBytes(
+        of: UnsafeRawPointer(src + q).loadUnaligned(as: SIMD16<Float>.self), as: SIMD16<Float>.self)
+      q += 16
     }
   }
 
