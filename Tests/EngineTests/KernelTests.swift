@@ -47,6 +47,8 @@ private func gemmCases() -> [GemmCase] {
     (1, 1, 1), (1, 33, 7), (7, 1, 9), (8, 32, 1), (9, 31, 17), (16, 64, 8),
     (17, 65, 33), (33, 3, 100), (3, 100, 45), (70, 45, 300), (24, 40, 700),
     (5, 7, 1300), (130, 9, 20), (65, 300, 12),
+    // Few rows against a B bigger than 2^20 floats: B is streamed per k block.
+    (3, 1030, 1050),
   ]
   var cases: [GemmCase] = []
   var rng = SeededGenerator(seed: 11)
@@ -316,7 +318,7 @@ func denseMatchesReference(_ shape: (Int, Int, Int)) {
     var rng = SeededGenerator(seed: 5)
     for (m, n, k, ta, tb) in [
       (203, 77, 301, false, false), (45, 600, 900, false, true), (300, 33, 64, true, false),
-      (20, 500, 129, true, true),
+      (20, 500, 129, true, true), (20, 1100, 1000, false, false),
     ] {
       let a = randomArray(m * k, &rng)
       let b = randomArray(k * n, &rng)

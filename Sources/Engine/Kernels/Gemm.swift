@@ -366,8 +366,17 @@ public enum Gemm {
         pack(b, into: panels, panels: lo..<hi)
       }
     }
+    // A B too big for the caches, read in place, is read 32 or 16 floats per
+    // row at a time with rows far apart: DRAM latency, not bandwidth, then
+    // sets the pace (a dense layer's 33856x512 weights ran at ~2 GB/s). So
+    // each unit copies its k block of B row by row (long sequential runs)
+    // into panels in its own scratch, and multiplies from there.
+    let stream = useDirect && k * n > 1 << 20
+    let kcStream = kBlockSize(k)
     let workers = min(EngineThreads.effective, rowChunks * colChunks)
-    let tiles = WorkerScratch(workers: workers, floatsPerWorker: tileFloats)
+    let tiles = WorkerScratch(
+      workers: workers,
+      floatsPerWorker: tileFloats + (stream ? kcStream * panelsPerChunk * nr : 0))
     defer { tiles.deallocate() }
     parallelUnits(rowChunks * colChunks, workers: workers) { u, w in
       let rc = u / colChunks
@@ -376,9 +385,39 @@ public enum Gemm {
       let r1 = min(m, r0 + rowChunkBlocks * mr)
       let p0 = cc * panelsPerChunk
       let p1 = min(panels.count, p0 + panelsPerChunk)
-      multiplyRows(
-        kind, r0..<r1, panels: p0..<p1, a: a, b: panels, c: c, accumulate: accumulate,
-        tile: tiles.of(w))
+      let tile = tiles.of(w)
+      guard stream else {
+        multiplyRows(
+          kind, r0..<r1, panels: p0..<p1, a: a, b: panels, c: c, accumulate: accumulate,
+          tile: tile)
+        return
+      }
+      let buffer = tile + tileFloats
+      let col0 = p0 * nr
+      let width = min(n, p1 * nr) - col0
+      var k0 = 0
+      while k0 < k {
+        let len = min(kcStream, k - k0)
+        for p in 0..<len {
+          let src = b.base + (k0 + p) * b.rs + col0
+          for j in 0..<(p1 - p0) {
+            let dst = buffer + j * len * nr + p * nr
+            let cols = min(nr, width - j * nr)
+            if cols == nr {
+              copyRow(dst, src + j * nr, nr)
+            } else {
+              for q in 0..<nr { dst[q] = q < cols ? src[j * nr + q] : 0 }
+            }
+          }
+        }
+        let block = Panels(
+          k: len, n: width, count: p1 - p0, kc: len, direct: nil, rsB: 0, packed: buffer)
+        multiplyRows(
+          kind, r0..<r1, panels: 0..<(p1 - p0), a: MatrixView(a.base + k0 * a.cs, rs: a.rs, cs: a.cs),
+          b: block, c: MutableMatrixView(c.base + col0 * c.cs, rs: c.rs, cs: c.cs),
+          accumulate: accumulate || k0 > 0, tile: tile)
+        k0 += len
+      }
     }
   }
 
