@@ -4,12 +4,17 @@ import Foundation
 /// Single-precision matrix product on row-major storage:
 /// `C (+)= op(A) · op(B)`, op(A) `m × k`, op(B) `k × n`, C `m × n`.
 ///
-/// The fast path is a register-blocked 8×32 micro-kernel on `SIMD16<Float>`
-/// (sixteen accumulators, one broadcast of A and two loads of B per step of
-/// k), with B packed into zero-padded 32-column panels so that the kernel
-/// streams it contiguously (PLATFORM.md §4: ~245 GFLOP/s per core on this
-/// machine, against ~266 for pure FMA chains). A is read in place, which
-/// PLATFORM.md §4 measured as faster than packing it for the conv shapes.
+/// The fast path is a register-blocked micro-kernel on `SIMD16<Float>`:
+/// 8×32 (sixteen accumulators, one broadcast of A and two loads of B per
+/// step of k) where there are 32 vector registers (AVX-512: ~245 GFLOP/s
+/// per core in PLATFORM.md §4, against ~266 for pure FMA chains), 6×16 where
+/// there are 16 (AVX2: ~75% of the FMA ceiling, BENCHMARKS.md). B is packed
+/// into zero-padded 32-column panels so the kernel streams it contiguously;
+/// A is read in place, which PLATFORM.md §4 measured as faster than packing
+/// it for the conv shapes (a transposed A is copied in small slivers).
+///
+/// Threads: `sgemm` splits C into a grid of tiles fixed by the shape and
+/// hands them to `EngineThreads.count` threads on demand.
 ///
 /// Reproducibility: every element of C is computed by one fused
 /// multiply-add chain `c = fma(a[i,p], b[p,j], c)` for p = 0, 1, …, k-1,
