@@ -444,7 +444,6 @@ public enum Gemm {
     _ kind: MicroKernel, _ rows: Range<Int>, panels js: Range<Int>, a: MatrixView, b: Panels,
     c: MutableMatrixView, accumulate: Bool, tile: UnsafeMutablePointer<Float>
   ) {
-    let n = b.n
     let mr = kind.mr
     // A transposed A (im2colᵀ, a dense layer's inputᵀ) has its k steps far
     // apart: each step of the kernel would touch a new cache line, often a
