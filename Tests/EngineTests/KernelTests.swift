@@ -314,6 +314,29 @@ func denseMatchesReference(_ shape: (Int, Int, Int)) {
     }
   }
 
+  @Test func fewChannelInputGradientBothWays() {
+    // Few input channels take the dCol + col2im path; the gather path must
+    // agree with the reference there too.
+    var rng = SeededGenerator(seed: 41)
+    for t in [
+      convCase(batch: 2, h: 11, w: 13, c: 3, f: 32, kh: 3, kw: 3, sy: 1, sx: 1, padding: .same)!,
+      convCase(batch: 3, h: 9, w: 8, c: 1, f: 7, kh: 5, kw: 3, sy: 2, sx: 3, padding: .same)!,
+    ] {
+      let g = t.g
+      let w = randomArray(g.kernelCount, &rng)
+      let dy = randomArray(g.outputCount, &rng)
+      let reference = ConvKernels.backwardInputReference(g, outputGradient: dy, kernel: w)
+      for scatter in [true, false] {
+        let saved = ConvKernels.allowScatter
+        ConvKernels.allowScatter = scatter
+        defer { ConvKernels.allowScatter = saved }
+        expectClose(
+          ConvKernels.backwardInput(g, outputGradient: dy, kernel: w), reference,
+          "\(t) scatter \(scatter)")
+      }
+    }
+  }
+
   @Test func gemmIsBitIdentical() {
     var rng = SeededGenerator(seed: 5)
     for (m, n, k, ta, tb) in [

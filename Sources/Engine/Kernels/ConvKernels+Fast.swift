@@ -143,6 +143,26 @@ extension ConvKernels {
     }
   }
 
+  /// dst[i] += src[i], eight at a time where it can.
+  @inline(__always)
+  static func addFloats(
+    _ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, _ count: Int
+  ) {
+    var i = 0
+    while i + 8 <= count {
+      let d = UnsafeMutableRawPointer(dst + i)
+      let sum =
+        d.loadUnaligned(as: SIMD8<Float>.self)
+        + UnsafeRawPointer(src + i).loadUnaligned(as: SIMD8<Float>.self)
+      d.storeBytes(of: sum, as: SIMD8<Float>.self)
+      i += 8
+    }
+    while i < count {
+      dst[i] += src[i]
+      i += 1
+    }
+  }
+
   /// Rows of im2col per unit of work: ~192 KB of scratch, so the block is
   /// still in L2 (1 MB/core) when the micro-kernel reads it, and a multiple
   /// of 24 so that both micro-kernels' row counts (8 and 6) divide it.
@@ -359,6 +379,9 @@ extension ConvKernels {
     if g.inputCount == 0 || g.outputCount == 0 || g.kernelCount == 0 {
       return backwardInputReference(g, outputGradient: outputGradient, kernel: kernel)
     }
+    if g.inChannels < 16 && allowScatter {
+      return backwardInputScatter(g, outputGradient: outputGradient, kernel: kernel)
+    }
     let kh = g.kernelHeight, kw = g.kernelWidth, c = g.inChannels, f = g.filters
     // dInput[iy] = Σ_ky dOut[(iy + padTop − ky) / strideY]: a stride-1
     // convolution over the output gradient dilated by the stride, padded by
@@ -396,6 +419,87 @@ extension ConvKernels {
       }
       count = g.inputCount
     }
+  }
+
+  /// Tests turn this off to run the gather path on few-channel inputs too.
+  nonisolated(unsafe) static var allowScatter = true
+
+  /// The input gradient of a layer with few input channels (an RGB input):
+  /// the gather has only `inChannels` output columns, so 16-wide tiles would
+  /// waste most of their work. Instead dCol = dOut · kernelᵀ (kh·kw·c
+  /// columns, e.g. 27), then each dCol row is added into the window it came
+  /// from (col2im). Windows of one image overlap only within that image, so
+  /// images are the units of work, each summed in row order: the result is
+  /// the same for any thread count.
+  static func backwardInputScatter(
+    _ g: ConvGeometry, outputGradient: [Float], kernel: [Float]
+  ) -> [Float] {
+    let plan = Im2col(g)
+    let depth = plan.depth
+    let f = g.filters
+    let c = g.inChannels
+    let kw = g.kernelWidth
+    let perImage = g.outHeight * g.outWidth
+    let inImage = g.inHeight * g.inWidth * c
+    var inputGradient = [Float](repeating: 0, count: g.inputCount)
+    let block = blockRows(depth: depth)
+    let kind = Gemm.activeKernel
+    outputGradient.withUnsafeBufferPointer { dyb in
+      kernel.withUnsafeBufferPointer { kb in
+        inputGradient.withUnsafeMutableBufferPointer { dxb in
+          // op(B) = kernelᵀ: filters × depth.
+          let panels = Gemm.allocatePanels(k: f, n: depth, direct: nil)
+          defer { panels.deallocate() }
+          Gemm.pack(
+            Gemm.MatrixView(kb.baseAddress!, rs: 1, cs: f), into: panels,
+            panels: 0..<panels.count)
+          let workers = min(EngineThreads.effective, g.batch)
+          let scratch = WorkerScratch(
+            workers: workers, floatsPerWorker: block * depth + Gemm.tileFloats)
+          defer { scratch.deallocate() }
+          let dy = SendableConstPointer(dyb.baseAddress!)
+          let dx = SendablePointer(dxb.baseAddress!)
+          parallelUnits(g.batch, workers: workers) { n, w in
+            let cols = scratch.of(w)
+            let tile = cols + block * depth
+            let image = dx.p + n * inImage
+            var r0 = 0
+            while r0 < perImage {
+              let r1 = min(perImage, r0 + block)
+              Gemm.multiplyRows(
+                kind, 0..<(r1 - r0), panels: 0..<panels.count,
+                a: Gemm.MatrixView(dy.p + (n * perImage + r0) * f, rs: f, cs: 1), b: panels,
+                c: Gemm.MutableMatrixView(cols, rs: depth, cs: 1), accumulate: false,
+                tile: tile)
+              for r in r0..<r1 {
+                let oy = r / g.outWidth
+                let ox = r % g.outWidth
+                let row = cols + (r - r0) * depth
+                let x0 = ox * g.strideX - g.padLeft
+                let inside = x0 >= 0 && x0 + kw <= g.inWidth
+                for ky in 0..<g.kernelHeight {
+                  let iy = oy * g.strideY - g.padTop + ky
+                  if iy < 0 || iy >= g.inHeight { continue }
+                  let line = image + iy * g.inWidth * c
+                  if inside {
+                    // The window row is one run of kw·c floats on both sides.
+                    addFloats(line + x0 * c, row + ky * kw * c, kw * c)
+                    continue
+                  }
+                  for kx in 0..<kw {
+                    let ix = x0 + kx
+                    if ix < 0 || ix >= g.inWidth { continue }
+                    addFloats(line + ix * c, row + (ky * kw + kx) * c, c)
+                  }
+                }
+              }
+              r0 = r1
+            }
+          }
+        }
+      }
+    }
+    return inputGradient
   }
 
   // MARK: - Kernel gradient

@@ -427,8 +427,9 @@ public enum Gemm {
   }
 
   /// Per-thread scratch of `multiplyRows`: one ragged or transposed tile of
-  /// C (8×32), then a packed sliver of a transposed A (up to 640 k × 8 rows).
-  static let tileFloats = 8 * 32 + 640 * 8
+  /// C (8×32), then a packed sliver of a transposed A (up to 640 k × 8 rows,
+  /// plus the overhang of its last 8-float move).
+  static let tileFloats = 8 * 32 + 640 * 8 + 8
 
   /// One thread's share: rows `rows` of C, panels `js`, all of k, with the
   /// kernel this machine runs fastest. `tile` is `tileFloats` of scratch.
@@ -465,10 +466,21 @@ public enum Gemm {
         let rowStride: Int
         if packA {
           let src = a.base + k0 * a.cs + i
-          for p in 0..<len {
-            let from = src + p * a.cs
-            let to = sliver + p * mr
-            for r in 0..<mRows { to[r] = from[r] }
+          if i + 8 <= rows.upperBound {
+            // One 8-float move per step: rows i..<i+8 exist, and with mr = 6
+            // the two extra floats land where the next step writes anyway
+            // (the sliver has room for the last step's overhang).
+            for p in 0..<len {
+              UnsafeMutableRawPointer(sliver + p * mr).storeBytes(
+                of: UnsafeRawPointer(src + p * a.cs).loadUnaligned(as: SIMD8<Float>.self),
+                as: SIMD8<Float>.self)
+            }
+          } else {
+            for p in 0..<len {
+              let from = src + p * a.cs
+              let to = sliver + p * mr
+              for r in 0..<mRows { to[r] = from[r] }
+            }
           }
           base = UnsafePointer(sliver)
           rowStride = 1
@@ -554,6 +566,19 @@ public enum Gemm {
         }
         kernel(tile, width)
         for r in 0..<mRows { copyRow(cBase + r * c.rs, tile + r * width, width) }
+        return
+      }
+      if c.cs == 1 {
+        // Ragged columns (27 = 16 + 11 of an RGB layer's im2col): row runs.
+        if load {
+          for r in 0..<tileRows {
+            let t = tile + r * width
+            if r < mRows { t.update(from: cBase + r * c.rs, count: cols) }
+            (t + cols).update(repeating: 0, count: width - cols)
+          }
+        }
+        kernel(tile, width)
+        for r in 0..<mRows { (cBase + r * c.rs).update(from: tile + r * width, count: cols) }
         return
       }
       if load {
