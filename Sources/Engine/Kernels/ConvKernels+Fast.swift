@@ -9,13 +9,17 @@
 ///                    by the stride) with the kernel rotated 180° and its
 ///                    in/out axes swapped: a gather, like the forward pass, so
 ///                    every input-gradient value is produced by one task
+///                    (with fewer than 16 input channels: dOut · kernelᵀ,
+///                    then col2im, one image per task)
 ///   kernelGradient = im2col(input)ᵀ · outputGradient, computed transposed
 ///                    (outputGradientᵀ · im2col) so the big operand is B
 ///
 /// im2col is never materialised for the whole batch: each unit of work
 /// unrolls a block of rows (~200 KB) into its thread's scratch and multiplies
 /// it while it is still in L2, so memory stays bounded (a few hundred KB per
-/// thread) whatever the batch size.
+/// thread) whatever the batch size. Where a kernel row is long (kw·c ≥ 32),
+/// tiles away from the padding skip the copy and read the input in place
+/// (`convolveImplicit`).
 extension ConvKernels {
   // MARK: - im2col
 
