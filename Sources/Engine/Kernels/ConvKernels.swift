@@ -1,15 +1,16 @@
 /// The three products of a 2-D convolution, channels-last, Keras kernel layout.
 ///
-/// These entry points are what layers call. Each has a plain reference loop
-/// beside it (`…Reference`), the readable definition of the kernel and the
-/// oracle the fast paths are tested against.
+/// These entry points are what layers call. They run the GEMM-based fast
+/// paths (`ConvKernels+Fast.swift`); each has a plain reference loop beside
+/// it (`…Reference`), the readable definition of the kernel and the oracle
+/// the fast paths are tested against.
 public enum ConvKernels {
   /// output[n, oy, ox, f] = bias[f] + Σ_{ky,kx,c} input[n, iy, ix, c] · kernel[ky, kx, c, f]
   /// with iy = oy·strideY − padTop + ky, ix = ox·strideX − padLeft + kx.
   public static func forward(
     _ g: ConvGeometry, input: [Float], kernel: [Float], bias: [Float]?
   ) -> [Float] {
-    forwardReference(g, input: input, kernel: kernel, bias: bias)
+    forwardFast(g, input: input, kernel: kernel, bias: bias)
   }
 
   /// dInput[n, iy, ix, c] = Σ over every output cell whose window covers (iy, ix)
@@ -17,7 +18,7 @@ public enum ConvKernels {
   public static func backwardInput(
     _ g: ConvGeometry, outputGradient: [Float], kernel: [Float]
   ) -> [Float] {
-    backwardInputReference(g, outputGradient: outputGradient, kernel: kernel)
+    backwardInputFast(g, outputGradient: outputGradient, kernel: kernel)
   }
 
   /// Adds dKernel[ky, kx, c, f] = Σ_{n,oy,ox} input[n, iy, ix, c] · outputGradient[n, oy, ox, f]
@@ -26,7 +27,7 @@ public enum ConvKernels {
     _ g: ConvGeometry, input: [Float], outputGradient: [Float],
     kernelGradient: inout [Float], biasGradient: inout [Float]
   ) {
-    accumulateKernelGradientReference(
+    accumulateKernelGradientFast(
       g, input: input, outputGradient: outputGradient,
       kernelGradient: &kernelGradient, biasGradient: &biasGradient)
   }

@@ -1,5 +1,8 @@
 /// The three products of a fully connected layer on row-major matrices.
 ///
+/// The entry points run on `Gemm`; the `…Reference` loops are the readable
+/// definitions and the tests' oracle.
+///
 /// Shapes: input `[rows, inFeatures]`, kernel `[inFeatures, units]` (Keras's
 /// layout), output `[rows, units]`. `rows` is the batch times any leading
 /// axes, since Keras's Dense acts on the last axis only.
@@ -8,17 +11,29 @@ public enum DenseKernels {
   public static func forward(
     rows: Int, inFeatures: Int, units: Int, input: [Float], kernel: [Float], bias: [Float]?
   ) -> [Float] {
-    forwardReference(
-      rows: rows, inFeatures: inFeatures, units: units, input: input, kernel: kernel, bias: bias)
+    precondition(input.count == rows * inFeatures && kernel.count == inFeatures * units)
+    precondition(bias == nil || bias!.count == units)
+    var output = [Float](repeating: 0, count: rows * units)
+    if let bias {
+      // The sum starts from the bias, as in the reference loop.
+      for r in 0..<rows { output.replaceSubrange(r * units..<(r + 1) * units, with: bias) }
+    }
+    Gemm.sgemm(
+      m: rows, n: units, k: inFeatures, a: input, b: kernel, c: &output,
+      accumulate: bias != nil)
+    return output
   }
 
   /// dInput = outputGradient · kernelᵀ
   public static func backwardInput(
     rows: Int, inFeatures: Int, units: Int, outputGradient: [Float], kernel: [Float]
   ) -> [Float] {
-    backwardInputReference(
-      rows: rows, inFeatures: inFeatures, units: units, outputGradient: outputGradient,
-      kernel: kernel)
+    precondition(outputGradient.count == rows * units && kernel.count == inFeatures * units)
+    var inputGradient = [Float](repeating: 0, count: rows * inFeatures)
+    Gemm.sgemm(
+      transB: true, m: rows, n: inFeatures, k: units, a: outputGradient, b: kernel,
+      c: &inputGradient)
+    return inputGradient
   }
 
   /// dKernel += inputᵀ · outputGradient; dBias += column sums of outputGradient.
@@ -26,10 +41,20 @@ public enum DenseKernels {
     rows: Int, inFeatures: Int, units: Int, input: [Float], outputGradient: [Float],
     kernelGradient: inout [Float], biasGradient: inout [Float]
   ) {
-    accumulateKernelGradientReference(
-      rows: rows, inFeatures: inFeatures, units: units, input: input,
-      outputGradient: outputGradient, kernelGradient: &kernelGradient,
-      biasGradient: &biasGradient)
+    precondition(input.count == rows * inFeatures && outputGradient.count == rows * units)
+    precondition(kernelGradient.count == inFeatures * units)
+    precondition(biasGradient.isEmpty || biasGradient.count == units)
+    Gemm.sgemm(
+      transA: true, m: inFeatures, n: units, k: rows, a: input, b: outputGradient,
+      c: &kernelGradient, accumulate: true)
+    if !biasGradient.isEmpty {
+      // Row by row, the reference loop's order.
+      outputGradient.withUnsafeBufferPointer { dy in
+        biasGradient.withUnsafeMutableBufferPointer { db in
+          for r in 0..<rows { for u in 0..<units { db[u] += dy[r * units + u] } }
+        }
+      }
+    }
   }
 
   // MARK: - Reference loops

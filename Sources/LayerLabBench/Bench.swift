@@ -1,0 +1,379 @@
+import ArgumentParser
+import Engine
+import Foundation
+
+/// `layerlab-bench`: the engine's kernels at the seed network's sizes.
+///
+/// Each measured thing is a `Benchmark` (a name, its FLOP count and a closure
+/// that runs it once), grouped in sections; a section is a function that
+/// returns its list. To add the full-network training step later, write a
+/// `networkBenchmarks` function and a `network` case in `Section`.
+@main
+struct Bench: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "layerlab-bench",
+    abstract: "Time LayerLab's kernels (GEMM, the seed network's conv and dense products).")
+
+  enum Section: String, ExpressibleByArgument, CaseIterable, Codable {
+    case peak, gemm, conv, dense
+  }
+
+  @Option(help: "Threads the kernels may use (default: active processors).")
+  var threads: Int?
+
+  @Flag(help: "Print one JSON document instead of a table.")
+  var json = false
+
+  @Option(help: "Timed runs per row (after one warm-up run); the best is reported.")
+  var repeats = 5
+
+  @Option(help: "Batch size for the conv and dense rows.")
+  var batch = 32
+
+  @Option(help: "Side of the square GEMM (m = n = k).")
+  var gemmSize = 1024
+
+  @Flag(help: "Time the plain reference loops instead of the fast paths (use a small --batch).")
+  var reference = false
+
+  @Option(parsing: .upToNextOption, help: "Sections to run: gemm conv dense.")
+  var sections: [Section] = Section.allCases
+
+  @Option(help: "Only rows whose name contains this text (e.g. conv2d_1, forward).")
+  var filter: String?
+
+  mutating func run() throws {
+    if let threads { EngineThreads.count = max(1, threads) }
+    let loadBefore = Self.loadAverage()
+    var rows: [Row] = []
+    for section in sections {
+      let list: [Benchmark]
+      switch section {
+      case .peak: list = peakBenchmarks()
+      case .gemm: list = gemmBenchmarks()
+      case .conv: list = convBenchmarks()
+      case .dense: list = denseBenchmarks()
+      }
+      // The peak rows are the yardstick for the others: never filtered out.
+      for b in list where section == .peak || (filter.map({ b.name.contains($0) }) ?? true) {
+        let row = b.measure(repeats: max(1, repeats))
+        rows.append(row)
+        if !json { print(row.line) }
+      }
+    }
+    let report = Report(
+      date: ISO8601DateFormatter().string(from: Date()), cpu: Self.cpuName(),
+      threads: EngineThreads.count,
+      implementation: reference ? "reference" : "fast, \(Gemm.microKernelName) micro-kernel",
+      batch: batch, loadBefore: loadBefore, loadAfter: Self.loadAverage(), rows: rows)
+    if json {
+      let encoder = JSONEncoder()
+      encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+      print(String(decoding: try encoder.encode(report), as: UTF8.self))
+    } else {
+      print(
+        "\(report.cpu), \(report.threads) thread(s), \(report.implementation), batch \(batch), "
+          + "load avg \(loadBefore) -> \(report.loadAfter)")
+    }
+  }
+
+  // MARK: - Sections
+
+  /// Independent FMA chains and nothing else: what one core can do at all
+  /// right now, so the other rows can be read as a fraction of it on a
+  /// shared machine. Twelve SIMD8 chains fill AVX2's sixteen ymm registers;
+  /// twelve SIMD16 chains need AVX-512's zmm registers.
+  func peakBenchmarks() -> [Benchmark] {
+    let steps = 2_000_000
+    func chains<V: SIMD>(_: V.Type, _ name: String) -> Benchmark where V.Scalar == Float {
+      Benchmark(
+        section: "peak", name: name, shape: "12 chains x \(steps)",
+        flops: 2.0 * 12 * Double(V.scalarCount) * Double(steps)
+      ) {
+        blackHole(fmaChains(V.self, steps: steps))
+      }
+    }
+    return [chains(SIMD8<Float>.self, "fma SIMD8"), chains(SIMD16<Float>.self, "fma SIMD16")]
+  }
+
+  func gemmBenchmarks() -> [Benchmark] {
+    let s = gemmSize
+    var rng = SeededGenerator(seed: 1)
+    let a = (0..<(s * s)).map { _ in rng.nextFloat(in: -1, 1) }
+    let b = (0..<(s * s)).map { _ in rng.nextFloat(in: -1, 1) }
+    let flops = 2.0 * Double(s) * Double(s) * Double(s)
+    let reference = self.reference
+    return [(false, false, "NN"), (false, true, "NT"), (true, false, "TN")].map { ta, tb, name in
+      Benchmark(section: "gemm", name: "sgemm \(name)", shape: "\(s)x\(s)x\(s)", flops: flops) {
+        var c = [Float](repeating: 0, count: s * s)
+        if reference {
+          Gemm.reference(transA: ta, transB: tb, m: s, n: s, k: s, a: a, b: b, c: &c)
+        } else {
+          Gemm.sgemm(transA: ta, transB: tb, m: s, n: s, k: s, a: a, b: b, c: &c)
+        }
+        blackHole(c)
+      }
+    }
+  }
+
+  /// The seed network's convolutions at 100x100x3 (Keras names).
+  func convLayers() -> [(String, ConvGeometry)] {
+    func conv(_ side: Int, _ c: Int, _ f: Int, same: Bool) -> ConvGeometry {
+      let out = same ? side : side - 2
+      return ConvGeometry(
+        batch: batch, inHeight: side, inWidth: side, inChannels: c, outHeight: out,
+        outWidth: out, filters: f, kernelHeight: 3, kernelWidth: 3, strideY: 1, strideX: 1,
+        padTop: same ? 1 : 0, padLeft: same ? 1 : 0)
+    }
+    return [
+      ("conv2d", conv(100, 3, 32, same: true)),
+      ("conv2d_1", conv(100, 32, 32, same: false)),
+      ("conv2d_2", conv(49, 32, 64, same: true)),
+      ("conv2d_3", conv(49, 64, 64, same: false)),
+    ]
+  }
+
+  func convBenchmarks() -> [Benchmark] {
+    var list: [Benchmark] = []
+    let reference = self.reference
+    for (name, g) in convLayers() {
+      var rng = SeededGenerator(seed: 2)
+      let x = (0..<g.inputCount).map { _ in rng.nextFloat(in: -1, 1) }
+      let w = (0..<g.kernelCount).map { _ in rng.nextFloat(in: -0.1, 0.1) }
+      let bias = (0..<g.filters).map { _ in rng.nextFloat(in: -0.1, 0.1) }
+      let dy = (0..<g.outputCount).map { _ in rng.nextFloat(in: -1, 1) }
+      let flops =
+        2.0 * Double(g.outputCount) * Double(g.kernelHeight * g.kernelWidth * g.inChannels)
+      let shape =
+        "\(g.inHeight)x\(g.inWidth)x\(g.inChannels)->\(g.outHeight)x\(g.outWidth)x\(g.filters)"
+      list.append(
+        Benchmark(section: "conv", name: "\(name) forward", shape: shape, flops: flops) {
+          blackHole(
+            reference
+              ? ConvKernels.forwardReference(g, input: x, kernel: w, bias: bias)
+              : ConvKernels.forward(g, input: x, kernel: w, bias: bias))
+        })
+      list.append(
+        Benchmark(section: "conv", name: "\(name) backwardInput", shape: shape, flops: flops) {
+          blackHole(
+            reference
+              ? ConvKernels.backwardInputReference(g, outputGradient: dy, kernel: w)
+              : ConvKernels.backwardInput(g, outputGradient: dy, kernel: w))
+        })
+      list.append(
+        Benchmark(section: "conv", name: "\(name) kernelGradient", shape: shape, flops: flops) {
+          var kg = [Float](repeating: 0, count: g.kernelCount)
+          var bg = [Float](repeating: 0, count: g.filters)
+          if reference {
+            ConvKernels.accumulateKernelGradientReference(
+              g, input: x, outputGradient: dy, kernelGradient: &kg, biasGradient: &bg)
+          } else {
+            ConvKernels.accumulateKernelGradient(
+              g, input: x, outputGradient: dy, kernelGradient: &kg, biasGradient: &bg)
+          }
+          blackHole(kg)
+        })
+    }
+    return list
+  }
+
+  /// The seed network's dense layers: 23x23x64 flattened -> 512 -> 6.
+  func denseBenchmarks() -> [Benchmark] {
+    var list: [Benchmark] = []
+    let reference = self.reference
+    let rows = batch
+    for (name, inF, units) in [("dense", 33_856, 512), ("dense_1", 512, 6)] {
+      var rng = SeededGenerator(seed: 3)
+      let x = (0..<(rows * inF)).map { _ in rng.nextFloat(in: -1, 1) }
+      let w = (0..<(inF * units)).map { _ in rng.nextFloat(in: -0.01, 0.01) }
+      let bias = [Float](repeating: 0.1, count: units)
+      let dy = (0..<(rows * units)).map { _ in rng.nextFloat(in: -1, 1) }
+      let flops = 2.0 * Double(rows) * Double(inF) * Double(units)
+      let shape = "\(inF)->\(units)"
+      let gradients = GradientBuffers(kernel: inF * units, bias: units)
+      list.append(
+        Benchmark(section: "dense", name: "\(name) forward", shape: shape, flops: flops) {
+          blackHole(
+            reference
+              ? DenseKernels.forwardReference(
+                rows: rows, inFeatures: inF, units: units, input: x, kernel: w, bias: bias)
+              : DenseKernels.forward(
+                rows: rows, inFeatures: inF, units: units, input: x, kernel: w, bias: bias))
+        })
+      list.append(
+        Benchmark(section: "dense", name: "\(name) backwardInput", shape: shape, flops: flops) {
+          blackHole(
+            reference
+              ? DenseKernels.backwardInputReference(
+                rows: rows, inFeatures: inF, units: units, outputGradient: dy, kernel: w)
+              : DenseKernels.backwardInput(
+                rows: rows, inFeatures: inF, units: units, outputGradient: dy, kernel: w))
+        })
+      list.append(
+        Benchmark(section: "dense", name: "\(name) kernelGradient", shape: shape, flops: flops) {
+          // A layer keeps its gradient buffers from step to step: reuse one
+          // (a fresh 69 MB array would time the kernel's page faults).
+          var kg = gradients.kernel
+          var bg = gradients.bias
+          gradients.kernel = []
+          gradients.bias = []
+          defer {
+            gradients.kernel = kg
+            gradients.bias = bg
+          }
+          if reference {
+            DenseKernels.accumulateKernelGradientReference(
+              rows: rows, inFeatures: inF, units: units, input: x, outputGradient: dy,
+              kernelGradient: &kg, biasGradient: &bg)
+          } else {
+            DenseKernels.accumulateKernelGradient(
+              rows: rows, inFeatures: inF, units: units, input: x, outputGradient: dy,
+              kernelGradient: &kg, biasGradient: &bg)
+          }
+          blackHole(kg)
+        })
+    }
+    return list
+  }
+
+  // MARK: - Machine
+
+  static func loadAverage() -> String {
+    let text = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? ""
+    return text.split(separator: " ").prefix(3).joined(separator: " ")
+  }
+
+  static func cpuName() -> String {
+    let text = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+    for line in text.split(separator: "\n") where line.hasPrefix("model name") {
+      if let colon = line.firstIndex(of: ":") {
+        return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+      }
+    }
+    return "unknown CPU"
+  }
+}
+
+/// One thing to time.
+struct Benchmark {
+  var section: String
+  var name: String
+  var shape: String
+  /// Useful floating-point operations per run (a multiply-add counts 2).
+  var flops: Double
+  var body: () -> Void
+
+  init(
+    section: String, name: String, shape: String, flops: Double, body: @escaping () -> Void
+  ) {
+    self.section = section
+    self.name = name
+    self.shape = shape
+    self.flops = flops
+    self.body = body
+  }
+
+  /// Best and median of `repeats` runs after a warm-up run: the machine is
+  /// shared, so the best run is the one least disturbed by other processes.
+  func measure(repeats: Int) -> Row {
+    body()
+    var times: [Double] = []
+    var cpuTimes: [Double] = []
+    let clock = ContinuousClock()
+    for _ in 0..<repeats {
+      let cpu0 = processCPUms()
+      let elapsed = clock.measure { body() }
+      cpuTimes.append(processCPUms() - cpu0)
+      times.append(
+        Double(elapsed.components.seconds) * 1e3
+          + Double(elapsed.components.attoseconds) * 1e-15)
+    }
+    times.sort()
+    cpuTimes.sort()
+    let best = times[0]
+    return Row(
+      section: section, name: name, shape: shape, flops: flops, bestMs: best,
+      medianMs: times[times.count / 2], gflops: flops / (best * 1e6), cpuMs: cpuTimes[0],
+      runs: repeats)
+  }
+}
+
+/// Gradient arrays that live across benchmark runs, like a layer's.
+final class GradientBuffers {
+  var kernel: [Float]
+  var bias: [Float]
+  init(kernel: Int, bias: Int) {
+    self.kernel = [Float](repeating: 0, count: kernel)
+    self.bias = [Float](repeating: 0, count: bias)
+  }
+}
+
+struct Row: Codable {
+  var section: String
+  var name: String
+  var shape: String
+  var flops: Double
+  var bestMs: Double
+  var medianMs: Double
+  var gflops: Double
+  /// CPU time of the whole process (all threads) in the run with the least:
+  /// with one thread, time spent descheduled by a busy machine is left out.
+  var cpuMs: Double
+  var runs: Int
+
+  var line: String {
+    func pad(_ s: String, _ n: Int) -> String {
+      s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count)
+    }
+    return pad(section, 6) + pad(name, 26) + pad(shape, 28)
+      + pad(String(format: "%9.2f ms", bestMs), 13)
+      + pad(String(format: "(median %8.2f)", medianMs), 18)
+      + String(format: "%7.1f GFLOP/s", gflops)
+      + String(format: "   cpu %9.2f ms %7.1f GFLOP/s", cpuMs, flops / (cpuMs * 1e6))
+  }
+}
+
+struct Report: Codable {
+  var date: String
+  var cpu: String
+  var threads: Int
+  var implementation: String
+  var batch: Int
+  var loadBefore: String
+  var loadAfter: String
+  var rows: [Row]
+}
+
+@inline(never)
+func fmaChains<V: SIMD>(_: V.Type, steps: Int) -> V where V.Scalar == Float {
+  let x = V(repeating: 0.999_999), y = V(repeating: 1e-7)
+  // c ← y + c·x: each chain depends on itself only, and stays finite.
+  var c0 = V(repeating: 1), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0
+  var c6 = c0, c7 = c0, c8 = c0, c9 = c0, c10 = c0, c11 = c0
+  for _ in 0..<steps {
+    c0 = y.addingProduct(c0, x)
+    c1 = y.addingProduct(c1, x)
+    c2 = y.addingProduct(c2, x)
+    c3 = y.addingProduct(c3, x)
+    c4 = y.addingProduct(c4, x)
+    c5 = y.addingProduct(c5, x)
+    c6 = y.addingProduct(c6, x)
+    c7 = y.addingProduct(c7, x)
+    c8 = y.addingProduct(c8, x)
+    c9 = y.addingProduct(c9, x)
+    c10 = y.addingProduct(c10, x)
+    c11 = y.addingProduct(c11, x)
+  }
+  return c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11
+}
+
+/// CPU time used so far by all of the process's threads.
+func processCPUms() -> Double {
+  var t = timespec()
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+  return Double(t.tv_sec) * 1e3 + Double(t.tv_nsec) * 1e-6
+}
+
+/// Keeps the optimiser from dropping a result nobody reads.
+@inline(never)
+func blackHole<T>(_ x: T) { withExtendedLifetime(x) {} }

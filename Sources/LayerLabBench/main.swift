@@ -1,3 +1,0 @@
-import Engine
-
-print("layerlab-bench")

@@ -1,0 +1,386 @@
+import Testing
+@testable import Engine
+
+// The fast paths against the reference loops, on seeded random shapes that
+// hit every edge: sizes below and between the micro-kernel's 8×32 tiles,
+// k split into cache blocks, strides 1–3, both paddings, every kernel size
+// the layers use.
+
+private func randomArray(_ count: Int, _ rng: inout SeededGenerator) -> [Float] {
+  (0..<count).map { _ in rng.nextFloat(in: -1, 1) }
+}
+
+/// |fast − reference| ≤ 1e-4 · max(1, max |reference|): a relative bound
+/// that cancellation in a single element cannot break.
+private func expectClose(
+  _ fast: [Float], _ reference: [Float], _ what: @autoclosure () -> String,
+  sourceLocation: SourceLocation = #_sourceLocation
+) {
+  #expect(fast.count == reference.count, "\(what()): count", sourceLocation: sourceLocation)
+  guard fast.count == reference.count else { return }
+  let scale = max(1, reference.map { abs($0) }.max() ?? 0)
+  var worst: Float = 0
+  var at = 0
+  for i in fast.indices {
+    let d = abs(fast[i] - reference[i])
+    if !(d <= worst) { worst = d; at = i }
+  }
+  #expect(
+    worst <= 1e-4 * scale,
+    "\(what()): worst error \(worst) at \(at) (scale \(scale))", sourceLocation: sourceLocation)
+}
+
+// MARK: - GEMM
+
+private struct GemmCase: CustomStringConvertible {
+  var m: Int, n: Int, k: Int, transA: Bool, transB: Bool, pad: Int, accumulate: Bool
+  var lda: Int { (transA ? m : k) + pad }
+  var ldb: Int { (transB ? k : n) + pad }
+  var ldc: Int { n + pad }
+  var description: String {
+    "m\(m) n\(n) k\(k) \(transA ? "T" : "N")\(transB ? "T" : "N") pad\(pad)\(accumulate ? " acc" : "")"
+  }
+}
+
+private func gemmCases() -> [GemmCase] {
+  let sizes: [(Int, Int, Int)] = [
+    (1, 1, 1), (1, 33, 7), (7, 1, 9), (8, 32, 1), (9, 31, 17), (16, 64, 8),
+    (17, 65, 33), (33, 3, 100), (3, 100, 45), (70, 45, 300), (24, 40, 700),
+    (5, 7, 1300), (130, 9, 20), (65, 300, 12),
+    // Few rows against a B bigger than 2^20 floats: B is streamed per k block.
+    (3, 1030, 1050),
+  ]
+  var cases: [GemmCase] = []
+  var rng = SeededGenerator(seed: 11)
+  for (m, n, k) in sizes {
+    for ta in [false, true] {
+      for tb in [false, true] {
+        cases.append(
+          GemmCase(
+            m: m, n: n, k: k, transA: ta, transB: tb, pad: rng.nextInt(below: 3),
+            accumulate: rng.nextInt(below: 2) == 1))
+      }
+    }
+  }
+  return cases
+}
+
+@Test(arguments: gemmCases())
+private func gemmMatchesReference(_ t: GemmCase) {
+  var rng = SeededGenerator(seed: UInt64(t.m * 1_000_003 + t.n * 1009 + t.k))
+  let a = randomArray((t.transA ? t.k : t.m) * t.lda, &rng)
+  let b = randomArray((t.transB ? t.n : t.k) * t.ldb, &rng)
+  let c0 = randomArray(t.m * t.ldc, &rng)
+  var fast = c0
+  var slow = c0
+  Gemm.sgemm(
+    transA: t.transA, transB: t.transB, m: t.m, n: t.n, k: t.k, a: a, lda: t.lda, b: b,
+    ldb: t.ldb, c: &fast, ldc: t.ldc, accumulate: t.accumulate)
+  Gemm.reference(
+    transA: t.transA, transB: t.transB, m: t.m, n: t.n, k: t.k, a: a, lda: t.lda, b: b,
+    ldb: t.ldb, c: &slow, ldc: t.ldc, accumulate: t.accumulate)
+  expectClose(fast, slow, "\(t)")
+  // Padding columns of C (between n and ldc) are not C: untouched.
+  for i in 0..<t.m {
+    for j in t.n..<t.ldc { #expect(fast[i * t.ldc + j] == c0[i * t.ldc + j]) }
+  }
+}
+
+@Test func gemmWithEmptyDimensions() {
+  var c: [Float] = [5, 5, 5, 5]
+  Gemm.sgemm(m: 2, n: 2, k: 0, a: [], b: [], c: &c)
+  #expect(c == [0, 0, 0, 0])
+  c = [5, 5, 5, 5]
+  Gemm.sgemm(m: 2, n: 2, k: 0, a: [], b: [], c: &c, accumulate: true)
+  #expect(c == [5, 5, 5, 5])
+  Gemm.sgemm(m: 0, n: 2, k: 3, a: [], b: [Float](repeating: 1, count: 6), c: &c)
+  #expect(c == [5, 5, 5, 5])
+}
+
+// MARK: - Convolution
+
+private struct ConvCase: CustomStringConvertible {
+  var g: ConvGeometry
+  var padding: Padding
+  var description: String {
+    "n\(g.batch) \(g.inHeight)x\(g.inWidth)x\(g.inChannels) k\(g.kernelHeight)x\(g.kernelWidth)"
+      + " s\(g.strideY),\(g.strideX) \(padding) f\(g.filters)"
+  }
+}
+
+private func convCase(
+  batch: Int, h: Int, w: Int, c: Int, f: Int, kh: Int, kw: Int, sy: Int, sx: Int, padding: Padding
+) -> ConvCase? {
+  guard let y = padding.outputLength(input: h, kernel: kh, stride: sy),
+    let x = padding.outputLength(input: w, kernel: kw, stride: sx)
+  else { return nil }
+  return ConvCase(
+    g: ConvGeometry(
+      batch: batch, inHeight: h, inWidth: w, inChannels: c, outHeight: y.length,
+      outWidth: x.length, filters: f, kernelHeight: kh, kernelWidth: kw, strideY: sy,
+      strideX: sx, padTop: y.before, padLeft: x.before),
+    padding: padding)
+}
+
+private func convCases() -> [ConvCase] {
+  var rng = SeededGenerator(seed: 2024)
+  let kernels = [(1, 1), (2, 2), (3, 3), (5, 3)]
+  let channels = [1, 2, 3, 5, 16, 33, 64]
+  let filterCounts = [1, 4, 7, 32, 40, 64]
+  var cases: [ConvCase] = []
+  // The 1x1 stride-1 case that skips im2col, and a shape like the seed
+  // network's (several blocks of rows per image).
+  cases.append(convCase(batch: 2, h: 5, w: 7, c: 9, f: 33, kh: 1, kw: 1, sy: 1, sx: 1, padding: .valid)!)
+  cases.append(convCase(batch: 1, h: 21, w: 19, c: 32, f: 32, kh: 3, kw: 3, sy: 1, sx: 1, padding: .same)!)
+  while cases.count < 48 {
+    let (kh, kw) = kernels[rng.nextInt(below: kernels.count)]
+    let c = channels[rng.nextInt(below: channels.count)]
+    let f = filterCounts[rng.nextInt(below: filterCounts.count)]
+    // Keep the reference loops quick: fewer pixels when channels are many.
+    let maxSide = c * f > 512 ? 7 : 12
+    let h = kh + rng.nextInt(below: maxSide)
+    let w = kw + rng.nextInt(below: maxSide)
+    let sy = 1 + rng.nextInt(below: 3)
+    let sx = 1 + rng.nextInt(below: 3)
+    let padding: Padding = rng.nextInt(below: 2) == 0 ? .valid : .same
+    let batch = 1 + rng.nextInt(below: 3)
+    if let t = convCase(
+      batch: batch, h: h, w: w, c: c, f: f, kh: kh, kw: kw, sy: sy, sx: sx, padding: padding)
+    {
+      cases.append(t)
+    }
+  }
+  return cases
+}
+
+@Test(arguments: convCases())
+private func convMatchesReference(_ t: ConvCase) {
+  let g = t.g
+  var rng = SeededGenerator(seed: UInt64(g.inputCount * 31 + g.kernelCount))
+  let input = randomArray(g.inputCount, &rng)
+  let kernel = randomArray(g.kernelCount, &rng)
+  let bias = randomArray(g.filters, &rng)
+  let dOut = randomArray(g.outputCount, &rng)
+
+  expectClose(
+    ConvKernels.forward(g, input: input, kernel: kernel, bias: bias),
+    ConvKernels.forwardReference(g, input: input, kernel: kernel, bias: bias), "forward \(t)")
+  expectClose(
+    ConvKernels.forward(g, input: input, kernel: kernel, bias: nil),
+    ConvKernels.forwardReference(g, input: input, kernel: kernel, bias: nil),
+    "forward no bias \(t)")
+  expectClose(
+    ConvKernels.backwardInput(g, outputGradient: dOut, kernel: kernel),
+    ConvKernels.backwardInputReference(g, outputGradient: dOut, kernel: kernel),
+    "backwardInput \(t)")
+
+  // Accumulates into what is already there.
+  let k0 = randomArray(g.kernelCount, &rng)
+  let b0 = randomArray(g.filters, &rng)
+  var kFast = k0, bFast = b0, kRef = k0, bRef = b0
+  ConvKernels.accumulateKernelGradient(
+    g, input: input, outputGradient: dOut, kernelGradient: &kFast, biasGradient: &bFast)
+  ConvKernels.accumulateKernelGradientReference(
+    g, input: input, outputGradient: dOut, kernelGradient: &kRef, biasGradient: &bRef)
+  expectClose(kFast, kRef, "kernelGradient \(t)")
+  expectClose(bFast, bRef, "biasGradient \(t)")
+  // Without a bias gradient.
+  var kNoBias = k0
+  var none: [Float] = []
+  ConvKernels.accumulateKernelGradient(
+    g, input: input, outputGradient: dOut, kernelGradient: &kNoBias, biasGradient: &none)
+  #expect(kNoBias == kFast, "the bias gradient must not change the kernel gradient")
+  #expect(none.isEmpty)
+}
+
+// MARK: - Dense
+
+@Test(arguments: [(1, 1, 1), (3, 7, 6), (33, 300, 40), (2, 700, 33), (70, 33, 5)])
+func denseMatchesReference(_ shape: (Int, Int, Int)) {
+  let (rows, inF, units) = shape
+  var rng = SeededGenerator(seed: UInt64(rows * 7919 + inF * 31 + units))
+  let x = randomArray(rows * inF, &rng)
+  let w = randomArray(inF * units, &rng)
+  let b = randomArray(units, &rng)
+  let dy = randomArray(rows * units, &rng)
+  let what = "dense \(rows)x\(inF)->\(units)"
+  expectClose(
+    DenseKernels.forward(rows: rows, inFeatures: inF, units: units, input: x, kernel: w, bias: b),
+    DenseKernels.forwardReference(
+      rows: rows, inFeatures: inF, units: units, input: x, kernel: w, bias: b), "\(what) forward")
+  expectClose(
+    DenseKernels.backwardInput(
+      rows: rows, inFeatures: inF, units: units, outputGradient: dy, kernel: w),
+    DenseKernels.backwardInputReference(
+      rows: rows, inFeatures: inF, units: units, outputGradient: dy, kernel: w),
+    "\(what) backwardInput")
+  let k0 = randomArray(inF * units, &rng)
+  let b0 = randomArray(units, &rng)
+  var kf = k0, bf = b0, kr = k0, br = b0
+  DenseKernels.accumulateKernelGradient(
+    rows: rows, inFeatures: inF, units: units, input: x, outputGradient: dy,
+    kernelGradient: &kf, biasGradient: &bf)
+  DenseKernels.accumulateKernelGradientReference(
+    rows: rows, inFeatures: inF, units: units, input: x, outputGradient: dy,
+    kernelGradient: &kr, biasGradient: &br)
+  expectClose(kf, kr, "\(what) kernelGradient")
+  expectClose(bf, br, "\(what) biasGradient")
+}
+
+// MARK: - Same bits for any thread count
+
+/// Runs products with 1 and then 2 threads, with each micro-kernel, and
+/// with and without implicit im2col, and expects bit-identical results.
+/// Serialized: it is the only suite that changes these settings (other
+/// tests running meanwhile only change speed, never bits).
+@Suite(.serialized) struct Reproducibility {
+  private func withThreads<T>(_ n: Int, _ body: () -> T) -> T {
+    let saved = EngineThreads.count
+    EngineThreads.count = n
+    defer { EngineThreads.count = saved }
+    return body()
+  }
+
+  private func bits(_ x: [Float]) -> [UInt32] { x.map(\.bitPattern) }
+
+  private func withKernel<T>(_ kind: Gemm.MicroKernel, _ body: () -> T) -> T {
+    let saved = Gemm.kernelOverride
+    Gemm.kernelOverride = kind
+    defer { Gemm.kernelOverride = saved }
+    return body()
+  }
+
+  @Test func bothMicroKernelsGiveTheSameBits() {
+    var rng = SeededGenerator(seed: 77)
+    for (m, n, k, ta, tb) in [
+      (1, 1, 1, false, false), (13, 47, 700, false, false), (50, 31, 9, true, false),
+      (7, 90, 33, false, true), (61, 17, 65, true, true),
+    ] {
+      let a = randomArray(m * k, &rng)
+      let b = randomArray(k * n, &rng)
+      let c0 = randomArray(m * n, &rng)
+      let results = Gemm.MicroKernel.allCases.map { kind in
+        withKernel(kind) {
+          var c = c0
+          Gemm.sgemm(transA: ta, transB: tb, m: m, n: n, k: k, a: a, b: b, c: &c, accumulate: true)
+          return bits(c)
+        }
+      }
+      #expect(results[0] == results[1], "m\(m) n\(n) k\(k)")
+    }
+    let t = convCase(batch: 2, h: 11, w: 9, c: 5, f: 37, kh: 3, kw: 3, sy: 2, sx: 1, padding: .same)!
+    let g = t.g
+    let x = randomArray(g.inputCount, &rng)
+    let w = randomArray(g.kernelCount, &rng)
+    let dy = randomArray(g.outputCount, &rng)
+    let convs = Gemm.MicroKernel.allCases.map { kind in
+      withKernel(kind) {
+        var kg = [Float](repeating: 0, count: g.kernelCount)
+        var bg = [Float](repeating: 0, count: g.filters)
+        ConvKernels.accumulateKernelGradient(
+          g, input: x, outputGradient: dy, kernelGradient: &kg, biasGradient: &bg)
+        return [
+          ConvKernels.forward(g, input: x, kernel: w, bias: nil),
+          ConvKernels.backwardInput(g, outputGradient: dy, kernel: w), kg,
+        ].map(bits)
+      }
+    }
+    #expect(convs[0] == convs[1])
+  }
+
+  @Test func implicitConvolutionGivesIm2colBits() {
+    var rng = SeededGenerator(seed: 31)
+    for t in [
+      convCase(batch: 2, h: 13, w: 17, c: 16, f: 37, kh: 3, kw: 3, sy: 1, sx: 1, padding: .same)!,
+      convCase(batch: 1, h: 12, w: 19, c: 33, f: 8, kh: 5, kw: 3, sy: 2, sx: 3, padding: .same)!,
+      convCase(batch: 2, h: 9, w: 14, c: 32, f: 64, kh: 2, kw: 2, sy: 1, sx: 2, padding: .valid)!,
+      convCase(batch: 1, h: 4, w: 3, c: 64, f: 5, kh: 3, kw: 3, sy: 1, sx: 1, padding: .same)!,
+    ] {
+      let g = t.g
+      let x = randomArray(g.inputCount, &rng)
+      let w = randomArray(g.kernelCount, &rng)
+      let b = randomArray(g.filters, &rng)
+      let dy = randomArray(g.outputCount, &rng)
+      let run = { (implicit: Bool) -> [[UInt32]] in
+        let saved = ConvKernels.allowImplicit
+        ConvKernels.allowImplicit = implicit
+        defer { ConvKernels.allowImplicit = saved }
+        return [
+          ConvKernels.forward(g, input: x, kernel: w, bias: b),
+          ConvKernels.backwardInput(g, outputGradient: dy, kernel: w),
+        ].map(self.bits)
+      }
+      #expect(run(true) == run(false), "\(t)")
+    }
+  }
+
+  @Test func fewChannelInputGradientBothWays() {
+    // Few input channels take the dCol + col2im path; the gather path must
+    // agree with the reference there too.
+    var rng = SeededGenerator(seed: 41)
+    for t in [
+      convCase(batch: 2, h: 11, w: 13, c: 3, f: 32, kh: 3, kw: 3, sy: 1, sx: 1, padding: .same)!,
+      convCase(batch: 3, h: 9, w: 8, c: 1, f: 7, kh: 5, kw: 3, sy: 2, sx: 3, padding: .same)!,
+    ] {
+      let g = t.g
+      let w = randomArray(g.kernelCount, &rng)
+      let dy = randomArray(g.outputCount, &rng)
+      let reference = ConvKernels.backwardInputReference(g, outputGradient: dy, kernel: w)
+      for scatter in [true, false] {
+        let saved = ConvKernels.allowScatter
+        ConvKernels.allowScatter = scatter
+        defer { ConvKernels.allowScatter = saved }
+        expectClose(
+          ConvKernels.backwardInput(g, outputGradient: dy, kernel: w), reference,
+          "\(t) scatter \(scatter)")
+      }
+    }
+  }
+
+  @Test func gemmIsBitIdentical() {
+    var rng = SeededGenerator(seed: 5)
+    for (m, n, k, ta, tb) in [
+      (203, 77, 301, false, false), (45, 600, 900, false, true), (300, 33, 64, true, false),
+      (20, 500, 129, true, true), (20, 1100, 1000, false, false),
+    ] {
+      let a = randomArray(m * k, &rng)
+      let b = randomArray(k * n, &rng)
+      let run = { (threads: Int) -> [Float] in
+        self.withThreads(threads) {
+          var c = [Float](repeating: 0, count: m * n)
+          Gemm.sgemm(transA: ta, transB: tb, m: m, n: n, k: k, a: a, b: b, c: &c)
+          return c
+        }
+      }
+      #expect(bits(run(1)) == bits(run(2)), "m\(m) n\(n) k\(k)")
+    }
+  }
+
+  @Test func convIsBitIdentical() {
+    // Big enough for several row blocks and several kernel-gradient slices.
+    let t = convCase(batch: 2, h: 130, w: 129, c: 3, f: 8, kh: 3, kw: 3, sy: 1, sx: 1, padding: .same)!
+    let s = convCase(batch: 3, h: 40, w: 37, c: 16, f: 20, kh: 3, kw: 3, sy: 2, sx: 1, padding: .valid)!
+    for g in [t.g, s.g] {
+      var rng = SeededGenerator(seed: 9)
+      let x = randomArray(g.inputCount, &rng)
+      let w = randomArray(g.kernelCount, &rng)
+      let b = randomArray(g.filters, &rng)
+      let dy = randomArray(g.outputCount, &rng)
+      let run = { (threads: Int) -> [[Float]] in
+        self.withThreads(threads) {
+          var kg = [Float](repeating: 0, count: g.kernelCount)
+          var bg = [Float](repeating: 0, count: g.filters)
+          ConvKernels.accumulateKernelGradient(
+            g, input: x, outputGradient: dy, kernelGradient: &kg, biasGradient: &bg)
+          return [
+            ConvKernels.forward(g, input: x, kernel: w, bias: b),
+            ConvKernels.backwardInput(g, outputGradient: dy, kernel: w), kg, bg,
+          ]
+        }
+      }
+      let one = run(1)
+      let two = run(2)
+      for i in one.indices { #expect(bits(one[i]) == bits(two[i]), "product \(i)") }
+    }
+  }
+}
