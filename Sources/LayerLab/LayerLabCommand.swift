@@ -34,6 +34,7 @@ struct LayerLabCommand: ParsableCommand {
   }
 
   func run() throws {
+    MemoryTuning.keepFreedMemoryForReuse()
     let stdinIsTerminal = isatty(STDIN_FILENO) == 1
     let stdoutIsTerminal = isatty(STDOUT_FILENO) == 1
     var display = Display()

@@ -15,7 +15,7 @@ struct Bench: ParsableCommand {
     abstract: "Time LayerLab's kernels (GEMM, the seed network's conv and dense products).")
 
   enum Section: String, ExpressibleByArgument, CaseIterable, Codable {
-    case peak, gemm, conv, dense
+    case peak, gemm, conv, dense, net, layers
   }
 
   @Option(help: "Threads the kernels may use (default: active processors).")
@@ -36,13 +36,17 @@ struct Bench: ParsableCommand {
   @Flag(help: "Time the plain reference loops instead of the fast paths (use a small --batch).")
   var reference = false
 
-  @Option(parsing: .upToNextOption, help: "Sections to run: gemm conv dense.")
+  @Option(parsing: .upToNextOption, help: "Sections to run: peak gemm conv dense net.")
   var sections: [Section] = Section.allCases
 
   @Option(help: "Only rows whose name contains this text (e.g. conv2d_1, forward).")
   var filter: String?
 
+  @Flag(help: "Leave glibc's malloc settings alone (to measure what keeping freed memory buys).")
+  var defaultMalloc = false
+
   mutating func run() throws {
+    if !defaultMalloc { MemoryTuning.keepFreedMemoryForReuse() }
     if let threads { EngineThreads.count = max(1, threads) }
     let loadBefore = Self.loadAverage()
     var rows: [Row] = []
@@ -53,6 +57,8 @@ struct Bench: ParsableCommand {
       case .gemm: list = gemmBenchmarks()
       case .conv: list = convBenchmarks()
       case .dense: list = denseBenchmarks()
+      case .net: list = try networkBenchmarks()
+      case .layers: list = try layerBenchmarks()
       }
       // The peak rows are the yardstick for the others: never filtered out.
       for b in list where section == .peak || (filter.map({ b.name.contains($0) }) ?? true) {
@@ -65,7 +71,8 @@ struct Bench: ParsableCommand {
       date: ISO8601DateFormatter().string(from: Date()), cpu: Self.cpuName(),
       threads: EngineThreads.count,
       implementation: reference ? "reference" : "fast, \(Gemm.microKernelName) micro-kernel",
-      batch: batch, loadBefore: loadBefore, loadAfter: Self.loadAverage(), rows: rows)
+      batch: batch, loadBefore: loadBefore, loadAfter: Self.loadAverage(),
+      peakResidentMB: Self.peakResidentMB(), rows: rows)
     if json {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -73,7 +80,7 @@ struct Bench: ParsableCommand {
     } else {
       print(
         "\(report.cpu), \(report.threads) thread(s), \(report.implementation), batch \(batch), "
-          + "load avg \(loadBefore) -> \(report.loadAfter)")
+          + "load avg \(loadBefore) -> \(report.loadAfter), peak resident \(Int(report.peakResidentMB)) MB")
     }
   }
 
@@ -243,6 +250,13 @@ struct Bench: ParsableCommand {
     return text.split(separator: " ").prefix(3).joined(separator: " ")
   }
 
+  /// The process's largest resident set so far (getrusage's ru_maxrss is in KB on Linux).
+  static func peakResidentMB() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) / 1024
+  }
+
   static func cpuName() -> String {
     let text = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
     for line in text.split(separator: "\n") where line.hasPrefix("model name") {
@@ -261,15 +275,19 @@ struct Benchmark {
   var shape: String
   /// Useful floating-point operations per run (a multiply-add counts 2).
   var flops: Double
+  /// Images per run, for the ms/image and images/s columns (1 for kernels).
+  var perItem: Int
   var body: () -> Void
 
   init(
-    section: String, name: String, shape: String, flops: Double, body: @escaping () -> Void
+    section: String, name: String, shape: String, flops: Double, perItem: Int = 1,
+    body: @escaping () -> Void
   ) {
     self.section = section
     self.name = name
     self.shape = shape
     self.flops = flops
+    self.perItem = perItem
     self.body = body
   }
 
@@ -294,7 +312,7 @@ struct Benchmark {
     return Row(
       section: section, name: name, shape: shape, flops: flops, bestMs: best,
       medianMs: times[times.count / 2], gflops: flops / (best * 1e6), cpuMs: cpuTimes[0],
-      runs: repeats)
+      runs: repeats, msPerItem: best / Double(perItem), itemsPerSecond: Double(perItem) * 1000 / best)
   }
 }
 
@@ -320,6 +338,9 @@ struct Row: Codable {
   /// with one thread, time spent descheduled by a busy machine is left out.
   var cpuMs: Double
   var runs: Int
+  /// For the network rows: milliseconds per image and images per second.
+  var msPerItem: Double
+  var itemsPerSecond: Double
 
   var line: String {
     func pad(_ s: String, _ n: Int) -> String {
@@ -330,6 +351,7 @@ struct Row: Codable {
       + pad(String(format: "(median %8.2f)", medianMs), 18)
       + String(format: "%7.1f GFLOP/s", gflops)
       + String(format: "   cpu %9.2f ms %7.1f GFLOP/s", cpuMs, flops / (cpuMs * 1e6))
+      + (section == "net" ? String(format: "   %8.3f ms/image %8.1f images/s", msPerItem, itemsPerSecond) : "")
   }
 }
 
@@ -341,6 +363,7 @@ struct Report: Codable {
   var batch: Int
   var loadBefore: String
   var loadAfter: String
+  var peakResidentMB: Double
   var rows: [Row]
 }
 

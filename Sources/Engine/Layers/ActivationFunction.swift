@@ -8,9 +8,10 @@ public enum ActivationFunction: String, Sendable, CaseIterable {
   func apply(_ input: Tensor) -> Tensor {
     switch self {
     case .linear: return input
-    case .relu: return input.map { $0 > 0 ? $0 : 0 }
-    case .sigmoid: return input.map { 1 / (1 + Foundation.exp(-$0)) }
-    case .tanh: return input.map { Foundation.tanh($0) }
+    case .relu: return Tensor(validShape: input.shape, scalars: ElementwiseKernels.relu(input.scalars))
+    case .sigmoid:
+      return Tensor(validShape: input.shape, scalars: ElementwiseKernels.map(input.scalars) { 1 / (1 + Foundation.exp(-$0)) })
+    case .tanh: return Tensor(validShape: input.shape, scalars: ElementwiseKernels.map(input.scalars) { Foundation.tanh($0) })
     case .softmax: return softmaxLastAxis(input)
     }
   }
@@ -22,11 +23,16 @@ public enum ActivationFunction: String, Sendable, CaseIterable {
       return outputGradient
     case .relu:
       // Slope 1 where x > 0 and 0 elsewhere; TensorFlow also uses 0 at exactly 0.
-      return outputGradient.zipMap(input) { g, x in x > 0 ? g : 0 }
+      return Tensor(
+        validShape: input.shape, scalars: ElementwiseKernels.reluBackward(outputGradient.scalars, input: input.scalars))
     case .sigmoid:
-      return outputGradient.zipMap(output) { g, y in g * y * (1 - y) }
+      return Tensor(
+        validShape: output.shape,
+        scalars: ElementwiseKernels.zip(outputGradient.scalars, output.scalars) { g, y in g * y * (1 - y) })
     case .tanh:
-      return outputGradient.zipMap(output) { g, y in g * (1 - y * y) }
+      return Tensor(
+        validShape: output.shape,
+        scalars: ElementwiseKernels.zip(outputGradient.scalars, output.scalars) { g, y in g * (1 - y * y) })
     case .softmax:
       // dx_i = y_i · (g_i − Σ_j g_j y_j), row by row over the last axis.
       let classes = output.shape.dims.last ?? 1

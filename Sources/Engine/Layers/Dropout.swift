@@ -14,7 +14,8 @@ public final class Dropout: Layer {
   public private(set) var lastMask: Tensor?
   /// The mode of the last forward pass.
   public private(set) var lastMode: Mode?
-  private var savedScaledMask: Tensor?
+  /// The scale of the last training pass; nil when it passed values through.
+  private var savedScale: Float?
 
   init(spec: LayerSpec, name: String) {
     self.spec = spec
@@ -29,32 +30,37 @@ public final class Dropout: Layer {
   public func forward(_ input: Tensor, mode: Mode, rng: inout SeededGenerator) throws(EngineError) -> Tensor {
     lastMode = mode
     guard mode == .training, rate > 0 else {
-      savedScaledMask = nil
+      savedScale = nil
       if mode == .training { lastMask = Tensor(repeating: 1, shape: input.shape) }
       return input
     }
     let scale = keptScale
-    var mask = [Float](repeating: 0, count: input.count)
-    var output = input.scalars
-    for i in 0..<output.count {
-      // Our own uniform draw, so masks repeat for a seed on every platform.
-      if rng.nextUnitFloat() >= rate {
-        mask[i] = 1
-        output[i] *= scale
-      } else {
-        output[i] = 0
+    let count = input.count
+    var mask = [Float](repeating: 0, count: count)
+    var output = [Float](repeating: 0, count: count)
+    // One draw per element in order, from our own generator, so masks repeat
+    // for a seed on every platform; raw pointers keep the loop free of checks.
+    mask.withUnsafeMutableBufferPointer { m in
+      output.withUnsafeMutableBufferPointer { o in
+        input.scalars.withUnsafeBufferPointer { x in
+          for i in 0..<count where rng.nextUnitFloat() >= rate {
+            m[i] = 1
+            o[i] = x[i] * scale
+          }
+        }
       }
     }
-    let maskTensor = Tensor(validShape: input.shape, scalars: mask)
-    lastMask = maskTensor
-    savedScaledMask = maskTensor.map { $0 * scale }
+    lastMask = Tensor(validShape: input.shape, scalars: mask)
+    savedScale = scale
     return Tensor(validShape: input.shape, scalars: output)
   }
 
   public func backward(_ outputGradient: Tensor) throws(EngineError) -> Tensor {
     guard lastMode != nil else { throw .backwardBeforeForward(layer: name) }
     // The gradient flows only through kept cells, with the same scale.
-    guard let scaled = savedScaledMask else { return outputGradient }
-    return outputGradient.zipMap(scaled) { $0 * $1 }
+    guard let scale = savedScale, let mask = lastMask else { return outputGradient }
+    return Tensor(
+      validShape: outputGradient.shape,
+      scalars: ElementwiseKernels.zip(outputGradient.scalars, mask.scalars) { g, m in g * m * scale })
   }
 }

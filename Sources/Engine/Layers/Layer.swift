@@ -14,7 +14,14 @@ public final class Parameter {
     self.gradient = Tensor.zeros(value.shape)
   }
 
-  public func zeroGradient() { gradient = Tensor.zeros(value.shape) }
+  /// Zeroes the gradient in place (a new 69 MB array per step would cost page faults).
+  public func zeroGradient() {
+    guard gradient.shape == value.shape else {
+      gradient = Tensor.zeros(value.shape)
+      return
+    }
+    gradient.scalars.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+  }
 }
 
 /// One step of a ``Sequential`` model.
@@ -41,10 +48,16 @@ public protocol Layer: AnyObject {
   func backward(_ outputGradient: Tensor) throws(EngineError) -> Tensor
   /// Trainable tensors, kernel first, as Keras lists them.
   var parameters: [Parameter] { get }
+  /// Backward that may skip dLoss/dInput when `inputGradient` is false (the
+  /// first layer: its input is data); returns nil when skipped.
+  func backward(_ outputGradient: Tensor, inputGradient: Bool) throws(EngineError) -> Tensor?
 }
 
 extension Layer {
   public var parameters: [Parameter] { [] }
+  public func backward(_ outputGradient: Tensor, inputGradient: Bool) throws(EngineError) -> Tensor? {
+    try backward(outputGradient)
+  }
   public func build(for input: Shape, using rng: inout SeededGenerator) throws(EngineError) {}
   /// The Keras class name, e.g. `Conv2D`.
   public var typeName: String { spec.kind.rawValue }
@@ -69,5 +82,5 @@ func glorotUniform(shape: Shape, fanIn: Int, fanOut: Int, rng: inout SeededGener
 protocol ActivatedLayer: Layer {
   var activationFunction: ActivationFunction { get }
   var lastPreActivation: Tensor? { get }
-  func backward(preActivationGradient: Tensor) throws(EngineError) -> Tensor
+  func backward(preActivationGradient: Tensor, inputGradient: Bool) throws(EngineError) -> Tensor?
 }

@@ -13,8 +13,8 @@ public final class Pooling2D: Layer {
   public var name: String
   public let spec: LayerSpec
   private var savedInputShape: Shape?
-  /// For max pooling: the flat input index that won each output cell, read by backward.
-  /// A tie goes to the first cell in row-major window order.
+  /// For max pooling: where in its window each output's winner sat, read by
+  /// backward. A tie goes to the first cell in row-major window order.
   private var winners: [Int32] = []
   private var savedGeometry: ConvGeometry?
   private var isMax: Bool { spec.kind == .maxPooling2D }
@@ -62,88 +62,33 @@ public final class Pooling2D: Layer {
   public func forward(_ input: Tensor, mode: Mode, rng: inout SeededGenerator) throws(EngineError) -> Tensor {
     guard input.shape.rank == 4 else { throw .badShape("\(name) needs a batch of images") }
     let g = try geometry(for: input.shape)
-    let channels = g.inChannels
-    var output = [Float](repeating: 0, count: g.outputCount)
-    if isMax { winners = [Int32](repeating: 0, count: g.outputCount) }
-    input.scalars.withUnsafeBufferPointer { x in
-      for n in 0..<g.batch {
-        for oy in 0..<g.outHeight {
-          let y0 = max(oy * g.strideY - g.padTop, 0)
-          let y1 = min(oy * g.strideY - g.padTop + g.kernelHeight, g.inHeight)
-          for ox in 0..<g.outWidth {
-            let x0 = max(ox * g.strideX - g.padLeft, 0)
-            let x1 = min(ox * g.strideX - g.padLeft + g.kernelWidth, g.inWidth)
-            let outBase = ((n * g.outHeight + oy) * g.outWidth + ox) * channels
-            for c in 0..<channels {
-              var best = -Float.infinity
-              var bestIndex = -1
-              var sum: Float = 0
-              for iy in y0..<y1 {
-                for ix in x0..<x1 {
-                  let i = ((n * g.inHeight + iy) * g.inWidth + ix) * channels + c
-                  let v = x[i]
-                  sum += v
-                  // NaN never wins a comparison; the first cell stands in so backward has a target.
-                  if v > best || bestIndex < 0 {
-                    best = v
-                    bestIndex = i
-                  }
-                }
-              }
-              if isMax {
-                output[outBase + c] = best
-                winners[outBase + c] = Int32(truncatingIfNeeded: bestIndex)
-              } else {
-                output[outBase + c] = sum / Float((y1 - y0) * (x1 - x0))
-              }
-            }
-          }
-        }
-      }
+    let output: [Float]
+    if isMax {
+      (output, winners) = PoolingKernels.maxForward(g, input: input.scalars)
+    } else {
+      output = PoolingKernels.averageForward(g, input: input.scalars)
     }
     savedInputShape = input.shape
     savedGeometry = g
-    return Tensor(validShape: [g.batch, g.outHeight, g.outWidth, channels], scalars: output)
+    return Tensor(validShape: [g.batch, g.outHeight, g.outWidth, g.inChannels], scalars: output)
   }
 
   public func backward(_ outputGradient: Tensor) throws(EngineError) -> Tensor {
     guard let inputShape = savedInputShape, let g = savedGeometry else {
       throw .backwardBeforeForward(layer: name)
     }
-    var inputGradient = [Float](repeating: 0, count: inputShape.scalarCount)
-    let gradient = outputGradient.scalars
-    if isMax {
-      // Only the winning cell of each window moved the output, so it takes all the gradient.
-      for o in 0..<gradient.count { inputGradient[Int(winners[o])] += gradient[o] }
-      return Tensor(validShape: inputShape, scalars: inputGradient)
-    }
-    let channels = g.inChannels
-    for n in 0..<g.batch {
-      for oy in 0..<g.outHeight {
-        let y0 = max(oy * g.strideY - g.padTop, 0)
-        let y1 = min(oy * g.strideY - g.padTop + g.kernelHeight, g.inHeight)
-        for ox in 0..<g.outWidth {
-          let x0 = max(ox * g.strideX - g.padLeft, 0)
-          let x1 = min(ox * g.strideX - g.padLeft + g.kernelWidth, g.inWidth)
-          let share = 1 / Float((y1 - y0) * (x1 - x0))
-          let outBase = ((n * g.outHeight + oy) * g.outWidth + ox) * channels
-          for c in 0..<channels {
-            // Every cell of the window contributed 1/count of the mean.
-            let part = gradient[outBase + c] * share
-            for iy in y0..<y1 {
-              for ix in x0..<x1 {
-                inputGradient[((n * g.inHeight + iy) * g.inWidth + ix) * channels + c] += part
-              }
-            }
-          }
-        }
-      }
-    }
+    // Max: only the winning cell of each window moved the output, so it takes
+    // all the gradient. Average: every cell took 1/count of it.
+    let inputGradient =
+      isMax
+      ? PoolingKernels.maxBackward(g, outputGradient: outputGradient.scalars, winners: winners)
+      : PoolingKernels.averageBackward(g, outputGradient: outputGradient.scalars)
     return Tensor(validShape: inputShape, scalars: inputGradient)
   }
 
   /// The input index that won output cell `outputIndex` in the last max-pooling pass.
   public func winner(ofOutput outputIndex: Int) -> Int? {
-    winners.indices.contains(outputIndex) ? Int(winners[outputIndex]) : nil
+    guard isMax, let g = savedGeometry, winners.indices.contains(outputIndex) else { return nil }
+    return PoolingKernels.winnerInputIndex(g, outputIndex: outputIndex, offset: winners[outputIndex])
   }
 }

@@ -51,23 +51,23 @@ extension Sequential {
     guard step.loss.isFinite else {
       throw .nonFinite("the loss became \(step.loss): training diverged; the weights are kept as they were before this batch (try a smaller learning rate)")
     }
-    var gradient = step.gradient
     if case .softmaxActivation(let layer) = head {
-      gradient = try layer.backward(preActivationGradient: gradient)
-      try backward(gradient, from: layers.count - 1)
+      if let below = try layer.backward(preActivationGradient: step.gradient, inputGradient: layers.count > 1) {
+        try backward(below, from: layers.count - 1, needInputGradient: false)
+      }
     } else {
-      try backward(gradient, from: step.startBelow)
+      try backward(step.gradient, from: step.startBelow, needInputGradient: false)
     }
     let params = parameters
     guard params.allSatisfy({ $0.gradient.isFinite }) else {
       throw .nonFinite("a gradient became infinite or NaN: training diverged; the weights are kept as they were before this batch (try a smaller learning rate)")
     }
-    // Values are copy-on-write: keeping the old ones costs one copy, paid only
-    // by the optimizer's write, and lets a step that overflows be taken back.
-    let before = params.map(\.value)
+    // A copy of the weights into buffers kept from step to step (no
+    // allocation, no page faults), so a step that overflows can be taken back.
+    weightBackup.save(params)
     optimizer.apply(to: params)
     guard params.allSatisfy({ $0.value.isFinite }) else {
-      for (p, value) in zip(params, before) { p.value = value }
+      weightBackup.restore(params)
       throw .nonFinite("a weight overflowed to infinity or NaN: training diverged; the weights are kept as they were before this batch (try a smaller learning rate)")
     }
     return (step.loss, step.accuracy)
@@ -115,5 +115,28 @@ extension Sequential {
     var dims = outShape.dims
     dims[0] = count
     return Tensor(validShape: Shape(dims), scalars: scalars)
+  }
+}
+
+/// Buffers that hold a copy of the weights from before the last update.
+final class WeightBackup {
+  private var buffers: [[Float]] = []
+
+  func save(_ parameters: [Parameter]) {
+    if buffers.count != parameters.count || zip(buffers, parameters).contains(where: { $0.count != $1.value.count }) {
+      buffers = parameters.map { [Float](repeating: 0, count: $0.value.count) }
+    }
+    for (index, p) in parameters.enumerated() {
+      p.value.scalars.withUnsafeBufferPointer { source in
+        buffers[index].withUnsafeMutableBufferPointer { target in
+          guard let from = source.baseAddress, let to = target.baseAddress else { return }
+          to.update(from: from, count: source.count)
+        }
+      }
+    }
+  }
+
+  func restore(_ parameters: [Parameter]) {
+    for (p, saved) in zip(parameters, buffers) where saved.count == p.value.count { p.value.scalars = saved }
   }
 }

@@ -26,6 +26,8 @@ public final class Sequential {
   public private(set) var lastInput: Tensor?
   public private(set) var lastOutputs: [Tensor] = []
   public private(set) var lastMode: Mode?
+  /// The weights from before the last training update, to undo one that overflows.
+  let weightBackup = WeightBackup()
   /// The largest per-sample output of any layer, in float32 bytes (see Sequential+Limits).
   public var maxActivationBytes = Sequential.defaultMaxActivationBytes
   /// The most trainable scalars the model may have (see Sequential+Limits).
@@ -214,11 +216,19 @@ public final class Sequential {
 
   /// Back-propagates dLoss/dOutput through every layer, from `from` (exclusive
   /// end index, default all) down to the first; parameters' gradients accumulate.
+  /// Returns dLoss/dInput, or nil when `needInputGradient` is false: training
+  /// never needs it, and skipping it saves the first layer's costliest product.
   @discardableResult
-  public func backward(_ outputGradient: Tensor, from end: Int? = nil) throws(EngineError) -> Tensor {
+  public func backward(
+    _ outputGradient: Tensor, from end: Int? = nil, needInputGradient: Bool = true
+  ) throws(EngineError) -> Tensor? {
+    let stop = min(max(end ?? layers.count, 0), layers.count)
     var gradient = outputGradient
-    for layer in layers[0..<(end ?? layers.count)].reversed() {
-      gradient = try layer.backward(gradient)
+    for index in stride(from: stop - 1, through: 0, by: -1) {
+      guard let next = try layers[index].backward(gradient, inputGradient: index > 0 || needInputGradient) else {
+        return nil
+      }
+      gradient = next
     }
     return gradient
   }

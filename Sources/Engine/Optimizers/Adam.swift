@@ -38,14 +38,21 @@ public final class Adam: Optimizer {
     let (b1, b2, eps) = (1 - beta1, 1 - beta2, epsilon)
     for (index, p) in parameters.enumerated() {
       let count = p.value.count
-      p.gradient.scalars.withUnsafeBufferPointer { g in
-        m.slots[index].withUnsafeMutableBufferPointer { mm in
-          v.slots[index].withUnsafeMutableBufferPointer { vv in
-            p.value.scalars.withUnsafeMutableBufferPointer { w in
-              for i in 0..<count {
-                mm[i] += (g[i] - mm[i]) * b1
-                vv[i] += (g[i] * g[i] - vv[i]) * b2
-                w[i] -= alpha * mm[i] / (vv[i].squareRoot() + eps)
+      p.gradient.scalars.withUnsafeBufferPointer { gb in
+        m.slots[index].withUnsafeMutableBufferPointer { mb in
+          v.slots[index].withUnsafeMutableBufferPointer { vb in
+            p.value.scalars.withUnsafeMutableBufferPointer { wb in
+              guard let gp = gb.baseAddress, let mp = mb.baseAddress, let vp = vb.baseAddress, let wp = wb.baseAddress
+              else { return }
+              let (g, mm, vv, w) = (SendableConstPointer(gp), SendablePointer(mp), SendablePointer(vp), SendablePointer(wp))
+              // Each weight's update is its own: any split of the work gives the same bits.
+              let chunk = ElementwiseKernels.chunk
+              parallelUnits((count + chunk - 1) / chunk) { unit, _ in
+                for i in (unit * chunk)..<min((unit + 1) * chunk, count) {
+                  mm.p[i] += (g.p[i] - mm.p[i]) * b1
+                  vv.p[i] += (g.p[i] * g.p[i] - vv.p[i]) * b2
+                  w.p[i] -= alpha * mm.p[i] / (vv.p[i].squareRoot() + eps)
+                }
               }
             }
           }

@@ -1,0 +1,222 @@
+/// Max and average pooling over each channel, channels-last.
+///
+/// The window of output cell (oy, ox) covers input rows oy·strideY − padTop ..<
+/// + kernelHeight and columns likewise, clipped to the input (padding cells
+/// take no part: TensorFlow ignores them for max and leaves them out of the
+/// mean's count). `ConvGeometry.filters` equals `inChannels` here.
+///
+/// Max pooling records, for each output value, where in its window the
+/// winner was (`ky · kernelWidth + kx` of the clipped window's top-left
+/// corner): the first cell in row-major order wins a tie, and backward sends
+/// the whole gradient there. The fast paths below walk the channels
+/// innermost (they are contiguous in NHWC) and split the work by image,
+/// so each output is computed by one thread in the same order as the
+/// reference loops: results are identical to them, bit for bit.
+public enum PoolingKernels {
+  /// The clipped window of output cell (oy, ox): rows y0..<y1, columns x0..<x1.
+  @inline(__always)
+  static func window(_ g: ConvGeometry, _ oy: Int, _ ox: Int) -> (y0: Int, y1: Int, x0: Int, x1: Int) {
+    let top = oy * g.strideY - g.padTop
+    let left = ox * g.strideX - g.padLeft
+    return (max(top, 0), min(top + g.kernelHeight, g.inHeight), max(left, 0), min(left + g.kernelWidth, g.inWidth))
+  }
+
+  /// The flat input index that the winner offset of output `index` points at.
+  public static func winnerInputIndex(_ g: ConvGeometry, outputIndex index: Int, offset: Int32) -> Int {
+    let c = index % g.inChannels
+    let ox = (index / g.inChannels) % g.outWidth
+    let oy = (index / (g.inChannels * g.outWidth)) % g.outHeight
+    let n = index / (g.inChannels * g.outWidth * g.outHeight)
+    let w = window(g, oy, ox)
+    let span = w.x1 - w.x0
+    let iy = w.y0 + Int(offset) / max(span, 1)
+    let ix = w.x0 + Int(offset) % max(span, 1)
+    return ((n * g.inHeight + iy) * g.inWidth + ix) * g.inChannels + c
+  }
+
+  // MARK: - Fast paths
+
+  public static func maxForward(_ g: ConvGeometry, input: [Float]) -> (output: [Float], winners: [Int32]) {
+    var output = [Float](repeating: 0, count: g.outputCount)
+    var winners = [Int32](repeating: 0, count: g.outputCount)
+    let channels = g.inChannels
+    input.withUnsafeBufferPointer { xb in
+      output.withUnsafeMutableBufferPointer { ob in
+        winners.withUnsafeMutableBufferPointer { wb in
+          guard let xp = xb.baseAddress, let op = ob.baseAddress, let wp = wb.baseAddress else { return }
+          let (x, o, w) = (SendableConstPointer(xp), SendablePointer(op), SendablePointer(wp))
+          parallelUnits(g.batch) { n, _ in
+            for oy in 0..<g.outHeight {
+              for ox in 0..<g.outWidth {
+                let win = window(g, oy, ox)
+                let span = win.x1 - win.x0
+                let outBase = ((n * g.outHeight + oy) * g.outWidth + ox) * channels
+                guard win.y1 > win.y0, span > 0 else { continue }
+                // The first cell of the window stands in; later cells win only when strictly larger.
+                let first = ((n * g.inHeight + win.y0) * g.inWidth + win.x0) * channels
+                for c in 0..<channels {
+                  o.p[outBase + c] = x.p[first + c]
+                  w.p[outBase + c] = 0
+                }
+                var offset: Int32 = 0
+                for iy in win.y0..<win.y1 {
+                  for ix in win.x0..<win.x1 {
+                    defer { offset += 1 }
+                    if offset == 0 { continue }
+                    let base = ((n * g.inHeight + iy) * g.inWidth + ix) * channels
+                    for c in 0..<channels where x.p[base + c] > o.p[outBase + c] {
+                      o.p[outBase + c] = x.p[base + c]
+                      w.p[outBase + c] = offset
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    return (output, winners)
+  }
+
+  public static func maxBackward(_ g: ConvGeometry, outputGradient: [Float], winners: [Int32]) -> [Float] {
+    var inputGradient = [Float](repeating: 0, count: g.inputCount)
+    let channels = g.inChannels
+    outputGradient.withUnsafeBufferPointer { gb in
+      winners.withUnsafeBufferPointer { wb in
+        inputGradient.withUnsafeMutableBufferPointer { ib in
+          guard let gp = gb.baseAddress, let wp = wb.baseAddress, let ip = ib.baseAddress else { return }
+          let (gr, w, dx) = (SendableConstPointer(gp), SendableConstPointer(wp), SendablePointer(ip))
+          // Windows of one image only reach that image's input: images are independent.
+          parallelUnits(g.batch) { n, _ in
+            for oy in 0..<g.outHeight {
+              for ox in 0..<g.outWidth {
+                let win = window(g, oy, ox)
+                let span = max(win.x1 - win.x0, 1)
+                let outBase = ((n * g.outHeight + oy) * g.outWidth + ox) * channels
+                for c in 0..<channels {
+                  let offset = Int(w.p[outBase + c])
+                  let iy = win.y0 + offset / span
+                  let ix = win.x0 + offset % span
+                  dx.p[((n * g.inHeight + iy) * g.inWidth + ix) * channels + c] += gr.p[outBase + c]
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    return inputGradient
+  }
+
+  public static func averageForward(_ g: ConvGeometry, input: [Float]) -> [Float] {
+    var output = [Float](repeating: 0, count: g.outputCount)
+    let channels = g.inChannels
+    input.withUnsafeBufferPointer { xb in
+      output.withUnsafeMutableBufferPointer { ob in
+        guard let xp = xb.baseAddress, let op = ob.baseAddress else { return }
+        let (x, o) = (SendableConstPointer(xp), SendablePointer(op))
+        parallelUnits(g.batch) { n, _ in
+          for oy in 0..<g.outHeight {
+            for ox in 0..<g.outWidth {
+              let win = window(g, oy, ox)
+              let outBase = ((n * g.outHeight + oy) * g.outWidth + ox) * channels
+              let cells = Float((win.y1 - win.y0) * (win.x1 - win.x0))
+              for iy in win.y0..<win.y1 {
+                for ix in win.x0..<win.x1 {
+                  let base = ((n * g.inHeight + iy) * g.inWidth + ix) * channels
+                  for c in 0..<channels { o.p[outBase + c] += x.p[base + c] }
+                }
+              }
+              for c in 0..<channels { o.p[outBase + c] /= cells }
+            }
+          }
+        }
+      }
+    }
+    return output
+  }
+
+  public static func averageBackward(_ g: ConvGeometry, outputGradient: [Float]) -> [Float] {
+    var inputGradient = [Float](repeating: 0, count: g.inputCount)
+    let channels = g.inChannels
+    outputGradient.withUnsafeBufferPointer { gb in
+      inputGradient.withUnsafeMutableBufferPointer { ib in
+        guard let gp = gb.baseAddress, let ip = ib.baseAddress else { return }
+        let (gr, dx) = (SendableConstPointer(gp), SendablePointer(ip))
+        parallelUnits(g.batch) { n, _ in
+          for oy in 0..<g.outHeight {
+            for ox in 0..<g.outWidth {
+              let win = window(g, oy, ox)
+              let outBase = ((n * g.outHeight + oy) * g.outWidth + ox) * channels
+              // Every cell of the window contributed 1/count of the mean.
+              let share = 1 / Float((win.y1 - win.y0) * (win.x1 - win.x0))
+              for iy in win.y0..<win.y1 {
+                for ix in win.x0..<win.x1 {
+                  let base = ((n * g.inHeight + iy) * g.inWidth + ix) * channels
+                  for c in 0..<channels { dx.p[base + c] += gr.p[outBase + c] * share }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    return inputGradient
+  }
+
+  // MARK: - Reference loops
+
+  /// Max pooling, one output value at a time: the readable definition.
+  public static func maxForwardReference(_ g: ConvGeometry, input: [Float]) -> (output: [Float], winners: [Int32]) {
+    var output = [Float](repeating: 0, count: g.outputCount)
+    var winners = [Int32](repeating: 0, count: g.outputCount)
+    for n in 0..<g.batch {
+      for oy in 0..<g.outHeight {
+        for ox in 0..<g.outWidth {
+          let win = window(g, oy, ox)
+          for c in 0..<g.inChannels {
+            var best = -Float.infinity
+            var bestOffset: Int32 = -1
+            var offset: Int32 = 0
+            for iy in win.y0..<win.y1 {
+              for ix in win.x0..<win.x1 {
+                let v = input[((n * g.inHeight + iy) * g.inWidth + ix) * g.inChannels + c]
+                if bestOffset < 0 || v > best {
+                  best = v
+                  bestOffset = offset
+                }
+                offset += 1
+              }
+            }
+            let o = ((n * g.outHeight + oy) * g.outWidth + ox) * g.inChannels + c
+            output[o] = best
+            winners[o] = max(bestOffset, 0)
+          }
+        }
+      }
+    }
+    return (output, winners)
+  }
+
+  /// Average pooling, one output value at a time: the readable definition.
+  public static func averageForwardReference(_ g: ConvGeometry, input: [Float]) -> [Float] {
+    var output = [Float](repeating: 0, count: g.outputCount)
+    for n in 0..<g.batch {
+      for oy in 0..<g.outHeight {
+        for ox in 0..<g.outWidth {
+          let win = window(g, oy, ox)
+          for c in 0..<g.inChannels {
+            var sum: Float = 0
+            for iy in win.y0..<win.y1 {
+              for ix in win.x0..<win.x1 { sum += input[((n * g.inHeight + iy) * g.inWidth + ix) * g.inChannels + c] }
+            }
+            output[((n * g.outHeight + oy) * g.outWidth + ox) * g.inChannels + c] =
+              sum / Float((win.y1 - win.y0) * (win.x1 - win.x0))
+          }
+        }
+      }
+    }
+    return output
+  }
+}

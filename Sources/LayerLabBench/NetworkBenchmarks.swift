@@ -1,0 +1,109 @@
+import Engine
+import Foundation
+
+/// The whole seed network, as a learner trains it: one image forward, a
+/// batch forward, and a training step (forward, backward, Adam), at
+/// 100x100x3 with 6 classes ("big") and 32x32x3 with 10 classes ("cifar"),
+/// the two variants `../shared/bench/peers.py` measures.
+extension Bench {
+  static let seedLines = [
+    "Conv2D(32, (3, 3), padding='same', input_shape=INPUT)", "Activation('relu')",
+    "Conv2D(32, (3, 3))", "Activation('relu')", "MaxPooling2D(pool_size=(2, 2))", "Dropout(0.25)",
+    "Conv2D(64, (3, 3), padding='same')", "Activation('relu')", "Conv2D(64, (3, 3))", "Activation('relu')",
+    "MaxPooling2D(pool_size=(2, 2))", "Dropout(0.25)", "Flatten()", "Dense(512)", "Activation('relu')",
+    "Dropout(0.5)", "Dense(CLASSES)", "Activation('softmax')",
+  ]
+
+  static func seedNetwork(side: Int, classes: Int) throws -> Sequential {
+    let model = Sequential(seed: 1)
+    for line in seedLines {
+      let text = line.replacingOccurrences(of: "INPUT", with: "(\(side), \(side), 3)")
+        .replacingOccurrences(of: "CLASSES", with: "\(classes)")
+      try model.add(LayerSpec(parsing: PyParser.parse(text)))
+    }
+    return model
+  }
+
+  /// Forward FLOPs per image (a multiply-add counts 2): the conv and dense products.
+  static func forwardFlops(_ model: Sequential) -> Double {
+    var flops = 0.0
+    var input = model.inputShape ?? []
+    for (layer, output) in zip(model.layers, model.outputShapes) {
+      if let conv = layer as? Conv2D, let k = conv.kernel?.value.shape {
+        flops += 2 * Double(output.scalarCount) * Double(k[0] * k[1] * k[2])
+      } else if layer is Dense {
+        flops += 2 * Double(input.scalarCount) * Double(output.scalarCount)
+      }
+      input = output
+    }
+    return flops
+  }
+
+  func networkBenchmarks() throws -> [Benchmark] {
+    var list: [Benchmark] = []
+    for (variant, side, classes) in [("big", 100, 6), ("cifar", 32, 10)] {
+      let model = try Self.seedNetwork(side: side, classes: classes)
+      let perImage = Self.forwardFlops(model)
+      var rng = SeededGenerator(seed: 5)
+      let one = Tensor(repeating: 0, shape: [1, side, side, 3]).map { _ in rng.nextUnitFloat() }
+      let images = (0..<batch).map { _ in one.map { _ in rng.nextUnitFloat() } }
+      var scalars: [Float] = []
+      for image in images { scalars += image.scalars }
+      let x = try Tensor(shape: [batch, side, side, 3], scalars: scalars)
+      let labels = (0..<batch).map { $0 % classes }
+      let adam = Adam()
+      let shape = "\(side)x\(side)x3, \(classes) classes"
+      list.append(
+        Benchmark(section: "net", name: "\(variant) forward 1 image", shape: shape, flops: perImage) {
+          blackHole(try? model.forward(one, mode: .inference))
+        })
+      list.append(
+        Benchmark(
+          section: "net", name: "\(variant) forward batch \(batch)", shape: shape,
+          flops: perImage * Double(batch), perItem: batch
+        ) {
+          blackHole(try? model.forward(x, mode: .inference))
+        })
+      // A training step is about three forward passes of work (the peers' count).
+      list.append(
+        Benchmark(
+          section: "net", name: "\(variant) train step \(batch)", shape: shape,
+          flops: 3 * perImage * Double(batch), perItem: batch
+        ) {
+          blackHole(try? model.trainStep(x, labels: labels, loss: .categoricalCrossentropy, optimizer: adam))
+        })
+    }
+    return list
+  }
+}
+
+extension Bench {
+  /// Each layer of the big seed network alone, forward (training mode) and
+  /// backward, at the bench's batch: where a training step's time goes.
+  func layerBenchmarks() throws -> [Benchmark] {
+    let model = try Self.seedNetwork(side: 100, classes: 6)
+    var rng = SeededGenerator(seed: 6)
+    var x = Tensor(repeating: 0, shape: [batch, 100, 100, 3]).map { _ in rng.nextUnitFloat() }
+    var list: [Benchmark] = []
+    var input = model.inputShape ?? []
+    for (layer, output) in zip(model.layers, model.outputShapes) {
+      let layerInput = x
+      var masks = SeededGenerator(seed: 7)
+      let out = (try? layer.forward(layerInput, mode: .training, rng: &masks)) ?? layerInput
+      let gradient = out.map { _ in rng.nextFloat(in: -1, 1) }
+      let shape = "\(input.withNoneBatch)->\(output.withNoneBatch)"
+      list.append(
+        Benchmark(section: "layer", name: "\(layer.name) forward", shape: shape, flops: 0) {
+          var masks = SeededGenerator(seed: 7)
+          blackHole(try? layer.forward(layerInput, mode: .training, rng: &masks))
+        })
+      list.append(
+        Benchmark(section: "layer", name: "\(layer.name) backward", shape: shape, flops: 0) {
+          blackHole(try? layer.backward(gradient))
+        })
+      x = out
+      input = output
+    }
+    return list
+  }
+}

@@ -1,0 +1,49 @@
+import Testing
+@testable import Engine
+
+/// The fast pooling paths must equal the reference loops bit for bit, on odd
+/// sizes, strides, both paddings, and with ties (small integer values).
+@Test(arguments: 0..<24)
+func poolingFastPathsMatchTheReference(_ trial: Int) {
+  var rng = SeededGenerator(seed: UInt64(100 + trial))
+  let pool = (1 + rng.nextInt(below: 3), 1 + rng.nextInt(below: 3))
+  let stride = (1 + rng.nextInt(below: 3), 1 + rng.nextInt(below: 3))
+  let padding: Padding = trial % 2 == 0 ? .valid : .same
+  let (h, w, c, n) = (pool.0 + rng.nextInt(below: 9), pool.1 + rng.nextInt(below: 9), 1 + rng.nextInt(below: 40), 1 + rng.nextInt(below: 3))
+  guard let (oh, top) = padding.outputLength(input: h, kernel: pool.0, stride: stride.0),
+    let (ow, left) = padding.outputLength(input: w, kernel: pool.1, stride: stride.1)
+  else {
+    Issue.record("shape")
+    return
+  }
+  let g = ConvGeometry(
+    batch: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow, filters: c,
+    kernelHeight: pool.0, kernelWidth: pool.1, strideY: stride.0, strideX: stride.1, padTop: top, padLeft: left)
+  // Whole numbers from a small range make ties common.
+  let x = (0..<g.inputCount).map { _ in Float(rng.nextInt(below: 5)) - 2 }
+  let fast = PoolingKernels.maxForward(g, input: x)
+  let reference = PoolingKernels.maxForwardReference(g, input: x)
+  #expect(fast.output == reference.output)
+  #expect(fast.winners == reference.winners)
+  // Every winner points at a cell of its window holding the output's value.
+  for o in 0..<g.outputCount {
+    #expect(x[PoolingKernels.winnerInputIndex(g, outputIndex: o, offset: fast.winners[o])] == fast.output[o])
+  }
+  #expect(PoolingKernels.averageForward(g, input: x) == PoolingKernels.averageForwardReference(g, input: x))
+  // Backward: the gradient's total is kept (max sends it whole, average shares it out).
+  let dy = (0..<g.outputCount).map { _ in Float(rng.nextInt(below: 7)) }
+  let dxMax = PoolingKernels.maxBackward(g, outputGradient: dy, winners: fast.winners)
+  #expect(dxMax.reduce(0, +) == dy.reduce(0, +))
+  let dxAvg = PoolingKernels.averageBackward(g, outputGradient: dy)
+  let total = dy.reduce(0, +)
+  #expect(abs(dxAvg.reduce(0, +) - total) <= 1e-4 * max(1, total))
+}
+
+@Test func elementwiseKernelsMatchPlainMaps() {
+  var rng = SeededGenerator(seed: 9)
+  let a = (0..<200_003).map { _ in rng.nextFloat(in: -1, 1) }
+  let b = (0..<200_003).map { _ in rng.nextFloat(in: -1, 1) }
+  #expect(ElementwiseKernels.relu(a) == a.map { $0 > 0 ? $0 : 0 })
+  #expect(ElementwiseKernels.reluBackward(b, input: a) == zip(b, a).map { g, x in x > 0 ? g : 0 })
+  #expect(ElementwiseKernels.map([]) { $0 } == [])
+}
