@@ -4,16 +4,17 @@ extension CommandTable {
   static let image: [Command] = [imageCommand]
 
   static let imageCommand = Command(
-    name: "image", group: .image, usage: "image PATH | image demo NAME [HxW]",
-    summary: "Load a picture (PNG, JPEG, PGM/PPM, .npy) or draw a demo one",
+    name: "image", group: .image, usage: "image PATH | image demo NAME [HxW] | image train|test N",
+    summary: "Load a picture (PNG, JPEG, PPM, .npy), a demo one, or one from the data",
     example: "image demo cat",
     details: """
       The image becomes X, a batch of one: X.shape is (1, height, width, channels).
       When the model already has an input shape, the picture is converted and resized
       (bilinear) to fit it; otherwise the picture gives the model its input shape.
+      image train N / image test N takes picture N (from 0) of the loaded data, and says its class.
       Type 'image' alone to see the current image and the demo names.
       """,
-    keywords: ["demo"], takesPath: true
+    keywords: ["demo", "train", "test"], takesPath: true
   ) { session, arguments in
     guard let first = arguments.tokens.first else {
       let current = session.image.map { "image: \(session.imageSource), X.shape = \($0.shape)" } ?? "no image loaded"
@@ -38,6 +39,14 @@ extension CommandTable {
       try arguments.noMore(than: 3)
       picture = try session.images.demo(name.text, height: height, width: width)
       source = "demo \(name.text)"
+    } else if first.text == "train" || first.text == "test", arguments.count > 1 {
+      let data = try session.requireData()
+      guard let set = first.text == "train" ? data.train : data.test else { throw noTestSet(session) }
+      let index = try arguments.int(at: 1, "the picture's number", in: 0...(set.count - 1))
+      try arguments.noMore(than: 2)
+      picture = try set.images.slice(batch: index..<(index + 1)).reshaped(set.sampleShape)
+      let label = set.labels[index]
+      source = "\(first.text) \(index) (a picture of \(label < set.classNames.count ? set.classNames[label] : "class \(label)"))"
     } else {
       try arguments.noMore(than: 1)
       picture = try session.images.load(path: first.text, pixelScale: session.display.pixelScale)
