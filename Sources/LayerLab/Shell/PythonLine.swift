@@ -174,6 +174,14 @@ enum PythonLine {
         } else {
           throw SyntaxError("'\(name)' is not defined", column: arg.column)
         }
+      case .call("round", let roundArgs, _):
+        // round(scores[1], 3), as Python rounds a float to 3 decimals.
+        guard roundArgs.count == 2, case .int(let digits) = roundArgs[1].value, (0...8).contains(digits) else {
+          throw SyntaxError("write round(VALUE, DIGITS), e.g. round(scores[1], 3)", column: arg.column)
+        }
+        let value = try number(roundArgs[0], in: session)
+        let scale = pow(10.0, Double(digits))
+        parts.append("\((Double(value) * scale).rounded() / scale)")
       case .`subscript`(let base, let index):
         guard case .name(let name) = base.value, let list = session.scores[name] else {
           throw SyntaxError("'\(base.text)' is not defined", column: base.column, hint: "scores = model.evaluate(x_test, y_test) first")
@@ -187,6 +195,21 @@ enum PythonLine {
       }
     }
     session.console.out(parts.joined(separator: " "))
+  }
+
+  /// The number `node` names: `scores[1]`, a whole-number variable, or a literal.
+  static func number(_ node: PyNode, in session: Session) throws -> Float {
+    switch node.value {
+    case .int(let v): return Float(v)
+    case .float(let v): return Float(v)
+    case .name(let name) where session.integers[name] != nil: return Float(session.integers[name] ?? 0)
+    case .`subscript`(let base, let index):
+      if case .name(let name) = base.value, let list = session.scores[name], let i = Int(index), list.indices.contains(i) {
+        return list[i]
+      }
+    default: break
+    }
+    throw SyntaxError("'\(node.text)' is not a number LayerLab knows", column: node.column)
   }
 
   /// A float as Python prints a float32 value that Keras returned: the
