@@ -21,7 +21,7 @@ private func model(_ lines: [String], input: [Int], seed: UInt64 = 3) throws -> 
   let m = Sequential(seed: seed)
   for (i, line) in lines.enumerated() {
     let tuple = input.count == 1 ? "(\(input[0]),)" : "(\(input.map(String.init).joined(separator: ", ")))"
-    let text = i == 0 ? line.replacingOccurrences(of: ")", with: ", input_shape=\(tuple))", options: [], range: line.range(of: ")", options: .backwards)) : line
+    let text = i == 0 && line.hasSuffix("()") ? String(line.dropLast()) + "input_shape=\(tuple))" : i == 0 ? line.replacingOccurrences(of: ")", with: ", input_shape=\(tuple))", options: [], range: line.range(of: ")", options: .backwards)) : line
     try m.add(LayerSpec(parsing: PyParser.parse(text)))
   }
   return m
@@ -98,6 +98,7 @@ private let inferenceModels: [(lines: [String], input: [Int])] = [
       let result = try m.evaluate(x, labels: labels, loss: .categoricalCrossentropy, batchSize: 3)
       #expect(result.loss.bitPattern == Float(total / Double(count)).bitPattern)
       #expect(result.accuracy == Float(correct / Double(count)))
+      // predict: no Dense kernel here is big enough to be sliced.
       let predicted = try m.predict(x, batchSize: 3)
       let forwardAll = try m.forward(x, mode: .inference)
       #expect(bits(predicted.scalars) == bits(forwardAll.scalars))
@@ -164,6 +165,31 @@ private let inferenceModels: [(lines: [String], input: [Int])] = [
         }
       }
     }
+  }
+
+  @Test func slicedDenseIsReproducibleAndClose() throws {
+    var rng = SeededGenerator(seed: 23)
+    for (rows, inF, units) in [(1, 4100, 1030), (3, 6151, 171), (4, 2048 * 3, 16)] {
+      let x = randomFloats(rows * inF, &rng)
+      let w = randomFloats(inF * units, &rng)
+      let b = randomFloats(units, &rng)
+      let runs = [1, 2].map { threads in
+        withThreads(threads) {
+          DenseKernels.forwardSlicedK(rows: rows, inFeatures: inF, units: units, input: x, kernel: w, bias: b)
+        }
+      }
+      #expect(bits(runs[0]) == bits(runs[1]), "rows \(rows) \(inF)->\(units)")
+      let reference = DenseKernels.forwardReference(rows: rows, inFeatures: inF, units: units, input: x, kernel: w, bias: b)
+      #expect(zip(runs[0], reference).allSatisfy { abs($0 - $1) <= 1e-4 * Float(inF).squareRoot() })
+    }
+    // infer(exact: false) on a model with such a Dense: forward's values up to
+    // rounding; infer() (exact) keeps forward's bits.
+    let m = try model(["Flatten()", "Dense(1030)", "Activation('relu')", "Dense(3)", "Activation('softmax')"], input: [41, 50, 2])
+    let input = try Tensor(shape: [2, 41, 50, 2], scalars: randomFloats(2 * 4100, &rng))
+    let reference = try m.forward(input, mode: .inference)
+    #expect(bits(try m.infer(input).scalars) == bits(reference.scalars))
+    let fast = try m.infer(input, exact: false)
+    #expect(zip(fast.scalars, reference.scalars).allSatisfy { abs($0 - $1) <= 1e-5 })
   }
 
   @Test(arguments: 0..<16)

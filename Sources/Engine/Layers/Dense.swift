@@ -65,8 +65,10 @@ public final class Dense: ActivatedLayer {
   }
 
   /// Inference without keeping anything (for `Sequential.infer`): the sums
-  /// before the layer's own activation, then ReLU when `relu` is set.
-  func inferPreActivation(_ input: Tensor, relu: Bool) throws(EngineError) -> Tensor {
+  /// before the layer's own activation, then ReLU when `relu` is set. With
+  /// `exact`, the bits of `forward`; without, a few rows against a big
+  /// kernel may take `DenseKernels.forwardSlicedK`.
+  func inferPreActivation(_ input: Tensor, relu: Bool, exact: Bool = true) throws(EngineError) -> Tensor {
     let inFeatures = input.shape.dims.last ?? 0
     guard let kernel, input.shape.rank >= 2, kernel.value.shape == [inFeatures, spec.units] else {
       throw .incompatibleInput(
@@ -74,9 +76,17 @@ public final class Dense: ActivatedLayer {
         hint: "rebuild the model for this input")
     }
     let rows = input.count / max(inFeatures, 1)
-    let raw = DenseKernels.forward(
-      rows: rows, inFeatures: inFeatures, units: spec.units, input: input.scalars,
-      kernel: kernel.value.scalars, bias: bias?.value.scalars)
+    // A few rows against a kernel too big for the caches: sliced sums (same
+    // values up to rounding, not the same bits as `forward`).
+    let sliced = exact == false && rows <= DenseKernels.fewRows && inFeatures * spec.units >= DenseKernels.bigKernel
+    let raw =
+      sliced
+      ? DenseKernels.forwardSlicedK(
+        rows: rows, inFeatures: inFeatures, units: spec.units, input: input.scalars,
+        kernel: kernel.value.scalars, bias: bias?.value.scalars)
+      : DenseKernels.forward(
+        rows: rows, inFeatures: inFeatures, units: spec.units, input: input.scalars,
+        kernel: kernel.value.scalars, bias: bias?.value.scalars)
     var dims = input.shape.dims
     dims[dims.count - 1] = spec.units
     return Tensor(validShape: Shape(dims), scalars: relu ? ElementwiseKernels.relu(raw) : raw)

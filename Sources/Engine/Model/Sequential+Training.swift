@@ -111,7 +111,8 @@ extension Sequential {
   }
 
   /// The model's outputs for `images`, in inference mode, batch by batch,
-  /// through `infer` (the last pass shown by the REPL is left alone).
+  /// through `infer(exact: false)` (the last pass shown by the REPL is left
+  /// alone; one image at a time may round differently from `forward`).
   public func predict(_ images: Tensor, batchSize: Int = 32) throws(EngineError) -> Tensor {
     let count = images.shape[0]
     var scalars: [Float] = []
@@ -119,7 +120,7 @@ extension Sequential {
     var start = 0
     while start < count {
       let end = min(start + max(batchSize, 1), count)
-      let output = try infer(images.slice(batch: start..<end))
+      let output = try infer(images.slice(batch: start..<end), exact: false)
       scalars.append(contentsOf: output.scalars)
       outShape = output.shape
       start = end
