@@ -83,12 +83,17 @@ public enum DenseKernels {
   /// read from DRAM on every pass; smaller ones mostly stay in L3.
   static let bigKernel = 1 << 22
 
-  /// Rows of the kernel per slice in `forwardSlicedK`.
-  static let sliceRows = 2048
+  /// Kernels of at least this many floats (1 MB) are worth slicing in
+  /// `forwardSlicedK` (cifar's 2304x512 Dense too: it streams from L3).
+  static let sliceableKernel = 1 << 18
+
+  /// At least this many kernel rows per slice in `forwardSlicedK`, and at
+  /// most 16 slices.
+  static let sliceRows = 512
 
   /// `forward` for 1…`fewRows` rows and a big kernel, for inference only:
-  /// the sum over the inputs is cut into slices of `sliceRows` consecutive
-  /// kernel rows (a partition fixed by the shape), each slice is one fused
+  /// the sum over the inputs is cut into up to 16 slices of at least
+  /// `sliceRows` consecutive kernel rows (a partition fixed by the shape), each slice is one fused
   /// multiply-add chain from zero over a contiguous block of the kernel (one
   /// sequential stream per thread, so both cores pull from DRAM), and the
   /// partial sums are added to the bias in slice order. Bit-identical for
@@ -100,7 +105,7 @@ public enum DenseKernels {
   ) -> [Float] {
     precondition(input.count == rows * inFeatures && kernel.count == inFeatures * units)
     precondition(bias == nil || bias!.count == units)
-    let slices = max(1, inFeatures / sliceRows)
+    let slices = max(1, min(16, inFeatures / sliceRows))
     if slices == 1 || rows > fewRows || units == 0 {
       return forward(rows: rows, inFeatures: inFeatures, units: units, input: input, kernel: kernel, bias: bias)
     }

@@ -76,9 +76,9 @@ public final class Dense: ActivatedLayer {
         hint: "rebuild the model for this input")
     }
     let rows = input.count / max(inFeatures, 1)
-    // A few rows against a kernel too big for the caches: sliced sums (same
+    // A few rows against a kernel of a megabyte or more: sliced sums (same
     // values up to rounding, not the same bits as `forward`).
-    let sliced = exact == false && rows <= DenseKernels.fewRows && inFeatures * spec.units >= DenseKernels.bigKernel
+    let sliced = exact == false && rows <= DenseKernels.fewRows && inFeatures * spec.units >= DenseKernels.sliceableKernel
     let raw =
       sliced
       ? DenseKernels.forwardSlicedK(

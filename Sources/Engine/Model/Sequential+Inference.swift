@@ -14,7 +14,7 @@ extension Sequential {
   /// last pass is not disturbed.
   ///
   /// With `exact: false` (predict, benchmarks), one to four images against a
-  /// Dense kernel too big for the caches (the seed network's first Dense)
+  /// Dense kernel of 1 MB or more (the seed network's first Dense)
   /// sum it in fixed slices on both cores (`DenseKernels.forwardSlicedK`):
   /// about twice as fast, the same values up to rounding, but not the same
   /// bits as `forward`. Still the same bits for any thread count.
