@@ -2,7 +2,8 @@ import Engine
 import Foundation
 
 /// The whole seed network, as a learner trains it: one image forward, a
-/// batch forward, and a training step (forward, backward, Adam), at
+/// batch forward (both through `Sequential.infer`, as `predict` and
+/// `evaluate` run; one row through the REPL's `forward`), and a training step (forward, backward, Adam), at
 /// 100x100x3 with 6 classes ("big") and 32x32x3 with 10 classes ("cifar"),
 /// the two variants `../shared/bench/peers.py` measures.
 extension Bench {
@@ -55,6 +56,11 @@ extension Bench {
       let shape = "\(side)x\(side)x3, \(classes) classes"
       list.append(
         Benchmark(section: "net", name: "\(variant) forward 1 image", shape: shape, flops: perImage) {
+          blackHole(try? model.infer(one, exact: false))
+        })
+      list.append(
+        Benchmark(section: "net", name: "\(variant) forward 1 image, REPL", shape: shape, flops: perImage) {
+          // The REPL's `forward`: unfused, every layer's output kept for display.
           blackHole(try? model.forward(one, mode: .inference))
         })
       list.append(
@@ -62,7 +68,7 @@ extension Bench {
           section: "net", name: "\(variant) forward batch \(batch)", shape: shape,
           flops: perImage * Double(batch), perItem: batch
         ) {
-          blackHole(try? model.forward(x, mode: .inference))
+          blackHole(try? model.infer(x, exact: false))
         })
       // A training step is about three forward passes of work (the peers' count).
       list.append(

@@ -181,7 +181,7 @@ extension ConvKernels {
   static func convolveFast(
     _ plan: Im2col, batch: Int, filters: Int, input: UnsafePointer<Float>,
     weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-    output: UnsafeMutablePointer<Float>
+    output: UnsafeMutablePointer<Float>, relu: Bool = false
   ) {
     let rows = batch * plan.outHeight * plan.outWidth
     let depth = plan.depth
@@ -191,7 +191,7 @@ extension ConvKernels {
     {
       return convolveImplicit(
         plan, batch: batch, filters: filters, input: input, weights: weights, bias: bias,
-        output: output)
+        output: output, relu: relu)
     }
     let panels = Gemm.allocatePanels(k: depth, n: filters, direct: nil)
     defer { panels.deallocate() }
@@ -229,6 +229,26 @@ extension ConvKernels {
         0..<(r1 - r0), panels: 0..<panels.count, a: a, b: panels,
         c: Gemm.MutableMatrixView(out, rs: filters, cs: 1), accumulate: biasP != nil,
         tile: tile)
+      if relu { reluInPlace(out, (r1 - r0) * filters) }
+    }
+  }
+
+  /// x = x > 0 ? x : 0 on a block the caller has just written (still in
+  /// cache): `ElementwiseKernels.relu`'s function, element by element (NaN
+  /// and −0 become +0 in both), so a fused ReLU gives the unfused bits.
+  @inline(__always)
+  static func reluInPlace(_ p: UnsafeMutablePointer<Float>, _ count: Int) {
+    typealias V = SIMD8<Float>
+    var i = 0
+    while i + 8 <= count {
+      let r = UnsafeMutableRawPointer(p + i)
+      let v = r.loadUnaligned(as: V.self)
+      r.storeBytes(of: V(repeating: 0).replacing(with: v, where: v .> 0), as: V.self)
+      i += 8
+    }
+    while i < count {
+      p[i] = p[i] > 0 ? p[i] : 0
+      i += 1
     }
   }
 
@@ -247,7 +267,7 @@ extension ConvKernels {
   static func convolveImplicit(
     _ plan: Im2col, batch: Int, filters: Int, input: UnsafePointer<Float>,
     weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-    output: UnsafeMutablePointer<Float>
+    output: UnsafeMutablePointer<Float>, relu: Bool = false
   ) {
     let kh = plan.kernelHeight, kw = plan.kernelWidth, c = plan.inChannels
     let span = kw * c
@@ -347,16 +367,19 @@ extension ConvKernels {
         }
         viaIm2col(pending, r1)
       }
+      if relu { reluInPlace(dst.p + r0 * filters, (r1 - r0) * filters) }
     }
   }
 
   static func forwardFast(
-    _ g: ConvGeometry, input: [Float], kernel: [Float], bias: [Float]?
+    _ g: ConvGeometry, input: [Float], kernel: [Float], bias: [Float]?, relu: Bool = false
   ) -> [Float] {
     precondition(input.count == g.inputCount && kernel.count == g.kernelCount)
     precondition(bias == nil || bias!.count == g.filters)
     if g.inputCount == 0 || g.outputCount == 0 || g.kernelCount == 0 {
-      return forwardReference(g, input: input, kernel: kernel, bias: bias)  // nothing to speed up
+      // Nothing to speed up.
+      let out = forwardReference(g, input: input, kernel: kernel, bias: bias)
+      return relu ? out.map { $0 > 0 ? $0 : 0 } : out
     }
     return [Float](unsafeUninitializedCapacity: g.outputCount) { out, count in
       let o = out.baseAddress!
@@ -365,7 +388,7 @@ extension ConvKernels {
           func run(_ b: UnsafePointer<Float>?) {
             convolveFast(
               Im2col(g), batch: g.batch, filters: g.filters, input: x.baseAddress!,
-              weights: k.baseAddress!, bias: b, output: o)
+              weights: k.baseAddress!, bias: b, output: o, relu: relu)
           }
           if let bias { bias.withUnsafeBufferPointer { run($0.baseAddress!) } } else { run(nil) }
         }

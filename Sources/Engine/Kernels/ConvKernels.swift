@@ -13,6 +13,15 @@ public enum ConvKernels {
     forwardFast(g, input: input, kernel: kernel, bias: bias)
   }
 
+  /// `forward` followed by ReLU (x > 0 ? x : 0), applied to each block of
+  /// rows while it is still in cache: the same bits as the two passes, one
+  /// sweep over the output fewer. For inference (`Sequential.infer`).
+  public static func forwardReLU(
+    _ g: ConvGeometry, input: [Float], kernel: [Float], bias: [Float]?
+  ) -> [Float] {
+    forwardFast(g, input: input, kernel: kernel, bias: bias, relu: true)
+  }
+
   /// dInput[n, iy, ix, c] = Σ over every output cell whose window covers (iy, ix)
   /// of outputGradient[n, oy, ox, f] · kernel[ky, kx, c, f].
   public static func backwardInput(

@@ -79,6 +79,65 @@ public enum PoolingKernels {
     return (output, winners)
   }
 
+  /// Max pooling's values only, for inference (nothing will go backward):
+  /// the same comparisons as `maxForward` (the window's first cell, then a
+  /// later cell wins only when strictly larger), eight channels at a time,
+  /// so the same bits; output rows are the units of work, so one image still
+  /// uses every thread.
+  public static func maxForwardValues(_ g: ConvGeometry, input: [Float]) -> [Float] {
+    let channels = g.inChannels
+    let rowsOut = g.batch * g.outHeight
+    let rowFloats = g.outWidth * channels
+    return [Float](unsafeUninitializedCapacity: g.outputCount) { ob, count in
+      input.withUnsafeBufferPointer { xb in
+        guard let xp = xb.baseAddress, let op = ob.baseAddress, g.outputCount > 0 else { return }
+        let (x, o) = (SendableConstPointer(xp), SendablePointer(op))
+        // About 64 KB of output per unit.
+        let perUnit = max(1, 16_384 / max(rowFloats, 1))
+        parallelUnits((rowsOut + perUnit - 1) / perUnit) { unit, _ in
+          for row in (unit * perUnit)..<min(rowsOut, (unit + 1) * perUnit) {
+            let n = row / g.outHeight
+            let oy = row % g.outHeight
+            for ox in 0..<g.outWidth {
+              let win = window(g, oy, ox)
+              let out = o.p + ((n * g.outHeight + oy) * g.outWidth + ox) * channels
+              guard win.y1 > win.y0, win.x1 > win.x0 else {
+                out.initialize(repeating: 0, count: channels)
+                continue
+              }
+              let first = x.p + ((n * g.inHeight + win.y0) * g.inWidth + win.x0) * channels
+              var c = 0
+              while c + 8 <= channels {
+                var best = UnsafeRawPointer(first + c).loadUnaligned(as: SIMD8<Float>.self)
+                for iy in win.y0..<win.y1 {
+                  for ix in win.x0..<win.x1 where iy != win.y0 || ix != win.x0 {
+                    let v = UnsafeRawPointer(x.p + ((n * g.inHeight + iy) * g.inWidth + ix) * channels + c)
+                      .loadUnaligned(as: SIMD8<Float>.self)
+                    best.replace(with: v, where: v .> best)
+                  }
+                }
+                UnsafeMutableRawPointer(out + c).storeBytes(of: best, as: SIMD8<Float>.self)
+                c += 8
+              }
+              while c < channels {
+                var best = first[c]
+                for iy in win.y0..<win.y1 {
+                  for ix in win.x0..<win.x1 where iy != win.y0 || ix != win.x0 {
+                    let v = x.p[((n * g.inHeight + iy) * g.inWidth + ix) * channels + c]
+                    if v > best { best = v }
+                  }
+                }
+                out[c] = best
+                c += 1
+              }
+            }
+          }
+        }
+      }
+      count = g.outputCount
+    }
+  }
+
   public static func maxBackward(_ g: ConvGeometry, outputGradient: [Float], winners: [Int32]) -> [Float] {
     var inputGradient = [Float](repeating: 0, count: g.inputCount)
     let channels = g.inChannels

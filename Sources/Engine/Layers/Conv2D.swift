@@ -93,6 +93,24 @@ public final class Conv2D: ActivatedLayer {
     return out
   }
 
+  /// Inference without keeping anything (for `Sequential.infer`): the sums
+  /// before the layer's own activation, with ReLU applied in the same pass
+  /// when `relu` is set (then the bits of `relu(forward)`).
+  func inferPreActivation(_ input: Tensor, relu: Bool) throws(EngineError) -> Tensor {
+    guard input.shape.rank == 4 else { throw .badShape("\(name) needs a batch of images") }
+    let g = try geometry(for: input.shape)
+    guard let kernel, kernel.value.shape == [g.kernelHeight, g.kernelWidth, g.inChannels, g.filters] else {
+      throw .incompatibleInput(
+        layer: "\(name) (Conv2D)", expected: "the shape it was built for", got: input.shape.unbatched,
+        hint: "rebuild the model for this input")
+    }
+    let raw =
+      relu
+      ? ConvKernels.forwardReLU(g, input: input.scalars, kernel: kernel.value.scalars, bias: bias?.value.scalars)
+      : ConvKernels.forward(g, input: input.scalars, kernel: kernel.value.scalars, bias: bias?.value.scalars)
+    return Tensor(validShape: [g.batch, g.outHeight, g.outWidth, g.filters], scalars: raw)
+  }
+
   public var activationFunction: ActivationFunction { spec.activation }
 
   public func backward(_ outputGradient: Tensor) throws(EngineError) -> Tensor {

@@ -64,6 +64,34 @@ public final class Dense: ActivatedLayer {
     return out
   }
 
+  /// Inference without keeping anything (for `Sequential.infer`): the sums
+  /// before the layer's own activation, then ReLU when `relu` is set. With
+  /// `exact`, the bits of `forward`; without, a few rows against a big
+  /// kernel may take `DenseKernels.forwardSlicedK`.
+  func inferPreActivation(_ input: Tensor, relu: Bool, exact: Bool = true) throws(EngineError) -> Tensor {
+    let inFeatures = input.shape.dims.last ?? 0
+    guard let kernel, input.shape.rank >= 2, kernel.value.shape == [inFeatures, spec.units] else {
+      throw .incompatibleInput(
+        layer: "\(name) (Dense)", expected: "the shape it was built for", got: input.shape.unbatched,
+        hint: "rebuild the model for this input")
+    }
+    let rows = input.count / max(inFeatures, 1)
+    // A few rows against a kernel of a megabyte or more: sliced sums (same
+    // values up to rounding, not the same bits as `forward`).
+    let sliced = exact == false && rows <= DenseKernels.fewRows && inFeatures * spec.units >= DenseKernels.sliceableKernel
+    let raw =
+      sliced
+      ? DenseKernels.forwardSlicedK(
+        rows: rows, inFeatures: inFeatures, units: spec.units, input: input.scalars,
+        kernel: kernel.value.scalars, bias: bias?.value.scalars)
+      : DenseKernels.forward(
+        rows: rows, inFeatures: inFeatures, units: spec.units, input: input.scalars,
+        kernel: kernel.value.scalars, bias: bias?.value.scalars)
+    var dims = input.shape.dims
+    dims[dims.count - 1] = spec.units
+    return Tensor(validShape: Shape(dims), scalars: relu ? ElementwiseKernels.relu(raw) : raw)
+  }
+
   public var activationFunction: ActivationFunction { spec.activation }
 
   public func backward(_ outputGradient: Tensor) throws(EngineError) -> Tensor {

@@ -73,6 +73,17 @@ public final class Pooling2D: Layer {
     return Tensor(validShape: [g.batch, g.outHeight, g.outWidth, g.inChannels], scalars: output)
   }
 
+  /// Inference without keeping anything: max pooling skips the winners.
+  func infer(_ input: Tensor) throws(EngineError) -> Tensor {
+    guard input.shape.rank == 4 else { throw .badShape("\(name) needs a batch of images") }
+    let g = try geometry(for: input.shape)
+    let output =
+      isMax
+      ? PoolingKernels.maxForwardValues(g, input: input.scalars)
+      : PoolingKernels.averageForward(g, input: input.scalars)
+    return Tensor(validShape: [g.batch, g.outHeight, g.outWidth, g.inChannels], scalars: output)
+  }
+
   public func backward(_ outputGradient: Tensor) throws(EngineError) -> Tensor {
     guard let inputShape = savedInputShape, let g = savedGeometry else {
       throw .backwardBeforeForward(layer: name)

@@ -18,17 +18,18 @@ extension Sequential {
 
   /// Loss and accuracy of the model's current outputs, and the gradient that
   /// starts backward (with the layer index to start below), after a forward pass.
+  /// `logits`, from `inferPass`, stands in for what `forward` kept.
   func lossAndGradient(
-    output: Tensor, labels: [Int], loss kind: LossKind
+    output: Tensor, labels: [Int], loss kind: LossKind, logits inferred: Tensor? = nil
   ) throws(EngineError) -> (loss: Float, accuracy: Float, gradient: Tensor, startBelow: Int) {
     let acc = accuracy(output: output, labels: labels)
     switch head {
     case .softmaxLayer:
-      let logits = layers.count >= 2 ? lastOutputs[layers.count - 2] : (lastInput ?? output)
+      let logits = inferred ?? (layers.count >= 2 ? lastOutputs[layers.count - 2] : (lastInput ?? output))
       let fused = try softmaxCrossEntropy(logits: logits, labels: labels)
       return (fused.loss, acc, fused.logitsGradient, layers.count - 1)
     case .softmaxActivation(let layer):
-      guard let logits = layer.lastPreActivation else { throw .backwardBeforeForward(layer: layer.name) }
+      guard let logits = inferred ?? layer.lastPreActivation else { throw .backwardBeforeForward(layer: layer.name) }
       let fused = try softmaxCrossEntropy(logits: logits, labels: labels)
       return (fused.loss, acc, fused.logitsGradient, layers.count)
     case .plain:
@@ -75,6 +76,10 @@ extension Sequential {
 
   /// Loss and accuracy over a whole set, in inference mode, batch by batch.
   /// Batches are weighted by their size, as Keras's `evaluate` does.
+  ///
+  /// Every batch but the last goes through `infer` (fused, nothing kept);
+  /// the last goes through `forward`, so the layers' outputs shown
+  /// afterwards are that batch's, as they always were. Same bits either way.
   public func evaluate(
     _ images: Tensor, labels: [Int], loss kind: LossKind, batchSize: Int = 32,
     shouldStop: () -> Bool = { false }
@@ -88,8 +93,15 @@ extension Sequential {
       if shouldStop() { break }
       let end = min(start + max(batchSize, 1), count)
       let batchLabels = Array(labels[start..<end])
-      let output = try forward(images.slice(batch: start..<end), mode: .inference)
-      let step = try lossAndGradient(output: output, labels: batchLabels, loss: kind)
+      let batch = images.slice(batch: start..<end)
+      let step: (loss: Float, accuracy: Float, gradient: Tensor, startBelow: Int)
+      if end < count {
+        let pass = try inferPass(batch)
+        step = try lossAndGradient(output: pass.output, labels: batchLabels, loss: kind, logits: pass.logits)
+      } else {
+        let output = try forward(batch, mode: .inference)
+        step = try lossAndGradient(output: output, labels: batchLabels, loss: kind)
+      }
       totalLoss += Double(step.loss) * Double(end - start)
       correct += Double(step.accuracy) * Double(end - start)
       start = end
@@ -98,7 +110,9 @@ extension Sequential {
     return (Float(totalLoss / seen), Float(correct / seen))
   }
 
-  /// The model's outputs for `images`, in inference mode, batch by batch.
+  /// The model's outputs for `images`, in inference mode, batch by batch,
+  /// through `infer(exact: false)` (the last pass shown by the REPL is left
+  /// alone; one image at a time may round differently from `forward`).
   public func predict(_ images: Tensor, batchSize: Int = 32) throws(EngineError) -> Tensor {
     let count = images.shape[0]
     var scalars: [Float] = []
@@ -106,7 +120,7 @@ extension Sequential {
     var start = 0
     while start < count {
       let end = min(start + max(batchSize, 1), count)
-      let output = try forward(images.slice(batch: start..<end), mode: .inference)
+      let output = try infer(images.slice(batch: start..<end), exact: false)
       scalars.append(contentsOf: output.scalars)
       outShape = output.shape
       start = end

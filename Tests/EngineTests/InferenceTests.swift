@@ -1,0 +1,217 @@
+import Testing
+@testable import Engine
+
+// The inference fast paths (`Sequential.infer` and the fused kernels behind
+// it) must give the bits of the REPL's `forward`, for 1 and 2 threads.
+
+private func randomFloats(_ count: Int, _ rng: inout SeededGenerator) -> [Float] {
+  (0..<count).map { _ in rng.nextFloat(in: -1, 1) }
+}
+
+private func bits(_ x: [Float]) -> [UInt32] { x.map(\.bitPattern) }
+
+private func withThreads<T>(_ n: Int, _ body: () throws -> T) rethrows -> T {
+  let saved = EngineThreads.count
+  EngineThreads.count = n
+  defer { EngineThreads.count = saved }
+  return try body()
+}
+
+private func model(_ lines: [String], input: [Int], seed: UInt64 = 3) throws -> Sequential {
+  let m = Sequential(seed: seed)
+  for (i, line) in lines.enumerated() {
+    let tuple = input.count == 1 ? "(\(input[0]),)" : "(\(input.map(String.init).joined(separator: ", ")))"
+    let text = i == 0 && line.hasSuffix("()") ? String(line.dropLast()) + "input_shape=\(tuple))" : i == 0 ? line.replacingOccurrences(of: ")", with: ", input_shape=\(tuple))", options: [], range: line.range(of: ")", options: .backwards)) : line
+    try m.add(LayerSpec(parsing: PyParser.parse(text)))
+  }
+  return m
+}
+
+/// Models whose layers exercise every branch of `infer`: ReLU after a conv or
+/// dense layer, built-in activations, a softmax head either way, average and
+/// max pooling with odd sizes and strides, Dropout, and a ReLU() layer.
+private let inferenceModels: [(lines: [String], input: [Int])] = [
+  (seedNetworkLines.map { $0.replacingOccurrences(of: ", input_shape=X.shape[1:]", with: "") }, [20, 18, 3]),
+  ([
+    "Conv2D(7, (3, 5), strides=(2, 1), padding='same', activation='relu')", "MaxPooling2D(pool_size=(3, 2), strides=(2, 3), padding='same')",
+    "Conv2D(33, (2, 2))", "ReLU()", "AveragePooling2D(pool_size=(2, 2))", "Dropout(0.3)",
+    "Flatten()", "Dense(9, activation='relu')", "Dense(4, activation='softmax')",
+  ], [13, 11, 5]),
+  ([
+    "Conv2D(40, (3, 3), padding='same')", "Activation('relu')", "Conv2D(16, (1, 1), activation='tanh')",
+    "MaxPooling2D(pool_size=(2, 2))", "Flatten()", "Dense(5)", "Activation('relu')", "Dense(3)",
+  ], [9, 10, 64]),
+  (["Dense(6)", "Activation('relu')", "Dense(2)", "Activation('softmax')"], [37]),
+]
+
+@Suite(.serialized) struct Inference {
+  @Test(arguments: inferenceModels.indices)
+  func inferGivesForwardBits(_ which: Int) throws {
+    let spec = inferenceModels[which]
+    let m = try model(spec.lines, input: spec.input)
+    var rng = SeededGenerator(seed: UInt64(40 + which))
+    for batch in [1, 3, 6] {
+      let x = try Tensor(shape: Shape([batch] + spec.input), scalars: randomFloats(batch * spec.input.reduce(1, *), &rng))
+      let reference = try withThreads(1) { try m.forward(x, mode: .inference) }
+      for threads in [1, 2] {
+        let fast = try withThreads(threads) { try m.infer(x) }
+        #expect(fast.shape == reference.shape)
+        #expect(bits(fast.scalars) == bits(reference.scalars), "model \(which) batch \(batch) threads \(threads)")
+      }
+    }
+  }
+
+  @Test func inferLeavesTheLastPassAlone() throws {
+    let spec = inferenceModels[1]
+    let m = try model(spec.lines, input: spec.input)
+    var rng = SeededGenerator(seed: 8)
+    let x = try Tensor(shape: Shape([2] + spec.input), scalars: randomFloats(2 * spec.input.reduce(1, *), &rng))
+    try m.forward(x, mode: .training)
+    let before = m.lastOutputs.map { bits($0.scalars) }
+    let y = try Tensor(shape: Shape([3] + spec.input), scalars: randomFloats(3 * spec.input.reduce(1, *), &rng))
+    _ = try m.infer(y)
+    #expect(m.lastOutputs.map { bits($0.scalars) } == before)
+    #expect(m.lastMode == .training)
+  }
+
+  @Test func evaluateAndPredictKeepTheirValues() throws {
+    // evaluate: infer for all batches but the last; the same loss and accuracy
+    // as running every batch through forward.
+    for which in [0, 1] {
+      let spec = inferenceModels[which]
+      let m = try model(spec.lines, input: spec.input)
+      var rng = SeededGenerator(seed: 12)
+      let count = 7
+      let x = try Tensor(shape: Shape([count] + spec.input), scalars: randomFloats(count * spec.input.reduce(1, *), &rng))
+      let classes = m.outputShapes.last!.dims.last!
+      let labels = (0..<count).map { $0 % classes }
+      var total: Double = 0, correct: Double = 0
+      var start = 0
+      while start < count {
+        let end = min(start + 3, count)
+        let out = try m.forward(x.slice(batch: start..<end), mode: .inference)
+        let step = try m.lossAndGradient(output: out, labels: Array(labels[start..<end]), loss: .categoricalCrossentropy)
+        total += Double(step.loss) * Double(end - start)
+        correct += Double(step.accuracy) * Double(end - start)
+        start = end
+      }
+      let result = try m.evaluate(x, labels: labels, loss: .categoricalCrossentropy, batchSize: 3)
+      #expect(result.loss.bitPattern == Float(total / Double(count)).bitPattern)
+      #expect(result.accuracy == Float(correct / Double(count)))
+      // predict: no Dense kernel here is big enough to be sliced.
+      let predicted = try m.predict(x, batchSize: 3)
+      let forwardAll = try m.forward(x, mode: .inference)
+      #expect(bits(predicted.scalars) == bits(forwardAll.scalars))
+    }
+  }
+
+  @Test func fusedConvReLUGivesTheTwoPassBits() {
+    var rng = SeededGenerator(seed: 21)
+    // Shapes through both the im2col and the implicit paths, odd sizes, strides, paddings.
+    let shapes: [(Int, Int, Int, Int, Int, Int, Int, Int, Int, Bool)] = [
+      (2, 13, 11, 3, 32, 3, 3, 1, 1, true), (1, 9, 14, 16, 7, 3, 3, 2, 1, false),
+      (3, 12, 9, 33, 40, 3, 2, 1, 3, true), (1, 5, 7, 64, 64, 1, 1, 1, 1, false),
+      (2, 30, 31, 32, 33, 3, 3, 1, 1, false), (1, 4, 3, 1, 5, 5, 3, 1, 2, true),
+    ]
+    for (n, h, w, c, f, kh, kw, sy, sx, same) in shapes {
+      let padding: Padding = same ? .same : .valid
+      guard let y = padding.outputLength(input: h, kernel: kh, stride: sy),
+        let xo = padding.outputLength(input: w, kernel: kw, stride: sx)
+      else { continue }
+      let g = ConvGeometry(
+        batch: n, inHeight: h, inWidth: w, inChannels: c, outHeight: y.length, outWidth: xo.length,
+        filters: f, kernelHeight: kh, kernelWidth: kw, strideY: sy, strideX: sx, padTop: y.before, padLeft: xo.before)
+      let x = randomFloats(g.inputCount, &rng)
+      let k = randomFloats(g.kernelCount, &rng)
+      let b = randomFloats(f, &rng)
+      let twoPass = ElementwiseKernels.relu(ConvKernels.forward(g, input: x, kernel: k, bias: b))
+      for implicit in [true, false] {
+        let saved = ConvKernels.allowImplicit
+        ConvKernels.allowImplicit = implicit
+        defer { ConvKernels.allowImplicit = saved }
+        for threads in [1, 2] {
+          let fused = withThreads(threads) { ConvKernels.forwardReLU(g, input: x, kernel: k, bias: b) }
+          #expect(bits(fused) == bits(twoPass), "\(g) implicit \(implicit) threads \(threads)")
+        }
+      }
+      // And against the reference loops.
+      let reference = ConvKernels.forwardReference(g, input: x, kernel: k, bias: b).map { $0 > 0 ? $0 : 0 }
+      let scale = max(1, reference.map(abs).max() ?? 0)
+      #expect(zip(twoPass, reference).allSatisfy { abs($0 - $1) <= 1e-4 * scale })
+    }
+  }
+
+  @Test func fewRowDenseGivesGemmBits() {
+    var rng = SeededGenerator(seed: 22)
+    for (inF, units) in [(1, 1), (7, 3), (33, 17), (300, 512), (1031, 45), (2000, 100)] {
+      for rows in 1...DenseKernels.fewRows {
+        let x = randomFloats(rows * inF, &rng)
+        let w = randomFloats(inF * units, &rng)
+        let b = randomFloats(units, &rng)
+        for bias in [true, false] {
+          // The batched path: Gemm from the bias (or from zero).
+          var viaGemm = [Float](repeating: 0, count: rows * units)
+          if bias { for r in 0..<rows { for u in 0..<units { viaGemm[r * units + u] = b[u] } } }
+          Gemm.sgemm(m: rows, n: units, k: inF, a: x, b: w, c: &viaGemm, accumulate: bias)
+          for threads in [1, 2] {
+            let fast = withThreads(threads) {
+              DenseKernels.forward(rows: rows, inFeatures: inF, units: units, input: x, kernel: w, bias: bias ? b : nil)
+            }
+            #expect(bits(fast) == bits(viaGemm), "rows \(rows) \(inF)->\(units) bias \(bias) threads \(threads)")
+          }
+          let reference = DenseKernels.forwardReference(
+            rows: rows, inFeatures: inF, units: units, input: x, kernel: w, bias: bias ? b : nil)
+          #expect(zip(viaGemm, reference).allSatisfy { abs($0 - $1) <= 1e-4 * max(1, abs($1)) * Float(inF).squareRoot() })
+        }
+      }
+    }
+  }
+
+  @Test func slicedDenseIsReproducibleAndClose() throws {
+    var rng = SeededGenerator(seed: 23)
+    for (rows, inF, units) in [(1, 4100, 1030), (3, 6151, 171), (4, 2048 * 3, 16)] {
+      let x = randomFloats(rows * inF, &rng)
+      let w = randomFloats(inF * units, &rng)
+      let b = randomFloats(units, &rng)
+      let runs = [1, 2].map { threads in
+        withThreads(threads) {
+          DenseKernels.forwardSlicedK(rows: rows, inFeatures: inF, units: units, input: x, kernel: w, bias: b)
+        }
+      }
+      #expect(bits(runs[0]) == bits(runs[1]), "rows \(rows) \(inF)->\(units)")
+      let reference = DenseKernels.forwardReference(rows: rows, inFeatures: inF, units: units, input: x, kernel: w, bias: b)
+      #expect(zip(runs[0], reference).allSatisfy { abs($0 - $1) <= 1e-4 * Float(inF).squareRoot() })
+    }
+    // infer(exact: false) on a model with such a Dense: forward's values up to
+    // rounding; infer() (exact) keeps forward's bits.
+    let m = try model(["Flatten()", "Dense(1030)", "Activation('relu')", "Dense(3)", "Activation('softmax')"], input: [41, 50, 2])
+    let input = try Tensor(shape: [2, 41, 50, 2], scalars: randomFloats(2 * 4100, &rng))
+    let reference = try m.forward(input, mode: .inference)
+    #expect(bits(try m.infer(input).scalars) == bits(reference.scalars))
+    let fast = try m.infer(input, exact: false)
+    #expect(zip(fast.scalars, reference.scalars).allSatisfy { abs($0 - $1) <= 1e-5 })
+  }
+
+  @Test(arguments: 0..<16)
+  func maxPoolValuesGiveMaxForwardBits(_ trial: Int) {
+    var rng = SeededGenerator(seed: UInt64(300 + trial))
+    let pool = (1 + rng.nextInt(below: 3), 1 + rng.nextInt(below: 3))
+    let steps = (1 + rng.nextInt(below: 3), 1 + rng.nextInt(below: 3))
+    let padding: Padding = trial % 2 == 0 ? .valid : .same
+    let (h, w, c, n) = (pool.0 + rng.nextInt(below: 9), pool.1 + rng.nextInt(below: 9), 1 + rng.nextInt(below: 40), 1 + rng.nextInt(below: 3))
+    guard let (oh, top) = padding.outputLength(input: h, kernel: pool.0, stride: steps.0),
+      let (ow, left) = padding.outputLength(input: w, kernel: pool.1, stride: steps.1)
+    else { return }
+    let g = ConvGeometry(
+      batch: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow, filters: c,
+      kernelHeight: pool.0, kernelWidth: pool.1, strideY: steps.0, strideX: steps.1, padTop: top, padLeft: left)
+    // Ties, signed zeros and a NaN: the comparisons must be the same ones.
+    var x = (0..<g.inputCount).map { _ in Float(rng.nextInt(below: 5)) - 2 }
+    for i in stride(from: 0, to: x.count, by: 7) { x[i] = -0.0 }
+    if x.count > 5 { x[5] = .nan }
+    for threads in [1, 2] {
+      let values = withThreads(threads) { PoolingKernels.maxForwardValues(g, input: x) }
+      #expect(bits(values) == bits(PoolingKernels.maxForward(g, input: x).output))
+    }
+  }
+}
