@@ -1,7 +1,7 @@
 import Engine
 
 extension CommandTable {
-  static let look: [Command] = [forward, show]
+  static let look: [Command] = [forward, show, explain]
 
   static let forward = Command(
     name: "forward", group: .look, usage: "forward [training]",
