@@ -23,7 +23,7 @@ import Testing
   @Test(arguments: [Mode.inference, .training])
   func explanationsAddUpToTheOutput(_ mode: Mode) throws {
     let harness = Harness(seed: 3)
-    harness.shell.run(ScriptReader(lines: Self.model + ["forward " + (mode == .training ? "training" : "")]))
+    harness.type(Self.model + ["forward " + (mode == .training ? "training" : "")])
     let model = harness.session.model
     #expect(model.lastOutputs.count == model.layers.count, "\(harness.console.transcript)")
     var generator = SeededGenerator(seed: 11)
@@ -40,7 +40,7 @@ import Testing
 
   @Test func maxPoolingPicksTheSameWinnerAsTheEngine() throws {
     let harness = Harness()
-    harness.shell.run(ScriptReader(lines: ["image demo cat 8x8", "add MaxPooling2D(pool_size=(2, 2))", "forward"]))
+    harness.type("image demo cat 8x8", "add MaxPooling2D(pool_size=(2, 2))", "forward")
     let model = harness.session.model
     let pool = try #require(model.layers[0] as? Pooling2D)
     let output = model.lastOutputs[0]
