@@ -8,8 +8,8 @@ extension CommandTable {
     details: """
       One grid per filter and input channel, captioned 'f3 c0 [-0.21, 0.33]': filter 3's
       weights for input channel 0 and their range. Each grid is shaded from its own lowest
-      weight (' ') to its highest ('@'). Without 'filter', the first \(FilterView.defaultFilters) filters
-      and \(KernelTable.maxChannels) channels; 'kernel LAYER filter F' prints the numbers.
+      weight (' ') to its highest ('@'). Without 'filter' it draws the first \(FilterView.defaultFilters) filters
+      (\(KernelTable.maxChannels) channels each); 'kernel LAYER filter F' prints the numbers.
       """,
     keywords: ["filter"]
   ) { session, arguments in
