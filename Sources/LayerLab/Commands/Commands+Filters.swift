@@ -9,7 +9,7 @@ extension CommandTable {
       One grid per filter and input channel, captioned 'f3 c0 [-0.21, 0.33]': filter 3's
       weights for input channel 0 and their range. Each grid is shaded from its own lowest
       weight (' ') to its highest ('@'). Without 'filter' it draws the first \(FilterView.defaultFilters) filters
-      (\(KernelTable.maxChannels) channels each); 'kernel LAYER filter F' prints the numbers.
+      (\(FilterView.defaultChannels) channels each); 'kernel LAYER filter F' prints the numbers.
       """,
     keywords: ["filter"]
   ) { session, arguments in
@@ -45,11 +45,13 @@ extension CommandTable {
 struct FilterView {
   var width = 80
   static let defaultFilters = 8
+  /// Three captioned grids fit one 80-column row, so each filter stays on one row.
+  static let defaultChannels = 3
 
   func lines(_ name: String, kernel: Tensor, filter: Int?) -> [CellLine] {
     let (kh, kw, inChannels, filters) = (kernel.shape[0], kernel.shape[1], kernel.shape[2], kernel.shape[3])
     let shownFilters = filter.map { [$0] } ?? Array(0..<min(filters, Self.defaultFilters))
-    let shownChannels = Array(0..<(filter == nil ? min(inChannels, KernelTable.maxChannels) : inChannels))
+    let shownChannels = Array(0..<(filter == nil ? min(inChannels, Self.defaultChannels) : inChannels))
     // Small kernels are blown up so a 3x3 reads as a picture, not three dots.
     let zoom = max(1, min(3, 8 / max(kh, kw)))
     var renderer = FeatureMapRenderer(width: width)
