@@ -55,6 +55,10 @@ final class Session {
   var history: [EpochRecord] = []
   /// Lists of numbers kept under a name: `scores = model.evaluate(...)`.
   var scores: [String: [Float]] = [:]
+  /// The last two `forward` commands' outputs, for `diff`.
+  let passes = PassHistory()
+  /// Where typed commands are being saved as a lesson, if anywhere.
+  let recorder = Recorder()
 
   init(console: Console, display: Display = Display(), seed: UInt64 = 0, images: ImageSource = ImageSource()) {
     self.console = console

@@ -15,6 +15,11 @@ struct Harness {
   /// Types `lines` as a piped script would, echo included.
   @discardableResult
   func type(_ lines: String...) -> Int32 {
+    type(lines)
+  }
+
+  @discardableResult
+  func type(_ lines: [String]) -> Int32 {
     shell.run(ScriptReader(lines: lines))
   }
 }

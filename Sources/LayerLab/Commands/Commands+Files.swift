@@ -1,7 +1,7 @@
 import Engine
 
 extension CommandTable {
-  static let files: [Command] = [save, load]
+  static let files: [Command] = [save, load, export, record]
 
   static let save = Command(
     name: "save", group: .files, usage: "save weights|activations|model PATH.npz",

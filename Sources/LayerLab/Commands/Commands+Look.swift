@@ -1,7 +1,7 @@
 import Engine
 
 extension CommandTable {
-  static let look: [Command] = [forward, show]
+  static let look: [Command] = [forward, show, explain, filters, diff]
 
   static let forward = Command(
     name: "forward", group: .look, usage: "forward [training]",
@@ -26,6 +26,8 @@ extension CommandTable {
     let (input, note) = try fitted(image, to: model, session)
     let output = try model.forward(input, mode: mode)
     if let note { session.console.out(note) }
+    session.passes.record(
+      .init(layerNames: model.layers.map(\.name), outputs: model.lastOutputs, label: "\(mode.rawValue) pass on \(session.imageSource)"))
     var line = (mode == .training ? "training pass (fresh Dropout masks): " : "inference pass: ")
     line += "\(input.shape) -> \(output.shape)"
     if let last = model.layers.last, LayerView.isProbability(output, layer: last), output.shape.rank == 2 {

@@ -69,6 +69,7 @@ struct LessonRunner {
     session.optimizers = [:]
     session.history = []
     session.scores = [:]
+    session.passes.clear()
     session.modelVariable = "model"
     try session.replaceModel("start \(lesson.label)")
     if session.seed != 0 { try session.reseed(0) }

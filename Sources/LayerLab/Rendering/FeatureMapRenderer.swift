@@ -24,11 +24,17 @@ struct FeatureMapRenderer {
   /// The picture of `map` with its shades spread over `low...high`.
   func picture(_ map: FeatureMap, low: Float, high: Float) -> [CellLine] {
     if let mask = map.mask { return maskedPicture(map, mask: mask, low: low, high: high) }
+    return picture(map) { shade($0, low, high) }
+  }
+
+  /// The picture of `map` with each value (or block mean) drawn by `cell`:
+  /// the layout of ``picture(_:low:high:)`` for any glyph scheme, e.g. `diff`'s.
+  func picture(_ map: FeatureMap, cell: (Float) -> Cell) -> [CellLine] {
     if 2 * map.width <= size {
       return (0..<map.height).map { y in
         (0..<map.width).flatMap { x -> [Cell] in
-          let cell = shade(map.values[y * map.width + x], low, high)
-          return [cell, cell]
+          let drawn = cell(map.values[y * map.width + x])
+          return [drawn, drawn]
         }
       }
     }
@@ -47,7 +53,7 @@ struct FeatureMapRenderer {
             count += 1
           }
         }
-        return shade(sum / Float(max(count, 1)), low, high)
+        return cell(sum / Float(max(count, 1)))
       }
     }
   }

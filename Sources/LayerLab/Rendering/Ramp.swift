@@ -15,6 +15,22 @@ enum Ramp {
     return min(max(Int(t * Float(shades.count)), 0), shades.count - 1)
   }
 
+  /// `diff`'s glyphs for a change, weakest first: down, and up. Unchanged is a blank.
+  static let decreases: [Character] = ["-", "=", "#"]
+  static let increases: [Character] = ["+", "*", "@"]
+
+  /// The diverging cell for `change` on a scale where ±`largest` is the strongest glyph;
+  /// changes under a tenth of it count as none, so noise does not speckle the map.
+  static func change(_ change: Float, largest: Float) -> Cell {
+    guard largest > 0, change.isFinite else { return .blank }
+    let t = change / largest
+    guard abs(t) >= 0.1 else { return .blank }
+    let level = min(Int(abs(t) * 3), 2)
+    return t > 0
+      ? Cell(character: increases[level], tint: .increase(level))
+      : Cell(character: decreases[level], tint: .decrease(level))
+  }
+
   static func glyph(_ value: Float, low: Float, high: Float) -> Character {
     shades[level(value, low: low, high: high)]
   }
@@ -27,6 +43,9 @@ struct Cell: Equatable {
     /// A grey from the 256-colour ramp, 0 (dark) ... 9 (bright).
     case shade(Int)
     case dropped
+    /// `diff`: a value that went up or down, 0 (a little) ... 2 (the most).
+    case increase(Int)
+    case decrease(Int)
   }
   var character: Character
   var tint: Tint = .plain
@@ -52,6 +71,9 @@ extension Array where Element == Cell {
         // 232...255 is the 24-step grey ramp; start at 240 so dark shades stay visible.
         case .shade(let level): out += "\u{1B}[38;5;\(240 + level * 15 / 9)m"
         case .dropped: out += "\u{1B}[31m"
+        // Reds up, blues down, paler for smaller changes (256-colour codes).
+        case .increase(let level): out += "\u{1B}[38;5;\([217, 203, 196][Swift.min(Swift.max(level, 0), 2)])m"
+        case .decrease(let level): out += "\u{1B}[38;5;\([153, 75, 27][Swift.min(Swift.max(level, 0), 2)])m"
         }
         current = cell.tint
       }

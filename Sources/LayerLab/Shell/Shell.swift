@@ -16,9 +16,10 @@ struct Shell {
   func run(_ reader: LineReader) -> Int32 {
     while !session.quitRequested, let raw = reader.readLine(prompt: Self.prompt) {
       if reader.echoesInput {
-        echoAndHandle(raw)
+        echoAndHandle(raw, typed: true)
       } else {
-        handle(raw.trimmingTrailingSpaces())
+        let line = raw.trimmingTrailingSpaces()
+        handle(line, typed: line)
       }
     }
     return session.anyFailed ? 1 : 0
@@ -27,21 +28,24 @@ struct Shell {
   /// Shows a line nobody typed at this terminal (a script's, a lesson's) as a
   /// transcript would, then runs it; returns false when it failed. Comments
   /// are the narration, blank lines its paragraphs.
+  /// `typed` is true for lines from the learner's own input (not a lesson's),
+  /// which `record` saves.
   @discardableResult
-  func echoAndHandle(_ raw: String) -> Bool {
+  func echoAndHandle(_ raw: String, typed: Bool = false) -> Bool {
+    let asTyped = typed ? raw.trimmingTrailingSpaces() : nil
     let trimmed = raw.trimmingTrailingSpaces().drop { $0 == " " || $0 == "\t" }
     if trimmed.isEmpty {
       session.console.out("")
-      return true
+      return handle("", typed: asTyped)
     }
     if trimmed.hasPrefix("#") {
       session.console.out(narration(String(trimmed)))
-      return true
+      return handle("", typed: asTyped)
     }
     // A lesson's step marker: with nobody at a terminal there is nothing to wait for.
-    if Lesson.isPause(String(trimmed)) { return true }
+    if Lesson.isPause(String(trimmed)) { return handle("", typed: asTyped) }
     session.console.out(Self.prompt + trimmed)
-    return handle(String(trimmed))
+    return handle(String(trimmed), typed: asTyped)
   }
 
   /// `# An image is a tensor` → `An image is a tensor`.
@@ -51,21 +55,27 @@ struct Shell {
     return String(text)
   }
 
-  /// Runs one line; returns false when it failed.
+  /// Runs one line; returns false when it failed. `typed` is the line as the
+  /// learner typed it, for `record`; nil for a lesson's or a script's own lines.
   @discardableResult
-  func handle(_ rawLine: String) -> Bool {
+  func handle(_ rawLine: String, typed: String? = nil) -> Bool {
     // Columns count from the first non-blank character, as the echo shows it.
     let indent = rawLine.prefix { $0 == " " || $0 == "\t" }.count
     let line = Tokenizer.strippingComment(String(rawLine.dropFirst(indent)))
     let promptWidth = Self.prompt.count + indent
     Interrupt.clear()
     do {
-      if line.isEmpty { return true }
+      if line.isEmpty {
+        try record(typed)
+        return true
+      }
       if line.hasPrefix("#") {
         session.console.out(narration(line))
+        try record(typed)
         return true
       }
       try dispatch(line)
+      try record(typed)
       return true
     } catch var error as LabError {
       if !showsCaret { error.column = nil }
@@ -85,6 +95,15 @@ struct Shell {
     }
     session.anyFailed = true
     return false
+  }
+
+  /// Saves a line that worked to the recording, if one runs. `record` itself
+  /// is left out, and so is `quit`, or the lesson would end the learner's shell.
+  private func record(_ typed: String?) throws {
+    guard let typed, session.recorder.isRecording, !session.quitRequested else { return }
+    let first = (try? Tokenizer.split(typed))?.first.flatMap { CommandTable.find($0.text) }
+    if first?.name == CommandTable.record.name { return }
+    try session.recorder.note(typed)
   }
 
   /// Sends `line` to the command it names: a Keras line or a shell command.
