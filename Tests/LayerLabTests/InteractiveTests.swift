@@ -89,18 +89,36 @@ struct Tmux {
     return nil
   }
 
-  /// Runs tmux with `arguments`; returns its output, or nil when it failed.
-  func run(_ arguments: [String]) -> String? {
+  /// Runs tmux with `arguments`; returns its output, or nil when it failed
+  /// or took longer than `seconds`.
+  ///
+  /// Output goes to a file, not a pipe: `new-session` starts the tmux server,
+  /// which can inherit a pipe's write end and keep it open for as long as it
+  /// runs, so reading a pipe to its end could wait forever.
+  func run(_ arguments: [String], seconds: Double = 10) -> String? {
+    let outputURL = FileManager.default.temporaryDirectory.appendingPathComponent("tmux-out-\(UUID().uuidString)")
+    guard FileManager.default.createFile(atPath: outputURL.path, contents: nil),
+      let output = try? FileHandle(forWritingTo: outputURL)
+    else { return nil }
+    defer {
+      try? output.close()
+      try? FileManager.default.removeItem(at: outputURL)
+    }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = Pipe()
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    process.standardInput = FileHandle.nullDevice
     do { try process.run() } catch { return nil }
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return process.terminationStatus == 0 ? String(decoding: data, as: UTF8.self) : nil
+    let deadline = Date().addingTimeInterval(seconds)
+    while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+    if process.isRunning {
+      process.terminate()
+      return nil
+    }
+    guard process.terminationStatus == 0, let data = try? Data(contentsOf: outputURL) else { return nil }
+    return String(decoding: data, as: UTF8.self)
   }
 
   /// Polls the pane until it shows `text` (up to `seconds`).

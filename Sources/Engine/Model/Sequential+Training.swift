@@ -71,6 +71,9 @@ extension Sequential {
       weightBackup.restore(params)
       throw .nonFinite("a weight overflowed to infinity or NaN: training diverged; the weights are kept as they were before this batch (try a smaller learning rate)")
     }
+    // The outputs kept from this pass came from the weights before the
+    // update: forget them, so nothing shows or explains them as current.
+    clearPass()
     return (step.loss, step.accuracy)
   }
 
