@@ -33,13 +33,19 @@ final class ReadlineReader: LineReader {
     }
     rl_attempted_completion_function = ReadlineCompletion.attempt
     stifle_history(1000)
-    if let historyPath {
-      if !FileManager.default.fileExists(atPath: historyPath) {
-        // append_history only appends: it will not create the file.
-        _ = FileManager.default.createFile(atPath: historyPath, contents: nil)
-      }
-      _ = read_history(historyPath)
+    if let historyPath { _ = read_history(historyPath) }
+  }
+
+  /// Writes the whole history (at most 1,000 lines) to a temporary file and
+  /// renames it over the old one, so a session killed mid-write leaves the
+  /// previous history whole rather than a torn file.
+  private func saveHistory(to path: String) {
+    let temporary = path + ".tmp-\(getpid())"
+    guard write_history(temporary) == 0 else {
+      unlink(temporary)
+      return
     }
+    if rename(temporary, path) != 0 { unlink(temporary) }
   }
 
   func readLine(prompt: String) -> String? {
@@ -50,15 +56,12 @@ final class ReadlineReader: LineReader {
     let line = String(cString: raw)
     if !line.trimmingCharacters(in: .whitespaces).isEmpty {
       add_history(line)
-      // One line at a time, so a killed session keeps what was typed.
-      if let historyPath { _ = append_history(1, historyPath) }
+      // After every line, so a killed session keeps what was typed.
+      if let historyPath { saveHistory(to: historyPath) }
     }
     return line
   }
 
-  deinit {
-    if let historyPath { _ = history_truncate_file(historyPath, 1000) }
-  }
 }
 
 /// The words Tab offers, grouped by where they make sense on the line.
