@@ -114,11 +114,7 @@ public final class Conv2D: ActivatedLayer {
   public var activationFunction: ActivationFunction { spec.activation }
 
   public func backward(_ outputGradient: Tensor) throws(EngineError) -> Tensor {
-    var gradient = outputGradient
-    if let pre = savedPreActivation, let out = savedOutput {
-      gradient = spec.activation.backward(outputGradient: gradient, input: pre, output: out)
-    }
-    return try backward(preActivationGradient: gradient, inputGradient: true) ?? outputGradient
+    try backward(outputGradient, inputGradient: true) ?? outputGradient
   }
 
   public func backward(_ outputGradient: Tensor, inputGradient: Bool) throws(EngineError) -> Tensor? {
@@ -135,18 +131,11 @@ public final class Conv2D: ActivatedLayer {
     guard let input = savedInput, let g = savedGeometry, let kernel else {
       throw .backwardBeforeForward(layer: name)
     }
-    // Taken out of the parameters while accumulating, so the arrays are
-    // uniquely held and updated in place instead of copied (69 MB for the
-    // seed network's first Dense).
-    var kernelGradient = kernel.gradient.scalars
-    kernel.gradient.scalars = []
-    var biasGradient = bias?.gradient.scalars ?? []
-    bias?.gradient.scalars = []
-    ConvKernels.accumulateKernelGradient(
-      g, input: input.scalars, outputGradient: gradient.scalars,
-      kernelGradient: &kernelGradient, biasGradient: &biasGradient)
-    kernel.gradient.scalars = kernelGradient
-    bias?.gradient.scalars = biasGradient
+    Parameter.accumulateGradients(kernel, bias) { kernelGradient, biasGradient in
+      ConvKernels.accumulateKernelGradient(
+        g, input: input.scalars, outputGradient: gradient.scalars,
+        kernelGradient: &kernelGradient, biasGradient: &biasGradient)
+    }
     guard inputGradient else { return nil }
     let inputGradient = ConvKernels.backwardInput(
       g, outputGradient: gradient.scalars, kernel: kernel.value.scalars)

@@ -14,6 +14,24 @@ public final class Parameter {
     self.gradient = Tensor.zeros(value.shape)
   }
 
+  /// Runs `body` on the kernel's and bias's gradient arrays (the bias's empty
+  /// when there is none), which it adds into.
+  ///
+  /// The arrays are taken out of the parameters meanwhile, so they are held
+  /// once and updated in place instead of copied (69 MB for the seed
+  /// network's first Dense, every step).
+  static func accumulateGradients(
+    _ kernel: Parameter, _ bias: Parameter?, _ body: (inout [Float], inout [Float]) -> Void
+  ) {
+    var kernelGradient = kernel.gradient.scalars
+    kernel.gradient.scalars = []
+    var biasGradient = bias?.gradient.scalars ?? []
+    bias?.gradient.scalars = []
+    body(&kernelGradient, &biasGradient)
+    kernel.gradient.scalars = kernelGradient
+    bias?.gradient.scalars = biasGradient
+  }
+
   /// Zeroes the gradient in place (a new 69 MB array per step would cost page faults).
   public func zeroGradient() {
     guard gradient.shape == value.shape else {
