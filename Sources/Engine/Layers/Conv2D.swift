@@ -29,23 +29,10 @@ public final class Conv2D: ActivatedLayer {
   public var parameters: [Parameter] { [kernel, bias].compactMap { $0 } }
 
   public func outputShape(for input: Shape) throws(EngineError) -> Shape {
-    let (kh, kw) = (spec.kernelSize[0], spec.kernelSize[1])
-    guard input.rank == 3 else {
-      throw .incompatibleInput(
-        layer: "\(name) (Conv2D)", expected: "(height, width, channels)", got: input,
-        hint: input.rank == 1 ? "Conv2D cannot follow Flatten or Dense" : "")
-    }
-    let layer = "\(name) (Conv2D)"
-    guard
-      let (oh, _) = try spec.padding.checkedOutputLength(
-        input: input[0], kernel: kh, stride: strides[0], layer: layer),
-      let (ow, _) = try spec.padding.checkedOutputLength(
-        input: input[1], kernel: kw, stride: strides[1], layer: layer)
-    else {
-      throw .incompatibleInput(
-        layer: "\(name) (Conv2D)", expected: "at least \(kh)x\(kw) pixels", got: input,
-        hint: "the \(kh)x\(kw) kernel is larger than the \(input[0])x\(input[1]) map with padding='valid'; use padding='same' or a smaller kernel")
-    }
+    let (oh, ow) = try windowedOutputSize(
+      input, window: spec.kernelSize, strides: strides, padding: spec.padding, layer: "\(name) (Conv2D)",
+      kind: "Conv2D", windowName: "kernel",
+      fix: " with padding='valid'; use padding='same' or a smaller kernel")
     return [oh, ow, spec.units]
   }
 

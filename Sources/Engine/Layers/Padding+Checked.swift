@@ -20,3 +20,34 @@ extension Padding {
     return outputLength(input: input, kernel: kernel, stride: stride)
   }
 }
+
+/// The output height and width of a window sliding over a `(height, width,
+/// channels)` map (a Conv2D kernel or a pooling window), with the errors a
+/// learner reads when it cannot: the input is not a map, or the window does
+/// not fit with `valid` padding.
+///
+/// - Parameters:
+///   - layer: `conv2d (Conv2D)`, for messages.
+///   - kind: what cannot follow Flatten (`Conv2D`, `pooling`).
+///   - windowName: `kernel` or `pool`, for messages.
+///   - fix: what to try when the window is larger than the map.
+func windowedOutputSize(
+  _ input: Shape, window: [Int], strides: [Int], padding: Padding, layer: String, kind: String, windowName: String,
+  fix: String
+) throws(EngineError) -> (height: Int, width: Int) {
+  guard input.rank == 3 else {
+    throw .incompatibleInput(
+      layer: layer, expected: "(height, width, channels)", got: input,
+      hint: input.rank == 1 ? "\(kind) cannot follow Flatten or Dense" : "")
+  }
+  let (wh, ww) = (window[0], window[1])
+  guard
+    let (oh, _) = try padding.checkedOutputLength(input: input[0], kernel: wh, stride: strides[0], layer: layer),
+    let (ow, _) = try padding.checkedOutputLength(input: input[1], kernel: ww, stride: strides[1], layer: layer)
+  else {
+    throw .incompatibleInput(
+      layer: layer, expected: "at least \(wh)x\(ww) pixels", got: input,
+      hint: "the \(wh)x\(ww) \(windowName) is larger than the \(input[0])x\(input[1]) map\(fix)")
+  }
+  return (oh, ow)
+}

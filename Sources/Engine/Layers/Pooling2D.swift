@@ -27,23 +27,10 @@ public final class Pooling2D: Layer {
   var strides: [Int] { spec.strides ?? spec.poolSize }
 
   public func outputShape(for input: Shape) throws(EngineError) -> Shape {
-    let (ph, pw) = (spec.poolSize[0], spec.poolSize[1])
-    guard input.rank == 3 else {
-      throw .incompatibleInput(
-        layer: "\(name) (\(spec.kind.rawValue))", expected: "(height, width, channels)", got: input,
-        hint: input.rank == 1 ? "pooling cannot follow Flatten or Dense" : "")
-    }
-    let layer = "\(name) (\(spec.kind.rawValue))"
-    guard
-      let (oh, _) = try spec.padding.checkedOutputLength(
-        input: input[0], kernel: ph, stride: strides[0], layer: layer),
-      let (ow, _) = try spec.padding.checkedOutputLength(
-        input: input[1], kernel: pw, stride: strides[1], layer: layer)
-    else {
-      throw .incompatibleInput(
-        layer: "\(name) (\(spec.kind.rawValue))", expected: "at least \(ph)x\(pw) pixels", got: input,
-        hint: "the \(ph)x\(pw) pool is larger than the \(input[0])x\(input[1]) map; use a smaller pool_size or padding='same'")
-    }
+    let (oh, ow) = try windowedOutputSize(
+      input, window: spec.poolSize, strides: strides, padding: spec.padding,
+      layer: "\(name) (\(spec.kind.rawValue))", kind: "pooling", windowName: "pool",
+      fix: "; use a smaller pool_size or padding='same'")
     return [oh, ow, input[2]]
   }
 
