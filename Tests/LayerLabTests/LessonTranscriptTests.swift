@@ -34,23 +34,6 @@ import Testing
     let run = try LayerLabProcess.run(input: "", arguments: ["--lesson", path])
     let actual = run.output + "[exit \(run.status)]\n"
     #expect(run.status == 0, "lesson \(name) failed:\n\(run.output.suffix(800))")
-    let goldenURL = Self.goldenFolder.appendingPathComponent("\(name).txt")
-    if ProcessInfo.processInfo.environment["RECORD_TRANSCRIPTS"] != nil {
-      try FileManager.default.createDirectory(at: Self.goldenFolder, withIntermediateDirectories: true)
-      try actual.write(to: goldenURL, atomically: true, encoding: .utf8)
-    }
-    let golden = try String(contentsOf: goldenURL, encoding: .utf8)
-    #expect(actual == golden, "\(firstDifference(actual, golden))")
-  }
-
-  private func firstDifference(_ a: String, _ b: String) -> String {
-    let x = a.split(separator: "\n", omittingEmptySubsequences: false)
-    let y = b.split(separator: "\n", omittingEmptySubsequences: false)
-    for i in 0..<max(x.count, y.count) {
-      let l = i < x.count ? String(x[i]) : "<end>"
-      let r = i < y.count ? String(y[i]) : "<end>"
-      if l != r { return "line \(i + 1):\n  got:      \(l)\n  expected: \(r)" }
-    }
-    return "identical"
+    try Golden.compare(actual, with: Self.goldenFolder.appendingPathComponent("\(name).txt"))
   }
 }

@@ -14,15 +14,23 @@ import Testing
     let script = try String(contentsOf: folder.appendingPathComponent("\(name).lab"), encoding: .utf8)
     let run = try LayerLabProcess.run(input: script)
     let actual = run.output + "[exit \(run.status)]\n"
-    let goldenURL = folder.appendingPathComponent("\(name).txt")
+    try Golden.compare(actual, with: folder.appendingPathComponent("\(name).txt"))
+  }
+}
+
+/// Golden files: compared line by line, rewritten when RECORD_TRANSCRIPTS is set.
+enum Golden {
+  static func compare(_ actual: String, with goldenURL: URL) throws {
     if ProcessInfo.processInfo.environment["RECORD_TRANSCRIPTS"] != nil {
+      try FileManager.default.createDirectory(
+        at: goldenURL.deletingLastPathComponent(), withIntermediateDirectories: true)
       try actual.write(to: goldenURL, atomically: true, encoding: .utf8)
     }
     let golden = try String(contentsOf: goldenURL, encoding: .utf8)
     #expect(actual == golden, "\(firstDifference(actual, golden))")
   }
 
-  private func firstDifference(_ a: String, _ b: String) -> String {
+  static func firstDifference(_ a: String, _ b: String) -> String {
     let x = a.split(separator: "\n", omittingEmptySubsequences: false)
     let y = b.split(separator: "\n", omittingEmptySubsequences: false)
     for i in 0..<max(x.count, y.count) {
