@@ -327,6 +327,8 @@ extension ConvKernels {
     let mr = kind.mr
     let perImage = plan.outHeight * ow
     let inRow = plan.inWidth * c
+    // Pooled units apply the ReLU to the four values as they pool them.
+    let reluRows = relu && !pool
     // Rows [r0, r1) of the product (+ bias, ReLU) into `out` (row r0 first).
     @Sendable func compute(
       _ r0: Int, _ r1: Int, _ out: UnsafeMutablePointer<Float>, _ mine: UnsafeMutablePointer<Float>
@@ -415,7 +417,7 @@ extension ConvKernels {
         }
         viaIm2col(pending, r1)
       }
-      if relu { reluInPlace(out, (r1 - r0) * filters) }
+      if reluRows { reluInPlace(out, (r1 - r0) * filters) }
     }
     if !pool {
       parallelUnits(units, workers: workers) { u, w in
@@ -431,7 +433,9 @@ extension ConvKernels {
       let conv = mine + block * depth + Gemm.tileFloats
       compute(r0, r0 + 2 * ow, conv, mine)
       // After ReLU every value is +0 or more (no NaN, no −0), so the
-      // largest of four is the same bits in any order of comparison.
+      // largest of four is the same bits in any order of comparison. The
+      // ReLU is applied here, on the values as they are read (`relu` is
+      // always set with `pool`).
       let o = dst.p + u * pooledWidth * filters
       let below = conv + ow * filters
       for px in 0..<pooledWidth {
@@ -439,8 +443,10 @@ extension ConvKernels {
         let out = o + px * filters
         var f = 0
         typealias V = SIMD8<Float>
+        // `reluInPlace`'s function on each value (NaN and −0 become +0).
         @inline(__always) func ld(_ p: UnsafeMutablePointer<Float>) -> V {
-          UnsafeRawPointer(p + f).loadUnaligned(as: V.self)
+          let v = UnsafeRawPointer(p + f).loadUnaligned(as: V.self)
+          return V(repeating: 0).replacing(with: v, where: v .> 0)
         }
         while f + 8 <= filters {
           var best = ld(a)
@@ -452,7 +458,9 @@ extension ConvKernels {
           f += 8
         }
         while f < filters {
-          out[f] = max(max(a[f], a[f + filters]), max(b[f], b[f + filters]))
+          let x0 = a[f] > 0 ? a[f] : 0, x1 = a[f + filters] > 0 ? a[f + filters] : 0
+          let x2 = b[f] > 0 ? b[f] : 0, x3 = b[f + filters] > 0 ? b[f + filters] : 0
+          out[f] = max(max(x0, x1), max(x2, x3))
           f += 1
         }
       }
