@@ -41,6 +41,12 @@ private let inferenceModels: [(lines: [String], input: [Int])] = [
     "Conv2D(40, (3, 3), padding='same')", "Activation('relu')", "Conv2D(16, (1, 1), activation='tanh')",
     "MaxPooling2D(pool_size=(2, 2))", "Flatten()", "Dense(5)", "Activation('relu')", "Dense(3)",
   ], [9, 10, 64]),
+  ([
+    "Conv2D(12, (3, 3), activation='relu')", "MaxPooling2D(pool_size=(2, 2))",
+    "Conv2D(9, (3, 3), padding='same')", "ReLU()", "MaxPooling2D(pool_size=(2, 2))",
+    "Conv2D(8, (2, 2), padding='same')", "Activation('relu')", "MaxPooling2D(pool_size=(2, 2), strides=(1, 1))",
+    "Flatten()", "Dense(3, activation='softmax')",
+  ], [15, 12, 3]),
   (["Dense(6)", "Activation('relu')", "Dense(2)", "Activation('softmax')"], [37]),
 ]
 
@@ -138,6 +144,47 @@ private let inferenceModels: [(lines: [String], input: [Int])] = [
       let reference = ConvKernels.forwardReference(g, input: x, kernel: k, bias: b).map { $0 > 0 ? $0 : 0 }
       let scale = max(1, reference.map(abs).max() ?? 0)
       #expect(zip(twoPass, reference).allSatisfy { abs($0 - $1) <= 1e-4 * scale })
+    }
+  }
+
+  @Test func fusedConvReLUMaxPoolGivesTheThreePassBits() {
+    var rng = SeededGenerator(seed: 23)
+    // Odd and even sizes (the last row and column dropped by the pooling),
+    // a 3-channel first layer, wide and narrow kernel rows, both paddings.
+    let shapes: [(Int, Int, Int, Int, Int, Bool)] = [
+      (2, 13, 11, 3, 32, true), (1, 10, 9, 3, 37, false), (3, 9, 12, 32, 20, true),
+      (1, 7, 8, 64, 64, false), (2, 5, 5, 16, 7, true), (1, 3, 3, 5, 9, false),
+    ]
+    for (n, h, w, c, f, same) in shapes {
+      let padding: Padding = same ? .same : .valid
+      guard let y = padding.outputLength(input: h, kernel: 3, stride: 1),
+        let xo = padding.outputLength(input: w, kernel: 3, stride: 1)
+      else { continue }
+      let g = ConvGeometry(
+        batch: n, inHeight: h, inWidth: w, inChannels: c, outHeight: y.length, outWidth: xo.length,
+        filters: f, kernelHeight: 3, kernelWidth: 3, strideY: 1, strideX: 1, padTop: y.before, padLeft: xo.before)
+      let pg = ConvGeometry(
+        batch: n, inHeight: g.outHeight, inWidth: g.outWidth, inChannels: f, outHeight: g.outHeight / 2,
+        outWidth: g.outWidth / 2, filters: f, kernelHeight: 2, kernelWidth: 2, strideY: 2, strideX: 2,
+        padTop: 0, padLeft: 0)
+      let x = randomFloats(g.inputCount, &rng)
+      let k = randomFloats(g.kernelCount, &rng)
+      let b = randomFloats(f, &rng)
+      let threePass = PoolingKernels.maxForwardValues(
+        pg, input: ElementwiseKernels.relu(ConvKernels.forwardReference(g, input: x, kernel: k, bias: b)))
+      let twoPass = PoolingKernels.maxForwardValues(pg, input: ConvKernels.forwardReLU(g, input: x, kernel: k, bias: b))
+      for kind in Gemm.MicroKernel.allCases {
+        let saved = Gemm.kernelOverride
+        Gemm.kernelOverride = kind
+        defer { Gemm.kernelOverride = saved }
+        for threads in [1, 2] {
+          guard let fused = withThreads(threads, { ConvKernels.forwardReLUMaxPool2(g, input: x, kernel: k, bias: b) })
+          else { continue }
+          #expect(bits(fused) == bits(twoPass), "\(g) \(kind) threads \(threads)")
+          let scale = max(1, threePass.map(abs).max() ?? 0)
+          #expect(zip(fused, threePass).allSatisfy { abs($0 - $1) <= 1e-4 * scale })
+        }
+      }
     }
   }
 

@@ -314,6 +314,40 @@ func denseMatchesReference(_ shape: (Int, Int, Int)) {
     }
   }
 
+  @Test func segmentedInPlaceConvolutionGivesIm2colBits() {
+    // The narrow kernel reads whole windows in place in one pass over the
+    // kernel rows (also for a 3-channel first layer); the wide kernel keeps
+    // one product per kernel row. Both must give the im2col bits.
+    var rng = SeededGenerator(seed: 57)
+    for t in [
+      convCase(batch: 2, h: 13, w: 17, c: 3, f: 32, kh: 3, kw: 3, sy: 1, sx: 1, padding: .same)!,
+      convCase(batch: 1, h: 10, w: 11, c: 3, f: 37, kh: 3, kw: 3, sy: 1, sx: 1, padding: .valid)!,
+      convCase(batch: 2, h: 9, w: 12, c: 32, f: 20, kh: 3, kw: 3, sy: 1, sx: 1, padding: .same)!,
+      convCase(batch: 1, h: 8, w: 9, c: 5, f: 7, kh: 2, kw: 3, sy: 2, sx: 1, padding: .valid)!,
+    ] {
+      let g = t.g
+      let x = randomArray(g.inputCount, &rng)
+      let w = randomArray(g.kernelCount, &rng)
+      let b = randomArray(g.filters, &rng)
+      for kind in Gemm.MicroKernel.allCases {
+        let run = { (implicit: Bool, relu: Bool) -> [UInt32] in
+          let saved = ConvKernels.allowImplicit
+          ConvKernels.allowImplicit = implicit
+          defer { ConvKernels.allowImplicit = saved }
+          return self.withKernel(kind) {
+            self.bits(ConvKernels.forwardFast(g, input: x, kernel: w, bias: b, relu: relu))
+          }
+        }
+        for relu in [false, true] {
+          #expect(run(true, relu) == run(false, relu), "\(t) \(kind) relu \(relu)")
+        }
+        let reference = ConvKernels.forwardReference(g, input: x, kernel: w, bias: b)
+        let fast = run(true, false).map { Float(bitPattern: $0) }
+        for (u, v) in zip(fast, reference) { #expect(abs(u - v) <= 1e-4 * max(1, abs(v))) }
+      }
+    }
+  }
+
   @Test func fewChannelInputGradientBothWays() {
     // Few input channels take the dCol + col2im path; the gather path must
     // agree with the reference there too.

@@ -17,9 +17,11 @@
 /// im2col is never materialised for the whole batch: each unit of work
 /// unrolls a block of rows (~200 KB) into its thread's scratch and multiplies
 /// it while it is still in L2, so memory stays bounded (a few hundred KB per
-/// thread) whatever the batch size. Where a kernel row is long (kw·c ≥ 32),
-/// tiles away from the padding skip the copy and read the input in place
-/// (`convolveImplicit`).
+/// thread) whatever the batch size. Tiles away from the padding skip the
+/// copy and read the input in place (`convolveImplicit`): with the 6x16
+/// kernel and k in one cache block, in one kernel pass over all kernel rows
+/// (any kw·c, so a 3-channel first layer too); otherwise where a kernel row
+/// is long (kw·c ≥ 32), one pass per kernel row.
 extension ConvKernels {
   // MARK: - im2col
 
@@ -174,6 +176,16 @@ extension ConvKernels {
     max(24, min(cap, (49_152 / max(depth, 1)) / 24 * 24))
   }
 
+  /// `blockRows`, cut so that a small product (one image's first layer:
+  /// 1024 rows, one block) is still at least four units for the threads.
+  /// Depends on the shape only; and since each output row is its own chain
+  /// of fused multiply-adds, the cut never changes a bit anyway.
+  static func forwardBlockRows(rows: Int, depth: Int) -> Int {
+    let block = blockRows(depth: depth)
+    let quarter = (rows + 3) / 4
+    return max(24, min(block, (quarter + 23) / 24 * 24))
+  }
+
   // MARK: - Forward
 
   /// output[row, f] = (bias[f] +) Σ_d im2col[row, d] · weights[d, f] for
@@ -186,9 +198,11 @@ extension ConvKernels {
     let rows = batch * plan.outHeight * plan.outWidth
     let depth = plan.depth
     if rows == 0 || filters == 0 { return }
-    if allowImplicit && !plan.isIdentity && plan.dilationY == 1 && plan.dilationX == 1
-      && plan.kernelWidth * plan.inChannels >= 32
-    {
+    // With the narrow kernel and the whole of k in one block, the in-place
+    // tiles are one kernel pass over all kernel rows (`segments`), so even
+    // a first layer's 9-float rows (3x3, RGB) are worth reading in place
+    // (`takesImplicit`).
+    if takesImplicit(plan) {
       return convolveImplicit(
         plan, batch: batch, filters: filters, input: input, weights: weights, bias: bias,
         output: output, relu: relu)
@@ -199,7 +213,7 @@ extension ConvKernels {
       Gemm.MatrixView(weights, rs: filters, cs: 1), into: panels, panels: 0..<panels.count)
 
     let identity = plan.isIdentity
-    let block = blockRows(depth: depth)
+    let block = forwardBlockRows(rows: rows, depth: depth)
     let units = (rows + block - 1) / block
     let workers = min(EngineThreads.effective, units)
     let scratch = WorkerScratch(
@@ -267,7 +281,7 @@ extension ConvKernels {
   static func convolveImplicit(
     _ plan: Im2col, batch: Int, filters: Int, input: UnsafePointer<Float>,
     weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-    output: UnsafeMutablePointer<Float>, relu: Bool = false
+    output: UnsafeMutablePointer<Float>, relu: Bool = false, pool: Bool = false
   ) {
     let kh = plan.kernelHeight, kw = plan.kernelWidth, c = plan.inChannels
     let span = kw * c
@@ -277,7 +291,11 @@ extension ConvKernels {
     let panels = Gemm.allocatePanels(k: depth, n: filters, direct: nil)
     Gemm.pack(
       Gemm.MatrixView(weights, rs: filters, cs: 1), into: panels, panels: 0..<panels.count)
-    let rowPanels: [Gemm.Panels] = (0..<kh).map { ky in
+    let kind = Gemm.activeKernel
+    // One pass over all kernel rows per tile (see `convolveFast`), in the
+    // same k order as an im2col row: same bits, no reloads of C between rows.
+    let segmented = kind == .narrow6x16 && panels.kBlocks == 1
+    let rowPanels: [Gemm.Panels] = segmented ? [] : (0..<kh).map { ky in
       let p = Gemm.allocatePanels(k: span, n: filters, direct: nil)
       Gemm.pack(
         Gemm.MatrixView(weights + ky * span * filters, rs: filters, cs: 1), into: p,
@@ -294,26 +312,33 @@ extension ConvKernels {
     let interiorEnd = max(interiorStart, last < 0 ? 0 : min(ow, last / sx + 1))
 
     let rows = batch * plan.outHeight * ow
-    let block = blockRows(depth: depth)
-    let units = (rows + block - 1) / block
+    // `pool`: one unit is the two output rows of one pooled row, computed
+    // into scratch, then 2x2 max-pooled into `output`.
+    let pooledHeight = plan.outHeight / 2, pooledWidth = ow / 2
+    let block = pool ? 2 * ow : forwardBlockRows(rows: rows, depth: depth)
+    let units = pool ? batch * pooledHeight : (rows + block - 1) / block
     let workers = min(EngineThreads.effective, units)
-    let scratch = WorkerScratch(workers: workers, floatsPerWorker: block * depth + Gemm.tileFloats)
+    let convFloats = pool ? block * filters : 0
+    let scratch = WorkerScratch(
+      workers: workers, floatsPerWorker: block * depth + Gemm.tileFloats + convFloats)
     defer { scratch.deallocate() }
     let src = SendableConstPointer(input)
     let dst = SendablePointer(output)
     let biasP = bias.map(SendableConstPointer.init)
     let hasBias = bias != nil
-    let kind = Gemm.activeKernel
     let mr = kind.mr
     let perImage = plan.outHeight * ow
     let inRow = plan.inWidth * c
-    parallelUnits(units, workers: workers) { u, w in
-      let r0 = u * block
-      let r1 = min(rows, r0 + block)
-      let mine = scratch.of(w)
+    // Pooled units apply the ReLU to the four values as they pool them.
+    let reluRows = relu && !pool
+    // Rows [r0, r1) of the product (+ bias, ReLU) into `out` (row r0 first).
+    @Sendable func compute(
+      _ r0: Int, _ r1: Int, _ out: UnsafeMutablePointer<Float>, _ mine: UnsafeMutablePointer<Float>
+    ) {
       let tile = mine + block * depth
+      let base = out - r0 * filters  // row r's sums start at base + r·filters
       if let biasP {
-        for r in r0..<r1 { copyFloats(dst.p + r * filters, biasP.p, filters) }
+        for r in r0..<r1 { copyFloats(base + r * filters, biasP.p, filters) }
       }
       // Rows [from, to) through im2col.
       func viaIm2col(_ from: Int, _ to: Int) {
@@ -322,29 +347,56 @@ extension ConvKernels {
         Gemm.multiplyRows(
           kind, 0..<(to - from), panels: 0..<panels.count,
           a: Gemm.MatrixView(UnsafePointer(mine), rs: depth, cs: 1), b: panels,
-          c: Gemm.MutableMatrixView(dst.p + from * filters, rs: filters, cs: 1),
+          c: Gemm.MutableMatrixView(base + from * filters, rs: filters, cs: 1),
           accumulate: hasBias, tile: tile)
       }
       // Each row's window start in the input, when the whole window is inside.
       withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: 8) { starts in
         var pending = r0  // first row not yet computed
         var i = r0
+        // Row i's (image, oy, ox), stepped instead of divided per row: three
+        // divisions per row cost as much as the products of a 27-deep row.
+        var n0 = r0 / perImage
+        var oy0 = (r0 % perImage) / ow
+        var ox0 = r0 % ow
+        @inline(__always) func step(_ n: inout Int, _ oy: inout Int, _ ox: inout Int) {
+          ox += 1
+          if ox == ow {
+            ox = 0
+            oy += 1
+            if oy == plan.outHeight {
+              oy = 0
+              n += 1
+            }
+          }
+        }
         while i < r1 {
           let m = min(mr, r1 - i)
           var found = 0
-          for row in i..<(i + m) {
-            let n = row / perImage
-            let oy = (row % perImage) / ow
-            let ox = row % ow
+          var (n, oy, ox) = (n0, oy0, ox0)
+          for _ in 0..<m {
             let y0 = oy * plan.strideY - plan.padTop
             guard y0 >= 0 && y0 + kh <= plan.inHeight && ox >= interiorStart && ox < interiorEnd
             else { break }
             starts[found] =
               src.p + ((n * plan.inHeight + y0) * plan.inWidth + ox * sx - plan.padLeft) * c
             found += 1
+            step(&n, &oy, &ox)
           }
+          for _ in 0..<m { step(&n0, &oy0, &ox0) }
           if found == m {
             viaIm2col(pending, i)
+            if segmented {
+              @inline(__always) func at(_ r: Int) -> UnsafePointer<Float> { starts[min(r, m - 1)] }
+              Gemm.multiplyTile(
+                kind, Gemm.RowPointers(at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7)),
+                mRows: m, csA: 1, len: span, block: 0, b: panels, panels: 0..<panels.count,
+                c: Gemm.MutableMatrixView(base + i * filters, rs: filters, cs: 1),
+                load: hasBias, tile: tile, segments: kh, segmentJump: inRow - span)
+              pending = i + m
+              i += m
+              continue
+            }
             for ky in 0..<kh {
               let b = rowPanels[ky]
               for blk in 0..<b.kBlocks {
@@ -357,7 +409,7 @@ extension ConvKernels {
                   kind, Gemm.RowPointers(at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7)),
                   mRows: m, csA: 1, len: min(b.kc, span - k0), block: blk, b: b,
                   panels: 0..<b.count,
-                  c: Gemm.MutableMatrixView(dst.p + i * filters, rs: filters, cs: 1),
+                  c: Gemm.MutableMatrixView(base + i * filters, rs: filters, cs: 1),
                   load: hasBias || ky > 0 || blk > 0, tile: tile)
               }
             }
@@ -367,7 +419,87 @@ extension ConvKernels {
         }
         viaIm2col(pending, r1)
       }
-      if relu { reluInPlace(dst.p + r0 * filters, (r1 - r0) * filters) }
+      if reluRows { reluInPlace(out, (r1 - r0) * filters) }
+    }
+    if !pool {
+      parallelUnits(units, workers: workers) { u, w in
+        let r0 = u * block
+        compute(r0, min(rows, r0 + block), dst.p + r0 * filters, scratch.of(w))
+      }
+      return
+    }
+    parallelUnits(units, workers: workers) { u, w in
+      let n = u / pooledHeight, py = u % pooledHeight
+      let r0 = (n * plan.outHeight + 2 * py) * ow
+      let mine = scratch.of(w)
+      let conv = mine + block * depth + Gemm.tileFloats
+      compute(r0, r0 + 2 * ow, conv, mine)
+      // After ReLU every value is +0 or more (no NaN, no −0), so the
+      // largest of four is the same bits in any order of comparison. The
+      // ReLU is applied here, on the values as they are read (`relu` is
+      // always set with `pool`).
+      let o = dst.p + u * pooledWidth * filters
+      let below = conv + ow * filters
+      for px in 0..<pooledWidth {
+        let a = conv + 2 * px * filters, b = below + 2 * px * filters
+        let out = o + px * filters
+        var f = 0
+        typealias V = SIMD8<Float>
+        // `reluInPlace`'s function on each value (NaN and −0 become +0).
+        @inline(__always) func ld(_ p: UnsafeMutablePointer<Float>) -> V {
+          let v = UnsafeRawPointer(p + f).loadUnaligned(as: V.self)
+          return V(repeating: 0).replacing(with: v, where: v .> 0)
+        }
+        while f + 8 <= filters {
+          var best = ld(a)
+          let v1 = ld(a + filters), v2 = ld(b), v3 = ld(b + filters)
+          best.replace(with: v1, where: v1 .> best)
+          best.replace(with: v2, where: v2 .> best)
+          best.replace(with: v3, where: v3 .> best)
+          UnsafeMutableRawPointer(out + f).storeBytes(of: best, as: V.self)
+          f += 8
+        }
+        while f < filters {
+          let x0 = a[f] > 0 ? a[f] : 0, x1 = a[f + filters] > 0 ? a[f + filters] : 0
+          let x2 = b[f] > 0 ? b[f] : 0, x3 = b[f + filters] > 0 ? b[f + filters] : 0
+          out[f] = max(max(x0, x1), max(x2, x3))
+          f += 1
+        }
+      }
+    }
+  }
+
+  /// Whether `convolveImplicit` takes this shape (what `convolveFast` checks).
+  static func takesImplicit(_ plan: Im2col) -> Bool {
+    let segmented =
+      Gemm.activeKernel == .narrow6x16 && Gemm.kBlockSize(plan.depth) == plan.depth
+    return allowImplicit && !plan.isIdentity && plan.dilationY == 1 && plan.dilationX == 1
+      && (plan.kernelWidth * plan.inChannels >= 32 || segmented)
+  }
+
+  /// forward, ReLU, then 2x2 max pooling with stride 2 (valid), the conv's
+  /// rows pooled while in cache and its full output never stored: the bits
+  /// of the three passes. nil where the in-place path does not apply.
+  static func forwardReLUMaxPool2Fast(
+    _ g: ConvGeometry, input: [Float], kernel: [Float], bias: [Float]?
+  ) -> [Float]? {
+    precondition(input.count == g.inputCount && kernel.count == g.kernelCount)
+    precondition(bias == nil || bias!.count == g.filters)
+    let plan = Im2col(g)
+    let count = g.batch * (g.outHeight / 2) * (g.outWidth / 2) * g.filters
+    guard takesImplicit(plan), count > 0, g.kernelCount > 0 else { return nil }
+    return [Float](unsafeUninitializedCapacity: count) { out, written in
+      input.withUnsafeBufferPointer { x in
+        kernel.withUnsafeBufferPointer { k in
+          func run(_ b: UnsafePointer<Float>?) {
+            convolveImplicit(
+              plan, batch: g.batch, filters: g.filters, input: x.baseAddress!,
+              weights: k.baseAddress!, bias: b, output: out.baseAddress!, relu: true, pool: true)
+          }
+          if let bias { bias.withUnsafeBufferPointer { run($0.baseAddress!) } } else { run(nil) }
+        }
+      }
+      written = count
     }
   }
 

@@ -22,6 +22,16 @@ public enum ConvKernels {
     forwardFast(g, input: input, kernel: kernel, bias: bias, relu: true)
   }
 
+  /// `forwardReLU`, then 2x2 max pooling with stride 2 and no padding, the
+  /// pooling done on each pair of output rows while it is in cache: the
+  /// bits of the three passes. nil when the fused path does not take the
+  /// shape (then run them one after the other). For `Sequential.infer`.
+  public static func forwardReLUMaxPool2(
+    _ g: ConvGeometry, input: [Float], kernel: [Float], bias: [Float]?
+  ) -> [Float]? {
+    forwardReLUMaxPool2Fast(g, input: input, kernel: kernel, bias: bias)
+  }
+
   /// dInput[n, iy, ix, c] = Σ over every output cell whose window covers (iy, ix)
   /// of outputGradient[n, oy, ox, f] · kernel[ky, kx, c, f].
   public static func backwardInput(

@@ -521,8 +521,10 @@ public enum Gemm {
   static func multiplyTile(
     _ kind: MicroKernel, _ a: RowPointers, mRows: Int, csA: Int, len: Int, block blk: Int,
     b: Panels, panels js: Range<Int>, c: MutableMatrixView, load: Bool,
-    tile: UnsafeMutablePointer<Float>
+    tile: UnsafeMutablePointer<Float>, segments: Int = 1, segmentJump: Int = 0
   ) {
+    // Segments: narrow kernels only, csA = 1, `len` steps per segment.
+    precondition(segments == 1 || (kind == .narrow6x16 && csA == 1))
     let n = b.n
     let mr = kind.mr
     let a0 = a.p0, a1 = a.p1, a2 = a.p2, a3 = a.p3, a4 = a.p4, a5 = a.p5
@@ -542,9 +544,13 @@ public enum Gemm {
           kernel8x32(
             len, a0, a1, a2, a3, a4, a5, a.p6, a.p7, csA, bp, bs, out, ldc, load)
         } else if short {
-          kernel4x16(len, a0, a1, a2, a3, csA, bp, bs, out, ldc, load)
+          kernel4x16(
+            len, a0, a1, a2, a3, csA, bp, bs, out, ldc, load, segments: segments,
+            segmentJump: segmentJump)
         } else {
-          kernel6x16(len, a0, a1, a2, a3, a4, a5, csA, bp, bs, out, ldc, load)
+          kernel6x16(
+            len, a0, a1, a2, a3, a4, a5, csA, bp, bs, out, ldc, load, segments: segments,
+            segmentJump: segmentJump)
         }
       }
       if mRows == tileRows && cols == width && c.cs == 1 {
@@ -691,7 +697,8 @@ public enum Gemm {
     _ a2: UnsafePointer<Float>, _ a3: UnsafePointer<Float>,
     _ a4: UnsafePointer<Float>, _ a5: UnsafePointer<Float>,
     _ csA: Int, _ b: UnsafePointer<Float>, _ bs: Int,
-    _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ load: Bool
+    _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ load: Bool,
+    segments: Int = 1, segmentJump: Int = 0
   ) {
     typealias V = SIMD16<Float>
     var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
@@ -702,19 +709,43 @@ public enum Gemm {
     if load {
       c0 = ld(0); c1 = ld(1); c2 = ld(2); c3 = ld(3); c4 = ld(4); c5 = ld(5)
     }
-    var pb = UnsafeRawPointer(b)
     let bStep = bs &* MemoryLayout<Float>.stride
-    var off = 0
-    for _ in 0..<len {
-      let b0 = pb.loadUnaligned(as: V.self)
-      c0 = c0.addingProduct(V(repeating: a0[off]), b0)
-      c1 = c1.addingProduct(V(repeating: a1[off]), b0)
-      c2 = c2.addingProduct(V(repeating: a2[off]), b0)
-      c3 = c3.addingProduct(V(repeating: a3[off]), b0)
-      c4 = c4.addingProduct(V(repeating: a4[off]), b0)
-      c5 = c5.addingProduct(V(repeating: a5[off]), b0)
-      off &+= csA
-      pb += bStep
+    // The loop body with A's step as an argument: called with the literal
+    // strides the callers use (1: im2col rows and in-place windows; 6: a
+    // packed sliver), LLVM folds the step into the broadcasts' displacement
+    // when it unrolls by two, instead of holding six more row pointers
+    // (which spilled one to the stack on every step). Same FMAs, same order.
+    //
+    // `segments` > 1 (csA = 1): k is `segments` runs of `len` steps, A's
+    // offset jumping by `segmentJump` floats after each run (a conv
+    // window's kernel rows, read in place): one pass with the sums in
+    // registers, in the same k order as the im2col row.
+    @inline(__always) func steps(_ stride: Int, _ segs: Int, _ jump: Int) {
+      var pb = UnsafeRawPointer(b)
+      var off = 0
+      for _ in 0..<segs {
+        for _ in 0..<len {
+          let b0 = pb.loadUnaligned(as: V.self)
+          c0 = c0.addingProduct(V(repeating: a0[off]), b0)
+          c1 = c1.addingProduct(V(repeating: a1[off]), b0)
+          c2 = c2.addingProduct(V(repeating: a2[off]), b0)
+          c3 = c3.addingProduct(V(repeating: a3[off]), b0)
+          c4 = c4.addingProduct(V(repeating: a4[off]), b0)
+          c5 = c5.addingProduct(V(repeating: a5[off]), b0)
+          off &+= stride
+          pb += bStep
+        }
+        off &+= jump
+      }
+    }
+    if segments > 1 {
+      steps(1, segments, segmentJump)
+    } else if csA == 1 {
+      steps(1, 1, 0)
+    } else if csA == 6 {
+      steps(6, 1, 0)
+    } else {
+      steps(csA, 1, 0)
     }
     @inline(__always) func st(_ v: V, _ r: Int) {
       let offset: Int = r &* ldc
@@ -730,7 +761,8 @@ public enum Gemm {
     _ a0: UnsafePointer<Float>, _ a1: UnsafePointer<Float>,
     _ a2: UnsafePointer<Float>, _ a3: UnsafePointer<Float>,
     _ csA: Int, _ b: UnsafePointer<Float>, _ bs: Int,
-    _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ load: Bool
+    _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ load: Bool,
+    segments: Int = 1, segmentJump: Int = 0
   ) {
     typealias V = SIMD16<Float>
     var c0 = V(), c1 = V(), c2 = V(), c3 = V()
@@ -741,17 +773,32 @@ public enum Gemm {
     if load {
       c0 = ld(0); c1 = ld(1); c2 = ld(2); c3 = ld(3)
     }
-    var pb = UnsafeRawPointer(b)
     let bStep = bs &* MemoryLayout<Float>.stride
-    var off = 0
-    for _ in 0..<len {
-      let b0 = pb.loadUnaligned(as: V.self)
-      c0 = c0.addingProduct(V(repeating: a0[off]), b0)
-      c1 = c1.addingProduct(V(repeating: a1[off]), b0)
-      c2 = c2.addingProduct(V(repeating: a2[off]), b0)
-      c3 = c3.addingProduct(V(repeating: a3[off]), b0)
-      off &+= csA
-      pb += bStep
+    // Literal strides, as in `kernel6x16`.
+    @inline(__always) func steps(_ stride: Int, _ segs: Int, _ jump: Int) {
+      var pb = UnsafeRawPointer(b)
+      var off = 0
+      for _ in 0..<segs {
+        for _ in 0..<len {
+          let b0 = pb.loadUnaligned(as: V.self)
+          c0 = c0.addingProduct(V(repeating: a0[off]), b0)
+          c1 = c1.addingProduct(V(repeating: a1[off]), b0)
+          c2 = c2.addingProduct(V(repeating: a2[off]), b0)
+          c3 = c3.addingProduct(V(repeating: a3[off]), b0)
+          off &+= stride
+          pb += bStep
+        }
+        off &+= jump
+      }
+    }
+    if segments > 1 {
+      steps(1, segments, segmentJump)
+    } else if csA == 1 {
+      steps(1, 1, 0)
+    } else if csA == 6 {
+      steps(6, 1, 0)
+    } else {
+      steps(csA, 1, 0)
     }
     @inline(__always) func st(_ v: V, _ r: Int) {
       let offset: Int = r &* ldc

@@ -98,6 +98,22 @@ public final class Conv2D: ActivatedLayer {
     return Tensor(validShape: [g.batch, g.outHeight, g.outWidth, g.filters], scalars: raw)
   }
 
+  /// `inferPreActivation(relu: true)` then `pool` (a 2x2, stride-2, unpadded
+  /// max pooling), fused: the same bits. nil when the fused kernel does not
+  /// take this shape.
+  func inferReLUMaxPool2(_ input: Tensor) throws(EngineError) -> Tensor? {
+    guard input.shape.rank == 4 else { throw .badShape("\(name) needs a batch of images") }
+    let g = try geometry(for: input.shape)
+    guard let kernel, kernel.value.shape == [g.kernelHeight, g.kernelWidth, g.inChannels, g.filters],
+      g.outHeight >= 2, g.outWidth >= 2
+    else { return nil }
+    guard
+      let raw = ConvKernels.forwardReLUMaxPool2(
+        g, input: input.scalars, kernel: kernel.value.scalars, bias: bias?.value.scalars)
+    else { return nil }
+    return Tensor(validShape: [g.batch, g.outHeight / 2, g.outWidth / 2, g.filters], scalars: raw)
+  }
+
   public var activationFunction: ActivationFunction { spec.activation }
 
   public func backward(_ outputGradient: Tensor) throws(EngineError) -> Tensor {

@@ -60,6 +60,12 @@ public final class Pooling2D: Layer {
     return Tensor(validShape: [g.batch, g.outHeight, g.outWidth, g.inChannels], scalars: output)
   }
 
+  /// Max pooling over 2x2 windows, stride 2, no padding: what a conv layer
+  /// can fold into its ReLU pass in `Sequential.infer`.
+  var isPlainMax2x2: Bool {
+    isMax && spec.poolSize == [2, 2] && strides == [2, 2] && spec.padding == .valid
+  }
+
   /// Inference without keeping anything: max pooling skips the winners.
   func infer(_ input: Tensor) throws(EngineError) -> Tensor {
     guard input.shape.rank == 4 else { throw .badShape("\(name) needs a batch of images") }

@@ -44,6 +44,16 @@ extension Sequential {
       {
         let function = activated.activationFunction
         let fuse = function == .relu || (function == .linear && nextIsReLU)
+        // conv → ReLU → 2x2 max pooling: pool each pair of rows in cache.
+        let poolIndex = index + (function == .linear ? 2 : 1)
+        if fuse, let conv = layer as? Conv2D, poolIndex <= last,
+          let pool = layers[poolIndex] as? Pooling2D, pool.isPlainMax2x2,
+          let pooled = try conv.inferReLUMaxPool2(current)
+        {
+          current = pooled
+          index = poolIndex + 1
+          continue
+        }
         let pre: Tensor
         if let conv = layer as? Conv2D {
           pre = try conv.inferPreActivation(current, relu: fuse)
