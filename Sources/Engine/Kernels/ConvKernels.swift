@@ -53,15 +53,18 @@ public enum ConvKernels {
 
   // MARK: - Reference loops
 
-  public static func forwardReference(
-    _ g: ConvGeometry, input: [Float], kernel: [Float], bias: [Float]?
-  ) -> [Float] {
-    var output = [Float](repeating: 0, count: g.outputCount)
+  /// The convolution's multiply-adds one at a time, in the order the
+  /// reference loops sum them: for every output cell (n, oy, ox, f), then
+  /// every kernel tap (ky, kx, c) whose input position lies inside the
+  /// picture (taps on the zero padding add nothing and are skipped).
+  /// `body(o, i, k)` gets the flat output, input and kernel indices.
+  @inline(__always)
+  static func forEachProduct(_ g: ConvGeometry, _ body: (_ o: Int, _ i: Int, _ k: Int) -> Void) {
     for n in 0..<g.batch {
       for oy in 0..<g.outHeight {
         for ox in 0..<g.outWidth {
           for f in 0..<g.filters {
-            var sum: Float = bias?[f] ?? 0
+            let o = ((n * g.outHeight + oy) * g.outWidth + ox) * g.filters + f
             for ky in 0..<g.kernelHeight {
               let iy = oy * g.strideY - g.padTop + ky
               if iy < 0 || iy >= g.inHeight { continue }  // zero padding
@@ -69,47 +72,34 @@ public enum ConvKernels {
                 let ix = ox * g.strideX - g.padLeft + kx
                 if ix < 0 || ix >= g.inWidth { continue }
                 for c in 0..<g.inChannels {
-                  let i = ((n * g.inHeight + iy) * g.inWidth + ix) * g.inChannels + c
-                  let k = ((ky * g.kernelWidth + kx) * g.inChannels + c) * g.filters + f
-                  sum += input[i] * kernel[k]
+                  body(
+                    o, ((n * g.inHeight + iy) * g.inWidth + ix) * g.inChannels + c,
+                    ((ky * g.kernelWidth + kx) * g.inChannels + c) * g.filters + f)
                 }
               }
             }
-            output[((n * g.outHeight + oy) * g.outWidth + ox) * g.filters + f] = sum
           }
         }
       }
     }
+  }
+
+  public static func forwardReference(
+    _ g: ConvGeometry, input: [Float], kernel: [Float], bias: [Float]?
+  ) -> [Float] {
+    // Every output starts at its filter's bias and gathers its window's products.
+    var output = [Float](repeating: 0, count: g.outputCount)
+    if let bias { for o in output.indices { output[o] = bias[o % g.filters] } }
+    forEachProduct(g) { o, i, k in output[o] += input[i] * kernel[k] }
     return output
   }
 
   public static func backwardInputReference(
     _ g: ConvGeometry, outputGradient: [Float], kernel: [Float]
   ) -> [Float] {
+    // Each output cell sends its gradient back along the window it read.
     var inputGradient = [Float](repeating: 0, count: g.inputCount)
-    for n in 0..<g.batch {
-      for oy in 0..<g.outHeight {
-        for ox in 0..<g.outWidth {
-          for f in 0..<g.filters {
-            // Each output cell sends its gradient back along the window it read.
-            let grad = outputGradient[((n * g.outHeight + oy) * g.outWidth + ox) * g.filters + f]
-            for ky in 0..<g.kernelHeight {
-              let iy = oy * g.strideY - g.padTop + ky
-              if iy < 0 || iy >= g.inHeight { continue }
-              for kx in 0..<g.kernelWidth {
-                let ix = ox * g.strideX - g.padLeft + kx
-                if ix < 0 || ix >= g.inWidth { continue }
-                for c in 0..<g.inChannels {
-                  let i = ((n * g.inHeight + iy) * g.inWidth + ix) * g.inChannels + c
-                  let k = ((ky * g.kernelWidth + kx) * g.inChannels + c) * g.filters + f
-                  inputGradient[i] += kernel[k] * grad
-                }
-              }
-            }
-          }
-        }
-      }
-    }
+    forEachProduct(g) { o, i, k in inputGradient[i] += kernel[k] * outputGradient[o] }
     return inputGradient
   }
 
@@ -117,28 +107,9 @@ public enum ConvKernels {
     _ g: ConvGeometry, input: [Float], outputGradient: [Float],
     kernelGradient: inout [Float], biasGradient: inout [Float]
   ) {
-    for n in 0..<g.batch {
-      for oy in 0..<g.outHeight {
-        for ox in 0..<g.outWidth {
-          for f in 0..<g.filters {
-            let grad = outputGradient[((n * g.outHeight + oy) * g.outWidth + ox) * g.filters + f]
-            if !biasGradient.isEmpty { biasGradient[f] += grad }
-            for ky in 0..<g.kernelHeight {
-              let iy = oy * g.strideY - g.padTop + ky
-              if iy < 0 || iy >= g.inHeight { continue }
-              for kx in 0..<g.kernelWidth {
-                let ix = ox * g.strideX - g.padLeft + kx
-                if ix < 0 || ix >= g.inWidth { continue }
-                for c in 0..<g.inChannels {
-                  let i = ((n * g.inHeight + iy) * g.inWidth + ix) * g.inChannels + c
-                  let k = ((ky * g.kernelWidth + kx) * g.inChannels + c) * g.filters + f
-                  kernelGradient[k] += input[i] * grad
-                }
-              }
-            }
-          }
-        }
-      }
+    if !biasGradient.isEmpty {
+      for o in outputGradient.indices { biasGradient[o % g.filters] += outputGradient[o] }
     }
+    forEachProduct(g) { o, i, k in kernelGradient[k] += input[i] * outputGradient[o] }
   }
 }
