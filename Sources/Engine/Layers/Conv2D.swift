@@ -13,10 +13,9 @@ public final class Conv2D: ActivatedLayer {
   public private(set) var kernel: Parameter?
   public private(set) var bias: Parameter?
   private var savedInput: Tensor?
-  private var savedPreActivation: Tensor?
+  private(set) var activationCache = ActivationCache()
   /// The last pass's values before the activation (the logits under a softmax).
-  public private(set) var lastPreActivation: Tensor?
-  private var savedOutput: Tensor?
+  public var lastPreActivation: Tensor? { activationCache.preActivation }
   private var savedGeometry: ConvGeometry?
 
   init(spec: LayerSpec, name: String) {
@@ -71,12 +70,9 @@ public final class Conv2D: ActivatedLayer {
     let raw = ConvKernels.forward(
       g, input: input.scalars, kernel: kernel.value.scalars, bias: bias?.value.scalars)
     let pre = Tensor(validShape: [g.batch, g.outHeight, g.outWidth, g.filters], scalars: raw)
-    let out = spec.activation.apply(pre)
+    let out = activationCache.apply(spec.activation, to: pre)
     savedInput = input
     savedGeometry = g
-    savedPreActivation = spec.activation == .linear ? nil : pre
-    lastPreActivation = pre
-    savedOutput = spec.activation == .linear ? nil : out
     return out
   }
 
@@ -115,18 +111,6 @@ public final class Conv2D: ActivatedLayer {
   }
 
   public var activationFunction: ActivationFunction { spec.activation }
-
-  public func backward(_ outputGradient: Tensor) throws(EngineError) -> Tensor {
-    try backward(outputGradient, inputGradient: true) ?? outputGradient
-  }
-
-  public func backward(_ outputGradient: Tensor, inputGradient: Bool) throws(EngineError) -> Tensor? {
-    var gradient = outputGradient
-    if let pre = savedPreActivation, let out = savedOutput {
-      gradient = spec.activation.backward(outputGradient: gradient, input: pre, output: out)
-    }
-    return try backward(preActivationGradient: gradient, inputGradient: inputGradient)
-  }
 
   /// Backward from dLoss/d(pre-activation): the fused softmax loss starts here.
   /// The input gradient is skipped when nobody needs it (the first layer).

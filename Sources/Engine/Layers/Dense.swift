@@ -13,10 +13,9 @@ public final class Dense: ActivatedLayer {
   public private(set) var kernel: Parameter?
   public private(set) var bias: Parameter?
   private var savedInput: Tensor?
-  private var savedPreActivation: Tensor?
+  private(set) var activationCache = ActivationCache()
   /// The last pass's values before the activation (the logits under a softmax).
-  public private(set) var lastPreActivation: Tensor?
-  private var savedOutput: Tensor?
+  public var lastPreActivation: Tensor? { activationCache.preActivation }
 
   init(spec: LayerSpec, name: String) {
     self.spec = spec
@@ -56,11 +55,8 @@ public final class Dense: ActivatedLayer {
     var dims = input.shape.dims
     dims[dims.count - 1] = spec.units
     let pre = Tensor(validShape: Shape(dims), scalars: raw)
-    let out = spec.activation.apply(pre)
+    let out = activationCache.apply(spec.activation, to: pre)
     savedInput = input
-    savedPreActivation = spec.activation == .linear ? nil : pre
-    lastPreActivation = pre
-    savedOutput = spec.activation == .linear ? nil : out
     return out
   }
 
@@ -93,18 +89,6 @@ public final class Dense: ActivatedLayer {
   }
 
   public var activationFunction: ActivationFunction { spec.activation }
-
-  public func backward(_ outputGradient: Tensor) throws(EngineError) -> Tensor {
-    try backward(outputGradient, inputGradient: true) ?? outputGradient
-  }
-
-  public func backward(_ outputGradient: Tensor, inputGradient: Bool) throws(EngineError) -> Tensor? {
-    var gradient = outputGradient
-    if let pre = savedPreActivation, let out = savedOutput {
-      gradient = spec.activation.backward(outputGradient: gradient, input: pre, output: out)
-    }
-    return try backward(preActivationGradient: gradient, inputGradient: inputGradient)
-  }
 
   /// Backward from dLoss/d(pre-activation): the fused softmax loss starts here.
   /// The input gradient is skipped when nobody needs it (the first layer).

@@ -99,6 +99,41 @@ func glorotUniform(shape: Shape, fanIn: Int, fanOut: Int, rng: inout SeededGener
 /// start below the activation when the loss is fused with a softmax.
 protocol ActivatedLayer: Layer {
   var activationFunction: ActivationFunction { get }
+  /// What the last forward pass kept for the activation's backward.
+  var activationCache: ActivationCache { get }
   var lastPreActivation: Tensor? { get }
   func backward(preActivationGradient: Tensor, inputGradient: Bool) throws(EngineError) -> Tensor?
+}
+
+extension ActivatedLayer {
+  public func backward(_ outputGradient: Tensor) throws(EngineError) -> Tensor {
+    try backward(outputGradient, inputGradient: true) ?? outputGradient
+  }
+
+  public func backward(_ outputGradient: Tensor, inputGradient: Bool) throws(EngineError) -> Tensor? {
+    try backward(
+      preActivationGradient: activationCache.backward(activationFunction, outputGradient),
+      inputGradient: inputGradient)
+  }
+}
+
+/// What a layer with a built-in activation keeps from its forward pass: the
+/// values before and after the function, which its gradient reads.
+struct ActivationCache {
+  private(set) var preActivation: Tensor?
+  private var output: Tensor?
+
+  /// `function` applied to `pre`, remembering both sides for backward.
+  mutating func apply(_ function: ActivationFunction, to pre: Tensor) -> Tensor {
+    let out = function.apply(pre)
+    preActivation = pre
+    output = function == .linear ? nil : out
+    return out
+  }
+
+  /// dLoss/d(pre-activation) from dLoss/d(output); the identity for `linear`.
+  func backward(_ function: ActivationFunction, _ outputGradient: Tensor) -> Tensor {
+    guard function != .linear, let pre = preActivation, let out = output else { return outputGradient }
+    return function.backward(outputGradient: outputGradient, input: pre, output: out)
+  }
 }
