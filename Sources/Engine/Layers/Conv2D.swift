@@ -78,14 +78,23 @@ public final class Conv2D: ActivatedLayer {
 
   /// Inference without keeping anything (for `Sequential.infer`): the sums
   /// before the layer's own activation, with ReLU applied in the same pass
-  /// when `relu` is set (then the bits of `relu(forward)`).
-  func inferPreActivation(_ input: Tensor, relu: Bool) throws(EngineError) -> Tensor {
+  /// when `relu` is set (then the bits of `relu(forward)`). Not `exact`: a
+  /// 3x3 stride-1 layer may take Winograd's F(2x2, 3x3) (`Winograd`), the
+  /// same values up to rounding with 2.25x fewer multiply-adds.
+  func inferPreActivation(_ input: Tensor, relu: Bool, exact: Bool = true) throws(EngineError) -> Tensor {
     guard input.shape.rank == 4 else { throw .badShape("\(name) needs a batch of images") }
     let g = try geometry(for: input.shape)
     guard let kernel, kernel.value.shape == [g.kernelHeight, g.kernelWidth, g.inChannels, g.filters] else {
       throw .incompatibleInput(
         layer: "\(name) (Conv2D)", expected: "the shape it was built for", got: input.shape.unbatched,
         hint: "rebuild the model for this input")
+    }
+    if !exact,
+      let raw = Winograd.forward(
+        g, input: input.scalars, kernel: kernel.value.scalars, bias: bias?.value.scalars,
+        relu: relu, pool: false)
+    {
+      return Tensor(validShape: [g.batch, g.outHeight, g.outWidth, g.filters], scalars: raw)
     }
     let raw =
       relu
@@ -95,19 +104,27 @@ public final class Conv2D: ActivatedLayer {
   }
 
   /// `inferPreActivation(relu: true)` then `pool` (a 2x2, stride-2, unpadded
-  /// max pooling), fused: the same bits. nil when the fused kernel does not
-  /// take this shape.
-  func inferReLUMaxPool2(_ input: Tensor) throws(EngineError) -> Tensor? {
+  /// max pooling), fused: the same bits (not `exact`: Winograd's values
+  /// where it applies). nil when no fused kernel takes this shape.
+  func inferReLUMaxPool2(_ input: Tensor, exact: Bool = true) throws(EngineError) -> Tensor? {
     guard input.shape.rank == 4 else { throw .badShape("\(name) needs a batch of images") }
     let g = try geometry(for: input.shape)
     guard let kernel, kernel.value.shape == [g.kernelHeight, g.kernelWidth, g.inChannels, g.filters],
       g.outHeight >= 2, g.outWidth >= 2
     else { return nil }
+    let shape: Shape = [g.batch, g.outHeight / 2, g.outWidth / 2, g.filters]
+    if !exact,
+      let raw = Winograd.forward(
+        g, input: input.scalars, kernel: kernel.value.scalars, bias: bias?.value.scalars,
+        relu: true, pool: true)
+    {
+      return Tensor(validShape: shape, scalars: raw)
+    }
     guard
       let raw = ConvKernels.forwardReLUMaxPool2(
         g, input: input.scalars, kernel: kernel.value.scalars, bias: bias?.value.scalars)
     else { return nil }
-    return Tensor(validShape: [g.batch, g.outHeight / 2, g.outWidth / 2, g.filters], scalars: raw)
+    return Tensor(validShape: shape, scalars: raw)
   }
 
   public var activationFunction: ActivationFunction { spec.activation }

@@ -13,11 +13,14 @@ extension Sequential {
   /// every layer's cached state as they were, so the REPL's display of the
   /// last pass is not disturbed.
   ///
-  /// With `exact: false` (predict, benchmarks), one to four images against a
-  /// Dense kernel of 1 MB or more (the seed network's first Dense)
-  /// sum it in fixed slices on both cores (`DenseKernels.forwardSlicedK`):
-  /// about twice as fast, the same values up to rounding, but not the same
-  /// bits as `forward`. Still the same bits for any thread count.
+  /// With `exact: false` (predict, benchmarks), two fast paths that regroup
+  /// sums: 3x3 stride-1 convolutions with at least 16 channels go through
+  /// Winograd's F(2x2, 3x3) (`Winograd`: 2.25x fewer multiply-adds), and
+  /// one to four images against a Dense kernel of 1 MB or more (the seed
+  /// network's first Dense) sum it in fixed slices on both cores
+  /// (`DenseKernels.forwardSlicedK`). The same values up to rounding, but
+  /// not the same bits as `forward`; still the same bits for any thread
+  /// count.
   public func infer(_ input: Tensor, exact: Bool = true) throws(EngineError) -> Tensor {
     try inferPass(input, exact: exact).output
   }
@@ -48,7 +51,7 @@ extension Sequential {
         let poolIndex = index + (function == .linear ? 2 : 1)
         if fuse, let conv = layer as? Conv2D, poolIndex <= last,
           let pool = layers[poolIndex] as? Pooling2D, pool.isPlainMax2x2,
-          let pooled = try conv.inferReLUMaxPool2(current)
+          let pooled = try conv.inferReLUMaxPool2(current, exact: exact)
         {
           current = pooled
           index = poolIndex + 1
@@ -56,7 +59,7 @@ extension Sequential {
         }
         let pre: Tensor
         if let conv = layer as? Conv2D {
-          pre = try conv.inferPreActivation(current, relu: fuse)
+          pre = try conv.inferPreActivation(current, relu: fuse, exact: exact)
         } else {
           pre = try (layer as! Dense).inferPreActivation(current, relu: fuse, exact: exact)
         }
