@@ -15,7 +15,7 @@ struct Bench: ParsableCommand {
     abstract: "Time LayerLab's kernels (GEMM, the seed network's conv and dense products).")
 
   enum Section: String, ExpressibleByArgument, CaseIterable, Codable {
-    case peak, gemm, conv, dense, net, layers
+    case peak, gemm, conv, dense, net, layers, stages
   }
 
   @Option(help: "Threads the kernels may use (default: active processors).")
@@ -36,7 +36,7 @@ struct Bench: ParsableCommand {
   @Flag(help: "Time the plain reference loops instead of the fast paths (use a small --batch).")
   var reference = false
 
-  @Option(parsing: .upToNextOption, help: "Sections to run: peak gemm conv dense net.")
+  @Option(parsing: .upToNextOption, help: "Sections to run: peak gemm conv dense net layers stages.")
   var sections: [Section] = Section.allCases
 
   @Option(help: "Only rows whose name contains this text (e.g. conv2d_1, forward).")
@@ -59,6 +59,7 @@ struct Bench: ParsableCommand {
       case .dense: list = denseBenchmarks()
       case .net: list = try networkBenchmarks()
       case .layers: list = try layerBenchmarks()
+      case .stages: list = try stageBenchmarks()
       }
       // The peak rows are the yardstick for the others: never filtered out.
       for b in list where section == .peak || (filter.map({ b.name.contains($0) }) ?? true) {
@@ -207,6 +208,15 @@ struct Bench: ParsableCommand {
               : DenseKernels.forward(
                 rows: rows, inFeatures: inF, units: units, input: x, kernel: w, bias: bias))
         })
+      if !reference && rows <= DenseKernels.fewRows {
+        list.append(
+          Benchmark(section: "dense", name: "\(name) forward, sliced", shape: shape, flops: flops) {
+            // What `predict` runs for a few images (`infer(exact: false)`).
+            blackHole(
+              DenseKernels.forwardSlicedK(
+                rows: rows, inFeatures: inF, units: units, input: x, kernel: w, bias: bias))
+          })
+      }
       list.append(
         Benchmark(section: "dense", name: "\(name) backwardInput", shape: shape, flops: flops) {
           blackHole(

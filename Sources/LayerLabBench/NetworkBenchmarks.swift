@@ -113,3 +113,44 @@ extension Bench {
     return list
   }
 }
+
+extension Bench {
+  /// `infer(exact: false)` (what `predict` runs) on growing prefixes of the
+  /// seed network, for one image and for the bench's batch: each row is the
+  /// time up to and including a stage, so the difference between two rows
+  /// is what that stage costs inside a real pass (caches, thread wake-ups,
+  /// allocation and all), which the kernels' own rows do not show.
+  func stageBenchmarks() throws -> [Benchmark] {
+    // Prefix lengths in `seedLines`, named by their last stage.
+    let stages = [
+      (2, "conv2d+relu"), (6, "conv2d_1+relu+pool"), (8, "conv2d_2+relu"),
+      (12, "conv2d_3+relu+pool"), (15, "dense+relu"), (18, "dense_1+softmax"),
+    ]
+    var list: [Benchmark] = []
+    for (variant, side, classes) in [("big", 100, 6), ("cifar", 32, 10)] {
+      var rng = SeededGenerator(seed: 5)
+      let x = Tensor(repeating: 0, shape: [batch, side, side, 3]).map { _ in rng.nextUnitFloat() }
+      let one = try x.slice(batch: 0..<1)
+      for (count, name) in stages {
+        let model = Sequential(seed: 1)
+        for line in Self.seedLines.prefix(count) {
+          let text = line.replacingOccurrences(of: "INPUT", with: "(\(side), \(side), 3)")
+            .replacingOccurrences(of: "CLASSES", with: "\(classes)")
+          try model.add(LayerSpec(parsing: PyParser.parse(text)))
+        }
+        // FLOPs of the layers in this prefix (the full network's count for its layers).
+        let flops = Self.forwardFlops(model)
+        for (input, label, items) in [(one, "1 image", 1), (x, "batch \(batch)", batch)] {
+          list.append(
+            Benchmark(
+              section: "stage", name: "\(variant) \(label) through \(name)",
+              shape: "\(side)x\(side)x3", flops: flops * Double(items), perItem: items
+            ) {
+              blackHole(try? model.infer(input, exact: false))
+            })
+        }
+      }
+    }
+    return list
+  }
+}
