@@ -636,7 +636,8 @@ public enum Gemm {
     _ a4: UnsafePointer<Float>, _ a5: UnsafePointer<Float>,
     _ a6: UnsafePointer<Float>, _ a7: UnsafePointer<Float>,
     _ csA: Int, _ b: UnsafePointer<Float>, _ bs: Int,
-    _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ load: Bool
+    _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ load: Bool,
+    segments: Int = 1, segmentJump: Int = 0
   ) {
     typealias V = SIMD16<Float>
     var c00 = V(), c01 = V(), c10 = V(), c11 = V()
@@ -653,30 +654,42 @@ public enum Gemm {
       c40 = ld(4, 0); c41 = ld(4, 1); c50 = ld(5, 0); c51 = ld(5, 1)
       c60 = ld(6, 0); c61 = ld(6, 1); c70 = ld(7, 0); c71 = ld(7, 1)
     }
-    var pb = UnsafeRawPointer(b)
     let bStep = bs &* MemoryLayout<Float>.stride
-    var off = 0
-    for _ in 0..<len {
-      let b0 = pb.loadUnaligned(as: V.self)
-      let b1 = pb.loadUnaligned(fromByteOffset: 64, as: V.self)
-      var x = V(repeating: a0[off])
-      c00 = c00.addingProduct(x, b0); c01 = c01.addingProduct(x, b1)
-      x = V(repeating: a1[off])
-      c10 = c10.addingProduct(x, b0); c11 = c11.addingProduct(x, b1)
-      x = V(repeating: a2[off])
-      c20 = c20.addingProduct(x, b0); c21 = c21.addingProduct(x, b1)
-      x = V(repeating: a3[off])
-      c30 = c30.addingProduct(x, b0); c31 = c31.addingProduct(x, b1)
-      x = V(repeating: a4[off])
-      c40 = c40.addingProduct(x, b0); c41 = c41.addingProduct(x, b1)
-      x = V(repeating: a5[off])
-      c50 = c50.addingProduct(x, b0); c51 = c51.addingProduct(x, b1)
-      x = V(repeating: a6[off])
-      c60 = c60.addingProduct(x, b0); c61 = c61.addingProduct(x, b1)
-      x = V(repeating: a7[off])
-      c70 = c70.addingProduct(x, b0); c71 = c71.addingProduct(x, b1)
-      off &+= csA
-      pb += bStep
+    // `segments` as in `kernel6x16` (csA = 1): k as runs of `len` steps with
+    // a jump of A's offset after each.
+    @inline(__always) func steps(_ stride: Int, _ segs: Int, _ jump: Int) {
+      var pb = UnsafeRawPointer(b)
+      var off = 0
+      for _ in 0..<segs {
+        for _ in 0..<len {
+          let b0 = pb.loadUnaligned(as: V.self)
+          let b1 = pb.loadUnaligned(fromByteOffset: 64, as: V.self)
+          var x = V(repeating: a0[off])
+          c00 = c00.addingProduct(x, b0); c01 = c01.addingProduct(x, b1)
+          x = V(repeating: a1[off])
+          c10 = c10.addingProduct(x, b0); c11 = c11.addingProduct(x, b1)
+          x = V(repeating: a2[off])
+          c20 = c20.addingProduct(x, b0); c21 = c21.addingProduct(x, b1)
+          x = V(repeating: a3[off])
+          c30 = c30.addingProduct(x, b0); c31 = c31.addingProduct(x, b1)
+          x = V(repeating: a4[off])
+          c40 = c40.addingProduct(x, b0); c41 = c41.addingProduct(x, b1)
+          x = V(repeating: a5[off])
+          c50 = c50.addingProduct(x, b0); c51 = c51.addingProduct(x, b1)
+          x = V(repeating: a6[off])
+          c60 = c60.addingProduct(x, b0); c61 = c61.addingProduct(x, b1)
+          x = V(repeating: a7[off])
+          c70 = c70.addingProduct(x, b0); c71 = c71.addingProduct(x, b1)
+          off &+= stride
+          pb += bStep
+        }
+        off &+= jump
+      }
+    }
+    if segments > 1 {
+      steps(1, segments, segmentJump)
+    } else {
+      steps(csA, 1, 0)
     }
     @inline(__always) func st(_ v: V, _ r: Int, _ h: Int) {
       let offset: Int = r &* ldc &+ h &* 16

@@ -116,14 +116,24 @@ public enum Winograd {
   }
 
   /// Tiles per unit of work: a multiple of 24, so that the micro-kernels'
-  /// whole tiles of 6 or 8 rows stay inside the block's scratch, whose transformed input and products (16 of each)
-  /// stay in L2 beside the transformed kernel; smaller for small problems so
-  /// that both cores get several units.
+  /// whole tiles of 6 or 8 rows stay inside the block's scratch, whose
+  /// transformed input and products stay in L2 beside the transformed
+  /// kernel; smaller for small problems so that both cores get several units.
   static func tilesPerBlock(tiles: Int, channels: Int, filters: Int, workers: Int) -> Int {
     let fits = max(24, (120_000 / (16 * (channels + filters))) / 24 * 24)
     let share = (tiles + 4 * workers - 1) / (4 * workers)
     return max(24, min(fits, (share + 23) / 24 * 24))
   }
+
+  // Scratch layouts, per tile, chosen so that every transform reads and
+  // writes at constant offsets from one pointer (the first version kept 16
+  // planes' pointers and spilled them; the input transform was 16% of a
+  // batch's time):
+  // - V, the transformed input: 16·c floats, [c / 8][ξ][8]. The GEMM's A
+  //   row for ξ is then c/8 runs of 8 floats, 128 apart: the micro-kernel's
+  //   segmented walk (`segments`), in channel order.
+  // - M, the products: 16·f floats, [f / w][ξ][w] with w the micro-kernel's
+  //   tile width (16 or 32), so each kernel call stores whole rows.
 
   static func convolve(
     _ g: ConvGeometry, tilesY: Int, tilesX: Int, input: UnsafePointer<Float>,
@@ -139,8 +149,8 @@ public enum Winograd {
       tiles: tiles, channels: c, filters: f, workers: EngineThreads.effective)
     let units = (tiles + block - 1) / block
     let workers = min(EngineThreads.effective, units)
-    // Per worker: V (16 × block × c), then M (16 × block × f).
-    let scratch = WorkerScratch(workers: workers, floatsPerWorker: 16 * block * (c + f))
+    // Per worker: V (block × 16c), M (block × 16f), one zero-padded window.
+    let scratch = WorkerScratch(workers: workers, floatsPerWorker: 16 * block * (c + f) + 16 * c)
     defer { scratch.deallocate() }
     let src = SendableConstPointer(input)
     let dst = SendablePointer(output)
@@ -151,66 +161,55 @@ public enum Winograd {
       let n = min(block, tiles - t0)
       let v = scratch.of(w)
       let m = v + 16 * block * c
+      let window = m + 16 * block * f
       transformInput(
-        g, tilesY: tilesY, tilesX: tilesX, first: t0, count: n, input: src.p, v: v, stride: block)
-      multiply(kind, count: n, channels: c, filters: f, v: v, u: uP.p, m: m, stride: block)
+        g, tilesY: tilesY, tilesX: tilesX, first: t0, count: n, input: src.p, v: v, window: window)
+      multiply(kind, count: n, channels: c, filters: f, v: v, u: uP.p, m: m)
+      let width = kind == .wide8x32 ? 32 : 16
       transformOutput(
-        g, tilesY: tilesY, tilesX: tilesX, first: t0, count: n, m: m, stride: block,
+        g, tilesY: tilesY, tilesX: tilesX, first: t0, count: n, m: m, width: width,
         bias: biasP?.p, output: dst.p, relu: relu, pool: pool)
     }
   }
 
-  /// V[ξ][t][c] = (Bᵀ d B)[ξ] for tiles `first ..< first + count`, d being
-  /// the tile's 4x4 input window (zeros outside the picture).
+  /// V for tiles `first ..< first + count`: (Bᵀ d B)[ξ], d being the tile's
+  /// 4x4 input window (zeros outside the picture). Windows that reach into
+  /// the padding are first copied, zero-padded, into `window` (4x4xc), so
+  /// the transform itself never tests a bound.
   static func transformInput(
     _ g: ConvGeometry, tilesY: Int, tilesX: Int, first: Int, count: Int,
-    input: UnsafePointer<Float>, v: UnsafeMutablePointer<Float>, stride: Int
+    input: UnsafePointer<Float>, v: UnsafeMutablePointer<Float>,
+    window: UnsafeMutablePointer<Float>
   ) {
     let c = g.inChannels
     let h = g.inHeight, wd = g.inWidth
-    let plane = stride * c
     var image = first / (tilesY * tilesX)
     var ty = (first / tilesX) % tilesY
     var tx = first % tilesX
     for t in 0..<count {
       let y0 = 2 * ty - g.padTop, x0 = 2 * tx - g.padLeft
       let inside = y0 >= 0 && y0 + 4 <= h && x0 >= 0 && x0 + 4 <= wd
-      let base = input + ((image * h + y0) * wd + x0) * c
-      let out = v + t * c
-      var ch = 0
-      while ch < c {
-        @inline(__always) func d(_ i: Int, _ j: Int) -> V {
-          if inside {
-            return UnsafeRawPointer(base + (i * wd + j) * c + ch).loadUnaligned(as: V.self)
+      let from: UnsafePointer<Float>
+      let rowStride: Int
+      if inside {
+        from = input + ((image * h + y0) * wd + x0) * c
+        rowStride = wd * c
+      } else {
+        for i in 0..<4 {
+          for j in 0..<4 {
+            let y = y0 + i, x = x0 + j
+            let cell = window + (i * 4 + j) * c
+            if y >= 0 && y < h && x >= 0 && x < wd {
+              cell.update(from: input + ((image * h + y) * wd + x) * c, count: c)
+            } else {
+              cell.update(repeating: 0, count: c)
+            }
           }
-          let y = y0 + i, x = x0 + j
-          guard y >= 0 && y < h && x >= 0 && x < wd else { return V() }
-          return UnsafeRawPointer(base + (i * wd + j) * c + ch).loadUnaligned(as: V.self)
         }
-        // Bᵀ d: combine rows, column by column.
-        @inline(__always) func column(_ j: Int) -> (V, V, V, V) {
-          let d0 = d(0, j), d1 = d(1, j), d2 = d(2, j), d3 = d(3, j)
-          return (d0 - d2, d1 + d2, d2 - d1, d1 - d3)
-        }
-        let k0 = column(0), k1 = column(1), k2 = column(2), k3 = column(3)
-        let r0 = (k0.0, k1.0, k2.0, k3.0)
-        let r1 = (k0.1, k1.1, k2.1, k3.1)
-        let r2 = (k0.2, k1.2, k2.2, k3.2)
-        let r3 = (k0.3, k1.3, k2.3, k3.3)
-        // (Bᵀ d) B: the same combination along each row.
-        @inline(__always) func store(_ i: Int, _ r: (V, V, V, V)) {
-          let row = out + 4 * i * plane + ch
-          UnsafeMutableRawPointer(row).storeBytes(of: r.0 - r.2, as: V.self)
-          UnsafeMutableRawPointer(row + plane).storeBytes(of: r.1 + r.2, as: V.self)
-          UnsafeMutableRawPointer(row + 2 * plane).storeBytes(of: r.2 - r.1, as: V.self)
-          UnsafeMutableRawPointer(row + 3 * plane).storeBytes(of: r.1 - r.3, as: V.self)
-        }
-        store(0, r0)
-        store(1, r1)
-        store(2, r2)
-        store(3, r3)
-        ch += 8
+        from = UnsafePointer(window)
+        rowStride = 4 * c
       }
+      transformWindow(from, rowStride: rowStride, channels: c, into: v + t * 16 * c)
       tx += 1
       if tx == tilesX {
         tx = 0
@@ -223,48 +222,81 @@ public enum Winograd {
     }
   }
 
+  /// One tile's V ([c / 8][ξ][8]) from its 4x4 window: row i, column j,
+  /// channel ch at `d + i·rowStride + j·c + ch`.
+  @inline(__always)
+  static func transformWindow(
+    _ d: UnsafePointer<Float>, rowStride: Int, channels c: Int, into out: UnsafeMutablePointer<Float>
+  ) {
+    let r0 = UnsafeRawPointer(d), r1 = r0 + rowStride * 4
+    let r2 = r1 + rowStride * 4, r3 = r2 + rowStride * 4
+    let cb = c * 4
+    var o = UnsafeMutableRawPointer(out)
+    var byte = 0
+    while byte < cb {
+      // Bᵀ d, column j: (d0 − d2, d1 + d2, d2 − d1, d1 − d3).
+      @inline(__always) func column(_ j: Int) -> (V, V, V, V) {
+        let at = byte &+ j &* cb
+        let d0 = r0.loadUnaligned(fromByteOffset: at, as: V.self)
+        let d1 = r1.loadUnaligned(fromByteOffset: at, as: V.self)
+        let d2 = r2.loadUnaligned(fromByteOffset: at, as: V.self)
+        let d3 = r3.loadUnaligned(fromByteOffset: at, as: V.self)
+        return (d0 - d2, d1 + d2, d2 - d1, d1 - d3)
+      }
+      let k0 = column(0), k1 = column(1), k2 = column(2), k3 = column(3)
+      // (Bᵀ d) B: the same combination along row i; ξ = 4i + j.
+      @inline(__always) func store(_ i: Int, _ a: V, _ b: V, _ c: V, _ d: V) {
+        let at = i * 4 * 32
+        o.storeBytes(of: a - c, toByteOffset: at, as: V.self)
+        o.storeBytes(of: b + c, toByteOffset: at + 32, as: V.self)
+        o.storeBytes(of: c - b, toByteOffset: at + 64, as: V.self)
+        o.storeBytes(of: b - d, toByteOffset: at + 96, as: V.self)
+      }
+      store(0, k0.0, k1.0, k2.0, k3.0)
+      store(1, k0.1, k1.1, k2.1, k3.1)
+      store(2, k0.2, k1.2, k2.2, k3.2)
+      store(3, k0.3, k1.3, k2.3, k3.3)
+      o += 16 * 32
+      byte &+= 32
+    }
+  }
+
   /// M[ξ] = V[ξ] · U[ξ] for the block's `count` tiles: 16 products of
-  /// `count × channels` by `channels × filters` on the micro-kernel, A rows
-  /// read in place, B (U) read in place with its rows `filters` apart.
+  /// `count × channels` by `channels × filters` on the micro-kernel, A and B
+  /// read in place.
   static func multiply(
     _ kind: Gemm.MicroKernel, count: Int, channels c: Int, filters f: Int,
-    v: UnsafeMutablePointer<Float>, u: UnsafePointer<Float>,
-    m: UnsafeMutablePointer<Float>, stride: Int
+    v: UnsafeMutablePointer<Float>, u: UnsafePointer<Float>, m: UnsafeMutablePointer<Float>
   ) {
     let mr = kind.mr
+    let width = kind == .wide8x32 ? 32 : 16
+    let rowV = 16 * c, rowM = 16 * f
     for xi in 0..<16 {
-      let a = UnsafePointer(v + xi * stride * c)
+      let a = UnsafePointer(v + xi * 8)
       let b = u + xi * c * f
-      let out = m + xi * stride * f
       var r = 0
       while r < count {
         let rows = min(mr, count - r)
         // Rows past the block's last tile repeat it; their sums land in
         // unused rows of M and are never read.
-        @inline(__always) func row(_ i: Int) -> UnsafePointer<Float> { a + (r + min(i, rows - 1)) * c }
-        let cRow = out + r * f
-        if kind == .wide8x32 {
-          var col = 0
-          while col < f {
+        @inline(__always) func row(_ i: Int) -> UnsafePointer<Float> { a + (r + min(i, rows - 1)) * rowV }
+        var col = 0
+        while col < f {
+          let out = m + r * rowM + col * 16 + xi * width
+          if kind == .wide8x32 {
             Gemm.kernel8x32(
-              c, row(0), row(1), row(2), row(3), row(4), row(5), row(6), row(7), 1,
-              b + col, f, cRow + col, f, false)
-            col += 32
-          }
-        } else if rows <= 4 {
-          var col = 0
-          while col < f {
-            Gemm.kernel4x16(c, row(0), row(1), row(2), row(3), 1, b + col, f, cRow + col, f, false)
-            col += 16
-          }
-        } else {
-          var col = 0
-          while col < f {
+              8, row(0), row(1), row(2), row(3), row(4), row(5), row(6), row(7), 1, b + col, f, out,
+              rowM, false, segments: c / 8, segmentJump: 120)
+          } else if rows <= 4 {
+            Gemm.kernel4x16(
+              8, row(0), row(1), row(2), row(3), 1, b + col, f, out, rowM, false, segments: c / 8,
+              segmentJump: 120)
+          } else {
             Gemm.kernel6x16(
-              c, row(0), row(1), row(2), row(3), row(4), row(5), 1, b + col, f, cRow + col, f,
-              false)
-            col += 16
+              8, row(0), row(1), row(2), row(3), row(4), row(5), 1, b + col, f, out, rowM, false,
+              segments: c / 8, segmentJump: 120)
           }
+          col += width
         }
         r += mr
       }
@@ -275,39 +307,60 @@ public enum Winograd {
   /// `pool`, the largest of the tile's four values, at the tile's index.
   static func transformOutput(
     _ g: ConvGeometry, tilesY: Int, tilesX: Int, first: Int, count: Int,
-    m: UnsafeMutablePointer<Float>, stride: Int, bias: UnsafePointer<Float>?,
+    m: UnsafeMutablePointer<Float>, width: Int, bias: UnsafePointer<Float>?,
+    output: UnsafeMutablePointer<Float>, relu: Bool, pool: Bool
+  ) {
+    // The width as a literal, so every read is at a constant offset.
+    if width == 32 {
+      transformOutput(
+        g, tilesY: tilesY, tilesX: tilesX, first: first, count: count, m: m, w: 32, bias: bias,
+        output: output, relu: relu, pool: pool)
+    } else {
+      transformOutput(
+        g, tilesY: tilesY, tilesX: tilesX, first: first, count: count, m: m, w: 16, bias: bias,
+        output: output, relu: relu, pool: pool)
+    }
+  }
+
+  @inline(__always)
+  static func transformOutput(
+    _ g: ConvGeometry, tilesY: Int, tilesX: Int, first: Int, count: Int,
+    m: UnsafeMutablePointer<Float>, w: Int, bias: UnsafePointer<Float>?,
     output: UnsafeMutablePointer<Float>, relu: Bool, pool: Bool
   ) {
     let f = g.filters
     let oh = g.outHeight, ow = g.outWidth
-    let plane = stride * f
     var image = first / (tilesY * tilesX)
     var ty = (first / tilesX) % tilesY
     var tx = first % tilesX
     let zero = V()
     for t in 0..<count {
-      let tileBase = m + t * f
+      let tileM = UnsafeRawPointer(m + t * 16 * f)
       let oy = 2 * ty, ox = 2 * tx
       let wholeTile = oy + 2 <= oh && ox + 2 <= ow
+      let o =
+        pool
+        ? output + (first + t) * f
+        : output + ((image * oh + oy) * ow + ox) * f
       var k = 0
       while k < f {
+        // Filters k ..< k+8: group k / w, offset k % w.
+        let base = tileM + ((k / w) * 16 * w + k % w) * 4
         @inline(__always) func at(_ xi: Int) -> V {
-          UnsafeRawPointer(tileBase + xi * plane + k).loadUnaligned(as: V.self)
+          base.loadUnaligned(fromByteOffset: xi * w * 4, as: V.self)
         }
-        // Aᵀ M: two rows of four.
+        // Aᵀ M, column j: (m0 + m1 + m2, m1 − m2 − m3).
         @inline(__always) func column(_ j: Int) -> (V, V) {
           let m0 = at(j), m1 = at(4 + j), m2 = at(8 + j), m3 = at(12 + j)
           return (m0 + m1 + m2, m1 - m2 - m3)
         }
         let q0 = column(0), q1 = column(1), q2 = column(2), q3 = column(3)
-        let s0 = (q0.0, q1.0, q2.0, q3.0)
-        let s1 = (q0.1, q1.1, q2.1, q3.1)
         // (Aᵀ M) A.
         let b = bias.map { UnsafeRawPointer($0 + k).loadUnaligned(as: V.self) } ?? zero
-        var y00 = s0.0 + s0.1 + s0.2 + b
-        var y01 = s0.1 - s0.2 - s0.3 + b
-        var y10 = s1.0 + s1.1 + s1.2 + b
-        var y11 = s1.1 - s1.2 - s1.3 + b
+        var y00 = q0.0 + q1.0 + q2.0 + b
+        var y01 = q1.0 - q2.0 - q3.0 + b
+        var y10 = q0.1 + q1.1 + q2.1 + b
+        var y11 = q1.1 - q2.1 - q3.1 + b
         if relu {
           // x > 0 ? x : 0, as `reluInPlace` (NaN and −0 become +0).
           y00 = zero.replacing(with: y00, where: y00 .> zero)
@@ -320,11 +373,10 @@ public enum Winograd {
           best.replace(with: y01, where: y01 .> best)
           best.replace(with: y10, where: y10 .> best)
           best.replace(with: y11, where: y11 .> best)
-          UnsafeMutableRawPointer(output + (first + t) * f + k).storeBytes(of: best, as: V.self)
+          UnsafeMutableRawPointer(o + k).storeBytes(of: best, as: V.self)
         } else {
-          let o = output + ((image * oh + oy) * ow + ox) * f + k
           @inline(__always) func put(_ y: V, _ dy: Int, _ dx: Int) {
-            UnsafeMutableRawPointer(o + (dy * ow + dx) * f).storeBytes(of: y, as: V.self)
+            UnsafeMutableRawPointer(o + (dy * ow + dx) * f + k).storeBytes(of: y, as: V.self)
           }
           if wholeTile {
             put(y00, 0, 0)
