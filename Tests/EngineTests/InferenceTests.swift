@@ -86,6 +86,34 @@ private let inferenceModels: [(lines: [String], input: [Int])] = [
     }
   }
 
+  /// The layer keeps its Winograd-transformed kernel between images; any
+  /// change of the weights (in place, or a training step) must be seen.
+  @Test func keptWinogradKernelFollowsTheWeights() throws {
+    let spec = inferenceModels[0]
+    let m = try model(spec.lines, input: spec.input)
+    var rng = SeededGenerator(seed: 71)
+    let x = try Tensor(shape: Shape([2] + spec.input), scalars: randomFloats(2 * spec.input.reduce(1, *), &rng))
+    func expectCloseToForward(_ what: String) throws {
+      let reference = try m.forward(x, mode: .inference)
+      let fast = try m.infer(x, exact: false)
+      let scale = max(1, reference.scalars.map(abs).max() ?? 0)
+      #expect(zip(fast.scalars, reference.scalars).allSatisfy { abs($0 - $1) <= 1e-5 * scale }, "\(what)")
+    }
+    try expectCloseToForward("first pass")
+    let before = try m.infer(x, exact: false)
+    #expect(bits(try m.infer(x, exact: false).scalars) == bits(before.scalars), "kept kernel: same bits")
+    // An in-place change of one weight of the second conv (a Winograd layer).
+    let conv = try #require(m.layers.compactMap { $0 as? Conv2D }.dropFirst().first)
+    conv.kernel!.value.scalars[5] += 0.5
+    try expectCloseToForward("after an in-place change")
+    #expect(bits(try m.infer(x, exact: false).scalars) != bits(before.scalars))
+    // A training step moves every weight.
+    let changed = try m.infer(x, exact: false)
+    _ = try m.trainStep(x, labels: [0, 1], loss: .categoricalCrossentropy, optimizer: Adam())
+    try expectCloseToForward("after a training step")
+    #expect(bits(try m.infer(x, exact: false).scalars) != bits(changed.scalars))
+  }
+
   @Test func inferLeavesTheLastPassAlone() throws {
     let spec = inferenceModels[1]
     let m = try model(spec.lines, input: spec.input)

@@ -1,11 +1,10 @@
 import Testing
 @testable import Engine
 
-// Winograd's F(2x2, 3x3) regroups the convolution's sums, so it is checked
-// against the reference loops within rounding (not bits), on odd and even
-// sizes, both paddings, tiles cut across images and blocks, both
-// micro-kernels and 1 or 2 threads; and for the same bits whatever the
-// thread count.
+// Winograd's F(2x2, 3x3) and F(4x4, 3x3) regroup the convolution's sums, so
+// they are checked against the reference loops within rounding (not bits),
+// on odd and even sizes, both paddings, tiles cut across images and blocks,
+// both micro-kernels; and for the same bits whatever the thread count.
 
 private func randomFloats(_ count: Int, _ rng: inout SeededGenerator) -> [Float] {
   (0..<count).map { _ in rng.nextFloat(in: -1, 1) }
@@ -57,13 +56,19 @@ private func expectClose(_ a: [Float], _ b: [Float], depth: Int, _ what: String)
         let saved = Gemm.kernelOverride
         Gemm.kernelOverride = kind
         defer { Gemm.kernelOverride = saved }
-        let plain = try #require(Winograd.forward(g, input: x, kernel: k, bias: b, relu: false, pool: false))
-        expectClose(plain, reference, depth: 9 * c, "\(g) \(kind)")
-        let unbiased = try #require(Winograd.forward(g, input: x, kernel: k, bias: nil, relu: false, pool: false))
-        expectClose(unbiased, noBias, depth: 9 * c, "\(g) \(kind) no bias")
-        let relu = try #require(Winograd.forward(g, input: x, kernel: k, bias: b, relu: true, pool: false))
-        expectClose(relu, reference.map { $0 > 0 ? $0 : 0 }, depth: 9 * c, "\(g) \(kind) relu")
-        #expect(relu.allSatisfy { $0 >= 0 && $0.sign == .plus })
+        for tile in Winograd.Tile.allCases {
+          let what = "\(g) \(kind) \(tile)"
+          let plain = try #require(
+            Winograd.forward(g, input: x, kernel: k, bias: b, relu: false, pool: false, tile: tile))
+          expectClose(plain, reference, depth: 9 * c, what)
+          let unbiased = try #require(
+            Winograd.forward(g, input: x, kernel: k, bias: nil, relu: false, pool: false, tile: tile))
+          expectClose(unbiased, noBias, depth: 9 * c, "\(what) no bias")
+          let relu = try #require(
+            Winograd.forward(g, input: x, kernel: k, bias: b, relu: true, pool: false, tile: tile))
+          expectClose(relu, reference.map { $0 > 0 ? $0 : 0 }, depth: 9 * c, "\(what) relu")
+          #expect(relu.allSatisfy { $0 >= 0 && $0.sign == .plus })
+        }
       }
     }
   }
@@ -88,8 +93,11 @@ private func expectClose(_ a: [Float], _ b: [Float], depth: Int, _ what: String)
         kernelWidth: 2, strideY: 2, strideX: 2, padTop: 0, padLeft: 0)
       let reference = PoolingKernels.maxForwardValues(
         pg, input: ElementwiseKernels.relu(ConvKernels.forwardReference(g, input: x, kernel: k, bias: b)))
-      let fused = try #require(Winograd.forward(g, input: x, kernel: k, bias: b, relu: true, pool: true))
-      expectClose(fused, reference, depth: 9 * c, "\(g) pooled")
+      for tile in Winograd.Tile.allCases {
+        let fused = try #require(
+          Winograd.forward(g, input: x, kernel: k, bias: b, relu: true, pool: true, tile: tile))
+        expectClose(fused, reference, depth: 9 * c, "\(g) \(tile) pooled")
+      }
     }
   }
 
@@ -101,14 +109,29 @@ private func expectClose(_ a: [Float], _ b: [Float], depth: Int, _ what: String)
     let k = randomFloats(g.kernelCount, &rng)
     let b = randomFloats(g.filters, &rng)
     for pool in [false, true] {
-      let runs = try [1, 2, 3].map { threads in
-        let saved = EngineThreads.count
-        EngineThreads.count = threads
-        defer { EngineThreads.count = saved }
-        return try #require(Winograd.forward(g, input: x, kernel: k, bias: b, relu: true, pool: pool))
+      for tile in Winograd.Tile.allCases {
+        let runs = try [1, 2, 3].map { threads in
+          let saved = EngineThreads.count
+          EngineThreads.count = threads
+          defer { EngineThreads.count = saved }
+          return try #require(
+            Winograd.forward(g, input: x, kernel: k, bias: b, relu: true, pool: pool, tile: tile))
+        }
+        #expect(bits(runs[0]) == bits(runs[1]) && bits(runs[1]) == bits(runs[2]), "pool \(pool) \(tile)")
       }
-      #expect(bits(runs[0]) == bits(runs[1]) && bits(runs[1]) == bits(runs[2]), "pool \(pool)")
     }
+  }
+
+  /// The seed network's layers take F(4,3) (fewer multiply-adds even with
+  /// its costlier transforms); a small output where 4x4 tiles would mostly
+  /// compute padding takes F(2,3).
+  @Test func picksTheTileByCost() throws {
+    let big = try #require(geometry(1, 49, 49, 32, 64, same: true))
+    #expect(Winograd.choose(big, pool: false) == .f4)
+    let pooled = try #require(geometry(1, 49, 49, 64, 64, same: false))
+    #expect(Winograd.choose(pooled, pool: true) == .f4)
+    let small = try #require(geometry(1, 7, 7, 32, 32, same: false))  // 5x5: 9 tiles of 16 against 4 of 36
+    #expect(Winograd.choose(small, pool: false) == .f2)
   }
 
   @Test func declinesWhatItDoesNotTake() throws {

@@ -25,9 +25,64 @@
 /// the direct sums. Each tile's values are computed the same way whichever
 /// block or thread it falls in, so results still do not depend on the
 /// thread count.
+/// 3x3, stride-1 convolution by Winograd's minimal filtering (Lavin & Gray,
+/// "Fast Algorithms for Convolutional Neural Networks", 2015), F(2x2, 3x3)
+/// or F(4x4, 3x3): an m x m block of output pixels of one filter costs
+/// (m+2)² multiply-adds per input channel instead of 9·m², i.e. 16 instead
+/// of 36 (2.25x fewer) or 36 instead of 144 (4x fewer).
+///
+/// In one dimension, m outputs of a 3-tap filter g over m + 2 inputs d:
+///
+///     y = Aᵀ [(G g) ⊙ (Bᵀ d)]
+///
+/// F(2, 3):
+///
+///     Bᵀ = | 1  0 -1  0 |    G = | 1    0    0  |    Aᵀ = | 1  1  1  0 |
+///          | 0  1  1  0 |        | 1/2  1/2  1/2|         | 0  1 -1 -1 |
+///          | 0 -1  1  0 |        | 1/2 -1/2  1/2|
+///          | 0  1  0 -1 |        | 0    0    1  |
+///
+/// F(4, 3), interpolation points 0, ±1, ±2, ∞:
+///
+///     Bᵀ = | 4  0 -5  0  1  0 |    G = | 1/4    0     0  |
+///          | 0 -4 -4  1  1  0 |        | -1/6 -1/6  -1/6 |
+///          | 0  4 -4 -1  1  0 |        | -1/6  1/6  -1/6 |
+///          | 0 -2 -1  2  1  0 |        | 1/24  1/12  1/6 |
+///          | 0  2 -1 -2  1  0 |        | 1/24 -1/12  1/6 |
+///          | 0  4  0 -5  0  1 |        |  0     0     1  |
+///
+///     Aᵀ = | 1  1  1  1  1  0 |
+///          | 0  1 -1  2 -2  0 |
+///          | 0  1  1  4  4  0 |
+///          | 0  1 -1  8 -8  1 |
+///
+/// In two dimensions, Y = Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A on an (m+2)² input
+/// tile. Summed over input channels, the (m+2)² element-wise products
+/// become as many matrix products, [tiles × channels] · [channels ×
+/// filters], which run on the GEMM micro-kernel; the transforms are a few
+/// additions per tile and channel.
+///
+/// Not the same bits as the direct convolution (`forward`): the sums are
+/// regrouped, so values agree to rounding (F(4,3)'s larger constants lose a
+/// little more; both are tested against the reference loops), which is why
+/// only `Sequential.infer(exact: false)` (predict, benchmarks) uses it.
+/// `forward`, training and `evaluate` keep the direct sums. Each tile's
+/// values are computed the same way whichever block or thread it falls in,
+/// and the variant depends on the shape only, so results do not depend on
+/// the thread count.
 public enum Winograd {
-  /// Whether F(2x2, 3x3) takes this convolution: a 3x3 kernel, stride 1
-  /// (any padding), channels and filters in multiples of 8 and 16 so every
+  /// The output tile: 2x2 from 4x4 inputs, or 4x4 from 6x6.
+  public enum Tile: Int, Sendable, CaseIterable {
+    case f2 = 2, f4 = 4
+
+    var m: Int { rawValue }
+    var alpha: Int { rawValue + 2 }
+    /// Transformed planes: α².
+    var planes: Int { alpha * alpha }
+  }
+
+  /// Whether Winograd takes this convolution: a 3x3 kernel, stride 1 (any
+  /// padding), channels and filters in multiples of 8 and 16 so every
   /// transform and product runs whole vectors. Few channels (an RGB first
   /// layer) gain little, so they stay direct.
   public static func takes(_ g: ConvGeometry) -> Bool {
@@ -36,32 +91,63 @@ public enum Winograd {
       && g.outHeight > 0 && g.outWidth > 0 && g.batch > 0
   }
 
+  /// Tiles down and across: each covers m x m outputs; pooled, m/2 x m/2
+  /// pooled outputs (only whole 2x2 windows count, as valid pooling floors).
+  static func tiles(_ g: ConvGeometry, _ tile: Tile, pool: Bool) -> (y: Int, x: Int) {
+    if pool {
+      let per = tile.m / 2
+      return ((g.outHeight / 2 + per - 1) / per, (g.outWidth / 2 + per - 1) / per)
+    }
+    return ((g.outHeight + tile.m - 1) / tile.m, (g.outWidth + tile.m - 1) / tile.m)
+  }
+
+  /// The variant with fewer multiply-adds, counting the outputs a last
+  /// partial tile computes for nothing; F(4,3)'s transforms cost more per
+  /// tile (measured: ~15% of its time against ~10%), hence the margin.
+  static func choose(_ g: ConvGeometry, pool: Bool) -> Tile {
+    let cost2 = tiles(g, .f2, pool: pool), cost4 = tiles(g, .f4, pool: pool)
+    let f2 = Double(cost2.y * cost2.x * Tile.f2.planes)
+    let f4 = Double(cost4.y * cost4.x * Tile.f4.planes) * 1.15
+    return f4 < f2 ? .f4 : .f2
+  }
+
   /// forward (+ ReLU when `relu`); with `pool`, followed by 2x2 max pooling
-  /// with stride 2 (valid), each output tile being one pooling window.
-  /// nil when `takes(g)` is false (or `pool` with an output under 2x2).
+  /// with stride 2 (valid), pooled inside the output transform. nil when
+  /// `takes(g)` is false (or `pool` with an output under 2x2). `tile`
+  /// forces a variant (tests); by default the shape picks it.
   public static func forward(
     _ g: ConvGeometry, input: [Float], kernel: [Float], bias: [Float]?,
-    relu: Bool, pool: Bool
+    relu: Bool, pool: Bool, tile forced: Tile? = nil
   ) -> [Float]? {
-    precondition(input.count == g.inputCount && kernel.count == g.kernelCount)
+    precondition(kernel.count == g.kernelCount)
+    guard takes(g) else { return nil }
+    let tile = forced ?? choose(g, pool: pool)
+    let u = transformKernel(kernel, tile, channels: g.inChannels, filters: g.filters)
+    return forward(
+      g, input: input, transformedKernel: u, bias: bias, relu: relu, pool: pool, tile: tile)
+  }
+
+  /// The same with the kernel already transformed for `tile`
+  /// (`transformKernel`), as a layer keeps it between images.
+  public static func forward(
+    _ g: ConvGeometry, input: [Float], transformedKernel u: [Float], bias: [Float]?,
+    relu: Bool, pool: Bool, tile: Tile
+  ) -> [Float]? {
+    precondition(input.count == g.inputCount)
     precondition(bias == nil || bias!.count == g.filters)
     // Pooling after ReLU only: values ≥ +0 with no NaN, so the largest of
     // four does not depend on the order of comparison.
     precondition(!pool || relu)
     guard takes(g), !pool || (g.outHeight >= 2 && g.outWidth >= 2) else { return nil }
-    // Pooled, only whole 2x2 windows count (valid pooling floors); else the
-    // last tile of an odd side is half used.
-    let tilesY = pool ? g.outHeight / 2 : (g.outHeight + 1) / 2
-    let tilesX = pool ? g.outWidth / 2 : (g.outWidth + 1) / 2
-    let count = pool ? g.batch * tilesY * tilesX * g.filters : g.outputCount
+    precondition(u.count == tile.planes * g.inChannels * g.filters)
+    let count =
+      pool ? g.batch * (g.outHeight / 2) * (g.outWidth / 2) * g.filters : g.outputCount
     return [Float](unsafeUninitializedCapacity: count) { out, written in
       input.withUnsafeBufferPointer { x in
-        kernel.withUnsafeBufferPointer { k in
-          let u = transformKernel(k.baseAddress!, channels: g.inChannels, filters: g.filters)
-          defer { u.deallocate() }
+        u.withUnsafeBufferPointer { uu in
           func run(_ b: UnsafePointer<Float>?) {
             convolve(
-              g, tilesY: tilesY, tilesX: tilesX, input: x.baseAddress!, u: u, bias: b,
+              g, tile, input: x.baseAddress!, u: uu.baseAddress!, bias: b,
               output: out.baseAddress!, relu: relu, pool: pool)
           }
           if let bias { bias.withUnsafeBufferPointer { run($0.baseAddress!) } } else { run(nil) }
@@ -74,131 +160,188 @@ public enum Winograd {
   typealias V = SIMD8<Float>
 
   /// U[ξ][c][f] = (G g Gᵀ)[ξ] for every channel c and filter f, where g is
-  /// the 3x3 kernel of (c, f): 16 matrices `channels × filters`, each laid
+  /// the 3x3 kernel of (c, f): α² matrices `channels × filters`, each laid
   /// out as the micro-kernel's B (rows of filters, contiguous).
-  static func transformKernel(
-    _ w: UnsafePointer<Float>, channels: Int, filters: Int
-  ) -> UnsafeMutablePointer<Float> {
-    let plane = channels * filters
-    let u = UnsafeMutablePointer<Float>.allocate(capacity: 16 * plane)
-    for c in 0..<channels {
-      var f = 0
-      while f < filters {
-        // g[ky][kx] for 8 filters; kernel layout [ky][kx][c][f].
-        @inline(__always) func g(_ ky: Int, _ kx: Int) -> V {
-          UnsafeRawPointer(w + ((ky * 3 + kx) * channels + c) * filters + f).loadUnaligned(as: V.self)
-        }
-        let half = V(repeating: 0.5)
-        // G applied to three values: four.
-        @inline(__always) func expand(_ a: V, _ b: V, _ c: V) -> (V, V, V, V) {
-          (a, (a + b + c) * half, (a - b + c) * half, c)
-        }
-        // G g: four rows of three, column by column.
-        let e0 = expand(g(0, 0), g(1, 0), g(2, 0))
-        let e1 = expand(g(0, 1), g(1, 1), g(2, 1))
-        let e2 = expand(g(0, 2), g(1, 2), g(2, 2))
-        // (G g) Gᵀ: each row of three becomes four.
-        @inline(__always) func store(_ i: Int, _ r: (V, V, V, V)) {
-          let p = u + 4 * i * plane + c * filters + f
-          UnsafeMutableRawPointer(p).storeBytes(of: r.0, as: V.self)
-          UnsafeMutableRawPointer(p + plane).storeBytes(of: r.1, as: V.self)
-          UnsafeMutableRawPointer(p + 2 * plane).storeBytes(of: r.2, as: V.self)
-          UnsafeMutableRawPointer(p + 3 * plane).storeBytes(of: r.3, as: V.self)
-        }
-        store(0, expand(e0.0, e1.0, e2.0))
-        store(1, expand(e0.1, e1.1, e2.1))
-        store(2, expand(e0.2, e1.2, e2.2))
-        store(3, expand(e0.3, e1.3, e2.3))
-        f += 8
+  public static func transformKernel(
+    _ kernel: [Float], _ tile: Tile, channels: Int, filters: Int
+  ) -> [Float] {
+    precondition(kernel.count == 9 * channels * filters && filters % 8 == 0)
+    return [Float](unsafeUninitializedCapacity: tile.planes * channels * filters) { u, count in
+      kernel.withUnsafeBufferPointer { w in
+        transformKernel(w.baseAddress!, tile, channels: channels, filters: filters, into: u.baseAddress!)
       }
+      count = tile.planes * channels * filters
     }
-    return u
   }
 
-  /// Tiles per unit of work: a multiple of 24, so that the micro-kernels'
-  /// whole tiles of 6 or 8 rows stay inside the block's scratch, whose
+  static func transformKernel(
+    _ w: UnsafePointer<Float>, _ tile: Tile, channels: Int, filters: Int,
+    into u: UnsafeMutablePointer<Float>
+  ) {
+    let plane = channels * filters
+    let alpha = tile.alpha
+    // G applied to three values: α of them.
+    @inline(__always) func expand(_ a: V, _ b: V, _ c: V, _ out: (Int, V) -> Void) {
+      if tile == .f2 {
+        let half = V(repeating: 0.5)
+        out(0, a)
+        out(1, (a + b + c) * half)
+        out(2, (a - b + c) * half)
+        out(3, c)
+      } else {
+        let sixth = V(repeating: 1.0 / 6), twelfth = V(repeating: 1.0 / 12)
+        let quarter = V(repeating: 0.25), twentyFourth = V(repeating: 1.0 / 24)
+        out(0, a * quarter)
+        out(1, -(a + b + c) * sixth)
+        out(2, -(a - b + c) * sixth)
+        out(3, a * twentyFourth + b * twelfth + c * sixth)
+        out(4, a * twentyFourth - b * twelfth + c * sixth)
+        out(5, c)
+      }
+    }
+    withUnsafeTemporaryAllocation(of: V.self, capacity: 18) { gg in
+      for c in 0..<channels {
+        var f = 0
+        while f < filters {
+          // g[ky][kx] for 8 filters; kernel layout [ky][kx][c][f].
+          @inline(__always) func g(_ ky: Int, _ kx: Int) -> V {
+            UnsafeRawPointer(w + ((ky * 3 + kx) * channels + c) * filters + f).loadUnaligned(as: V.self)
+          }
+          // G g: α rows of three (gg[i·3 + kx]), column by column.
+          for kx in 0..<3 {
+            expand(g(0, kx), g(1, kx), g(2, kx)) { i, v in gg[i * 3 + kx] = v }
+          }
+          // (G g) Gᵀ: each row of three becomes α.
+          for i in 0..<alpha {
+            expand(gg[i * 3], gg[i * 3 + 1], gg[i * 3 + 2]) { j, v in
+              UnsafeMutableRawPointer(u + (alpha * i + j) * plane + c * filters + f).storeBytes(
+                of: v, as: V.self)
+            }
+          }
+          f += 8
+        }
+      }
+    }
+  }
+
+  /// Tiles per unit of work: a multiple of the micro-kernel's rows (so its
+  /// whole tiles of 6 or 8 rows stay inside the block's scratch), whose
   /// transformed input and products stay in L2 beside the transformed
-  /// kernel; smaller for small problems so that both cores get several units.
-  static func tilesPerBlock(tiles: Int, channels: Int, filters: Int, workers: Int) -> Int {
-    let fits = max(24, (120_000 / (16 * (channels + filters))) / 24 * 24)
+  /// kernel; smaller for small problems (one small image) so that both
+  /// cores get several units.
+  static func tilesPerBlock(
+    tiles: Int, planes: Int, channels: Int, filters: Int, workers: Int, rows mr: Int
+  ) -> Int {
+    let fits = max(mr, (120_000 / (planes * (channels + filters))) / mr * mr)
     let share = (tiles + 4 * workers - 1) / (4 * workers)
-    return max(24, min(fits, (share + 23) / 24 * 24))
+    return max(mr, min(fits, (share + mr - 1) / mr * mr))
   }
 
   // Scratch layouts, per tile, chosen so that every transform reads and
-  // writes at constant offsets from one pointer (the first version kept 16
-  // planes' pointers and spilled them; the input transform was 16% of a
+  // writes at constant offsets from one pointer (a first version kept one
+  // pointer per plane and spilled them; its input transform was 16% of a
   // batch's time):
-  // - V, the transformed input: 16·c floats, [c / 8][ξ][8]. The GEMM's A
-  //   row for ξ is then c/8 runs of 8 floats, 128 apart: the micro-kernel's
-  //   segmented walk (`segments`), in channel order.
-  // - M, the products: 16·f floats, [f / w][ξ][w] with w the micro-kernel's
+  // - V, the transformed input: α²·c floats, [c / 8][ξ][8]. The GEMM's A
+  //   row for ξ is then c/8 runs of 8 floats, 8·α² apart: the
+  //   micro-kernel's segmented walk (`segments`), in channel order.
+  // - M, the products: α²·f floats, [f / w][ξ][w] with w the micro-kernel's
   //   tile width (16 or 32), so each kernel call stores whole rows.
 
   static func convolve(
-    _ g: ConvGeometry, tilesY: Int, tilesX: Int, input: UnsafePointer<Float>,
-    u: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?,
+    _ g: ConvGeometry, _ tile: Tile, input: UnsafePointer<Float>,
+    u: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
     output: UnsafeMutablePointer<Float>, relu: Bool, pool: Bool
   ) {
     let c = g.inChannels, f = g.filters
-    let tilesPerImage = tilesY * tilesX
-    let tiles = g.batch * tilesPerImage
+    let planes = tile.planes
+    let (tilesY, tilesX) = tiles(g, tile, pool: pool)
+    let count = g.batch * tilesY * tilesX
     let kind: Gemm.MicroKernel =
       Gemm.activeKernel == .wide8x32 && f % 32 == 0 ? .wide8x32 : .narrow6x16
     let block = tilesPerBlock(
-      tiles: tiles, channels: c, filters: f, workers: EngineThreads.effective)
-    let units = (tiles + block - 1) / block
+      tiles: count, planes: planes, channels: c, filters: f, workers: EngineThreads.effective,
+      rows: kind.mr)
+    let units = (count + block - 1) / block
     let workers = min(EngineThreads.effective, units)
-    // Per worker: V (block × 16c), M (block × 16f), one zero-padded window.
-    let scratch = WorkerScratch(workers: workers, floatsPerWorker: 16 * block * (c + f) + 16 * c)
+    // Per worker: V, M, one zero-padded window (α²·c), the transforms'
+    // α² intermediate vectors.
+    let scratch = WorkerScratch(
+      workers: workers, floatsPerWorker: planes * (block * (c + f) + c + 8))
     defer { scratch.deallocate() }
     let src = SendableConstPointer(input)
     let dst = SendablePointer(output)
-    let uP = SendableConstPointer(UnsafePointer(u))
+    let uP = SendableConstPointer(u)
     let biasP = bias.map(SendableConstPointer.init)
+    let walk = TileWalk(g: g, tile: tile, tilesY: tilesY, tilesX: tilesX)
     parallelUnits(units, workers: workers) { unit, w in
       let t0 = unit * block
-      let n = min(block, tiles - t0)
+      let n = min(block, count - t0)
       let v = scratch.of(w)
-      let m = v + 16 * block * c
-      let window = m + 16 * block * f
-      transformInput(
-        g, tilesY: tilesY, tilesX: tilesX, first: t0, count: n, input: src.p, v: v, window: window)
-      multiply(kind, count: n, channels: c, filters: f, v: v, u: uP.p, m: m)
-      let width = kind == .wide8x32 ? 32 : 16
+      let m = v + planes * block * c
+      let window = m + planes * block * f
+      let temp = window + planes * c
+      transformInput(walk, first: t0, count: n, input: src.p, v: v, window: window, temp: temp)
+      multiply(kind, planes: planes, count: n, channels: c, filters: f, v: v, u: uP.p, m: m)
       transformOutput(
-        g, tilesY: tilesY, tilesX: tilesX, first: t0, count: n, m: m, width: width,
-        bias: biasP?.p, output: dst.p, relu: relu, pool: pool)
+        walk, first: t0, count: n, m: m, width: kind == .wide8x32 ? 32 : 16, bias: biasP?.p,
+        output: dst.p, relu: relu, pool: pool, temp: temp)
+    }
+  }
+
+  /// Where tile t is: image, tile row and column, stepped in order.
+  struct TileWalk {
+    let g: ConvGeometry
+    let tile: Tile
+    let tilesY: Int, tilesX: Int
+
+    /// Calls `body(t, image, ty, tx)` for tiles `first ..< first + count`.
+    @inline(__always)
+    func forEach(from first: Int, count: Int, _ body: (Int, Int, Int, Int) -> Void) {
+      var image = first / (tilesY * tilesX)
+      var ty = (first / tilesX) % tilesY
+      var tx = first % tilesX
+      for t in 0..<count {
+        body(t, image, ty, tx)
+        tx += 1
+        if tx == tilesX {
+          tx = 0
+          ty += 1
+          if ty == tilesY {
+            ty = 0
+            image += 1
+          }
+        }
+      }
     }
   }
 
   /// V for tiles `first ..< first + count`: (Bᵀ d B)[ξ], d being the tile's
-  /// 4x4 input window (zeros outside the picture). Windows that reach into
-  /// the padding are first copied, zero-padded, into `window` (4x4xc), so
-  /// the transform itself never tests a bound.
+  /// α x α input window (zeros outside the picture). Windows that reach into
+  /// the padding are first copied, zero-padded, into `window`, so the
+  /// transform itself never tests a bound.
   static func transformInput(
-    _ g: ConvGeometry, tilesY: Int, tilesX: Int, first: Int, count: Int,
-    input: UnsafePointer<Float>, v: UnsafeMutablePointer<Float>,
-    window: UnsafeMutablePointer<Float>
+    _ walk: TileWalk, first: Int, count: Int, input: UnsafePointer<Float>,
+    v: UnsafeMutablePointer<Float>, window: UnsafeMutablePointer<Float>,
+    temp: UnsafeMutablePointer<Float>
   ) {
+    let g = walk.g
     let c = g.inChannels
     let h = g.inHeight, wd = g.inWidth
-    var image = first / (tilesY * tilesX)
-    var ty = (first / tilesX) % tilesY
-    var tx = first % tilesX
-    for t in 0..<count {
-      let y0 = 2 * ty - g.padTop, x0 = 2 * tx - g.padLeft
-      let inside = y0 >= 0 && y0 + 4 <= h && x0 >= 0 && x0 + 4 <= wd
+    let alpha = walk.tile.alpha, m = walk.tile.m
+    let perTile = walk.tile.planes * c
+    walk.forEach(from: first, count: count) { t, image, ty, tx in
+      let y0 = m * ty - g.padTop, x0 = m * tx - g.padLeft
+      let inside = y0 >= 0 && y0 + alpha <= h && x0 >= 0 && x0 + alpha <= wd
       let from: UnsafePointer<Float>
       let rowStride: Int
       if inside {
         from = input + ((image * h + y0) * wd + x0) * c
         rowStride = wd * c
       } else {
-        for i in 0..<4 {
-          for j in 0..<4 {
+        for i in 0..<alpha {
+          for j in 0..<alpha {
             let y = y0 + i, x = x0 + j
-            let cell = window + (i * 4 + j) * c
+            let cell = window + (i * alpha + j) * c
             if y >= 0 && y < h && x >= 0 && x < wd {
               cell.update(from: input + ((image * h + y) * wd + x) * c, count: c)
             } else {
@@ -207,25 +350,20 @@ public enum Winograd {
           }
         }
         from = UnsafePointer(window)
-        rowStride = 4 * c
+        rowStride = alpha * c
       }
-      transformWindow(from, rowStride: rowStride, channels: c, into: v + t * 16 * c)
-      tx += 1
-      if tx == tilesX {
-        tx = 0
-        ty += 1
-        if ty == tilesY {
-          ty = 0
-          image += 1
-        }
+      if walk.tile == .f2 {
+        transformWindow2(from, rowStride: rowStride, channels: c, into: v + t * perTile)
+      } else {
+        transformWindow4(from, rowStride: rowStride, channels: c, into: v + t * perTile, temp: temp)
       }
     }
   }
 
-  /// One tile's V ([c / 8][ξ][8]) from its 4x4 window: row i, column j,
-  /// channel ch at `d + i·rowStride + j·c + ch`.
+  /// One F(2,3) tile's V ([c / 8][ξ][8]) from its 4x4 window: row i,
+  /// column j, channel ch at `d + i·rowStride + j·c + ch`.
   @inline(__always)
-  static func transformWindow(
+  static func transformWindow2(
     _ d: UnsafePointer<Float>, rowStride: Int, channels c: Int, into out: UnsafeMutablePointer<Float>
   ) {
     let r0 = UnsafeRawPointer(d), r1 = r0 + rowStride * 4
@@ -261,17 +399,79 @@ public enum Winograd {
     }
   }
 
-  /// M[ξ] = V[ξ] · U[ξ] for the block's `count` tiles: 16 products of
+  /// F(4,3)'s Bᵀ on six values.
+  @inline(__always)
+  static func inputRows4(_ d0: V, _ d1: V, _ d2: V, _ d3: V, _ d4: V, _ d5: V)
+    -> (V, V, V, V, V, V)
+  {
+    let four = V(repeating: 4), five = V(repeating: 5), two = V(repeating: 2)
+    let s12 = d1 + d2, d12 = d1 - d2, d31 = d3 - d1
+    return (
+      (d4 - five * d2) + four * d0,
+      (d3 + d4) - four * s12,
+      (d4 - d3) + four * d12,
+      (d4 - d2) + two * d31,
+      (d4 - d2) - two * d31,
+      (d5 - five * d3) + four * d1
+    )
+  }
+
+  /// One F(4,3) tile's V ([c / 8][ξ][8]) from its 6x6 window. The 36
+  /// vectors of one channel group do not fit in registers: Bᵀ d goes
+  /// through `temp` (36 vectors, in L1).
+  @inline(__always)
+  static func transformWindow4(
+    _ d: UnsafePointer<Float>, rowStride: Int, channels c: Int, into out: UnsafeMutablePointer<Float>,
+    temp: UnsafeMutablePointer<Float>
+  ) {
+    let base = UnsafeRawPointer(d)
+    let rs = rowStride * 4
+    let cb = c * 4
+    let tmp = UnsafeMutableRawPointer(temp)
+    var o = UnsafeMutableRawPointer(out)
+    var byte = 0
+    while byte < cb {
+      // Bᵀ d, column by column, into tmp[i][j].
+      for j in 0..<6 {
+        let col = base + (byte &+ j &* cb)
+        @inline(__always) func at(_ i: Int) -> V { col.loadUnaligned(fromByteOffset: i &* rs, as: V.self) }
+        let r = inputRows4(at(0), at(1), at(2), at(3), at(4), at(5))
+        tmp.storeBytes(of: r.0, toByteOffset: (0 * 6 + j) * 32, as: V.self)
+        tmp.storeBytes(of: r.1, toByteOffset: (1 * 6 + j) * 32, as: V.self)
+        tmp.storeBytes(of: r.2, toByteOffset: (2 * 6 + j) * 32, as: V.self)
+        tmp.storeBytes(of: r.3, toByteOffset: (3 * 6 + j) * 32, as: V.self)
+        tmp.storeBytes(of: r.4, toByteOffset: (4 * 6 + j) * 32, as: V.self)
+        tmp.storeBytes(of: r.5, toByteOffset: (5 * 6 + j) * 32, as: V.self)
+      }
+      // (Bᵀ d) B, row by row; ξ = 6i + j.
+      for i in 0..<6 {
+        @inline(__always) func at(_ j: Int) -> V { tmp.load(fromByteOffset: (i * 6 + j) * 32, as: V.self) }
+        let r = inputRows4(at(0), at(1), at(2), at(3), at(4), at(5))
+        let row = i * 6 * 32
+        o.storeBytes(of: r.0, toByteOffset: row, as: V.self)
+        o.storeBytes(of: r.1, toByteOffset: row + 32, as: V.self)
+        o.storeBytes(of: r.2, toByteOffset: row + 64, as: V.self)
+        o.storeBytes(of: r.3, toByteOffset: row + 96, as: V.self)
+        o.storeBytes(of: r.4, toByteOffset: row + 128, as: V.self)
+        o.storeBytes(of: r.5, toByteOffset: row + 160, as: V.self)
+      }
+      o += 36 * 32
+      byte &+= 32
+    }
+  }
+
+  /// M[ξ] = V[ξ] · U[ξ] for the block's `count` tiles: α² products of
   /// `count × channels` by `channels × filters` on the micro-kernel, A and B
   /// read in place.
   static func multiply(
-    _ kind: Gemm.MicroKernel, count: Int, channels c: Int, filters f: Int,
+    _ kind: Gemm.MicroKernel, planes: Int, count: Int, channels c: Int, filters f: Int,
     v: UnsafeMutablePointer<Float>, u: UnsafePointer<Float>, m: UnsafeMutablePointer<Float>
   ) {
     let mr = kind.mr
     let width = kind == .wide8x32 ? 32 : 16
-    let rowV = 16 * c, rowM = 16 * f
-    for xi in 0..<16 {
+    let rowV = planes * c, rowM = planes * f
+    let jump = 8 * planes - 8
+    for xi in 0..<planes {
       let a = UnsafePointer(v + xi * 8)
       let b = u + xi * c * f
       var r = 0
@@ -282,19 +482,19 @@ public enum Winograd {
         @inline(__always) func row(_ i: Int) -> UnsafePointer<Float> { a + (r + min(i, rows - 1)) * rowV }
         var col = 0
         while col < f {
-          let out = m + r * rowM + col * 16 + xi * width
+          let out = m + r * rowM + col * planes + xi * width
           if kind == .wide8x32 {
             Gemm.kernel8x32(
               8, row(0), row(1), row(2), row(3), row(4), row(5), row(6), row(7), 1, b + col, f, out,
-              rowM, false, segments: c / 8, segmentJump: 120)
+              rowM, false, segments: c / 8, segmentJump: jump)
           } else if rows <= 4 {
             Gemm.kernel4x16(
               8, row(0), row(1), row(2), row(3), 1, b + col, f, out, rowM, false, segments: c / 8,
-              segmentJump: 120)
+              segmentJump: jump)
           } else {
             Gemm.kernel6x16(
               8, row(0), row(1), row(2), row(3), row(4), row(5), 1, b + col, f, out, rowM, false,
-              segments: c / 8, segmentJump: 120)
+              segments: c / 8, segmentJump: jump)
           }
           col += width
         }
@@ -304,40 +504,55 @@ public enum Winograd {
   }
 
   /// Y = Aᵀ M A for each tile (+ bias, ReLU), written to the output; with
-  /// `pool`, the largest of the tile's four values, at the tile's index.
+  /// `pool`, the largest of each 2x2 window of Y instead.
   static func transformOutput(
-    _ g: ConvGeometry, tilesY: Int, tilesX: Int, first: Int, count: Int,
-    m: UnsafeMutablePointer<Float>, width: Int, bias: UnsafePointer<Float>?,
-    output: UnsafeMutablePointer<Float>, relu: Bool, pool: Bool
+    _ walk: TileWalk, first: Int, count: Int, m: UnsafeMutablePointer<Float>, width: Int,
+    bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>, relu: Bool, pool: Bool,
+    temp: UnsafeMutablePointer<Float>
   ) {
     // The width as a literal, so every read is at a constant offset.
-    if width == 32 {
-      transformOutput(
-        g, tilesY: tilesY, tilesX: tilesX, first: first, count: count, m: m, w: 32, bias: bias,
-        output: output, relu: relu, pool: pool)
-    } else {
-      transformOutput(
-        g, tilesY: tilesY, tilesX: tilesX, first: first, count: count, m: m, w: 16, bias: bias,
-        output: output, relu: relu, pool: pool)
+    switch (walk.tile, width) {
+    case (.f2, 32):
+      transformOutput2(walk, first, count, m, 32, bias, output, relu, pool)
+    case (.f2, _):
+      transformOutput2(walk, first, count, m, 16, bias, output, relu, pool)
+    case (.f4, 32):
+      transformOutput4(walk, first, count, m, 32, bias, output, relu, pool, temp)
+    case (.f4, _):
+      transformOutput4(walk, first, count, m, 16, bias, output, relu, pool, temp)
     }
   }
 
+  /// x > 0 ? x : 0, as `reluInPlace` (NaN and −0 become +0).
   @inline(__always)
-  static func transformOutput(
-    _ g: ConvGeometry, tilesY: Int, tilesX: Int, first: Int, count: Int,
-    m: UnsafeMutablePointer<Float>, w: Int, bias: UnsafePointer<Float>?,
-    output: UnsafeMutablePointer<Float>, relu: Bool, pool: Bool
+  static func relu(_ y: V) -> V {
+    let zero = V()
+    return zero.replacing(with: y, where: y .> zero)
+  }
+
+  /// The largest of four values that are all ≥ +0 with no NaN (after ReLU).
+  @inline(__always)
+  static func max4(_ a: V, _ b: V, _ c: V, _ d: V) -> V {
+    var best = a
+    best.replace(with: b, where: b .> best)
+    best.replace(with: c, where: c .> best)
+    best.replace(with: d, where: d .> best)
+    return best
+  }
+
+  @inline(__always)
+  static func transformOutput2(
+    _ walk: TileWalk, _ first: Int, _ count: Int, _ m: UnsafeMutablePointer<Float>, _ w: Int,
+    _ bias: UnsafePointer<Float>?, _ output: UnsafeMutablePointer<Float>, _ relu: Bool, _ pool: Bool
   ) {
+    let g = walk.g
     let f = g.filters
     let oh = g.outHeight, ow = g.outWidth
-    var image = first / (tilesY * tilesX)
-    var ty = (first / tilesX) % tilesY
-    var tx = first % tilesX
-    let zero = V()
-    for t in 0..<count {
+    walk.forEach(from: first, count: count) { t, image, ty, tx in
       let tileM = UnsafeRawPointer(m + t * 16 * f)
       let oy = 2 * ty, ox = 2 * tx
       let wholeTile = oy + 2 <= oh && ox + 2 <= ow
+      // Pooled, tile t is pooled pixel t (one 2x2 window per tile).
       let o =
         pool
         ? output + (first + t) * f
@@ -356,24 +571,19 @@ public enum Winograd {
         }
         let q0 = column(0), q1 = column(1), q2 = column(2), q3 = column(3)
         // (Aᵀ M) A.
-        let b = bias.map { UnsafeRawPointer($0 + k).loadUnaligned(as: V.self) } ?? zero
+        let b = bias.map { UnsafeRawPointer($0 + k).loadUnaligned(as: V.self) } ?? V()
         var y00 = q0.0 + q1.0 + q2.0 + b
         var y01 = q1.0 - q2.0 - q3.0 + b
         var y10 = q0.1 + q1.1 + q2.1 + b
         var y11 = q1.1 - q2.1 - q3.1 + b
         if relu {
-          // x > 0 ? x : 0, as `reluInPlace` (NaN and −0 become +0).
-          y00 = zero.replacing(with: y00, where: y00 .> zero)
-          y01 = zero.replacing(with: y01, where: y01 .> zero)
-          y10 = zero.replacing(with: y10, where: y10 .> zero)
-          y11 = zero.replacing(with: y11, where: y11 .> zero)
+          y00 = Self.relu(y00)
+          y01 = Self.relu(y01)
+          y10 = Self.relu(y10)
+          y11 = Self.relu(y11)
         }
         if pool {
-          var best = y00
-          best.replace(with: y01, where: y01 .> best)
-          best.replace(with: y10, where: y10 .> best)
-          best.replace(with: y11, where: y11 .> best)
-          UnsafeMutableRawPointer(o + k).storeBytes(of: best, as: V.self)
+          UnsafeMutableRawPointer(o + k).storeBytes(of: max4(y00, y01, y10, y11), as: V.self)
         } else {
           @inline(__always) func put(_ y: V, _ dy: Int, _ dx: Int) {
             UnsafeMutableRawPointer(o + (dy * ow + dx) * f + k).storeBytes(of: y, as: V.self)
@@ -394,14 +604,80 @@ public enum Winograd {
         }
         k += 8
       }
-      tx += 1
-      if tx == tilesX {
-        tx = 0
-        ty += 1
-        if ty == tilesY {
-          ty = 0
-          image += 1
+    }
+  }
+
+  /// F(4,3)'s Aᵀ on six values.
+  @inline(__always)
+  static func outputRows4(_ m0: V, _ m1: V, _ m2: V, _ m3: V, _ m4: V, _ m5: V) -> (V, V, V, V) {
+    let s12 = m1 + m2, d12 = m1 - m2, s34 = m3 + m4, d34 = m3 - m4
+    let two = V(repeating: 2), four = V(repeating: 4), eight = V(repeating: 8)
+    return (m0 + s12 + s34, d12 + two * d34, s12 + four * s34, (d12 + m5) + eight * d34)
+  }
+
+  @inline(__always)
+  static func transformOutput4(
+    _ walk: TileWalk, _ first: Int, _ count: Int, _ m: UnsafeMutablePointer<Float>, _ w: Int,
+    _ bias: UnsafePointer<Float>?, _ output: UnsafeMutablePointer<Float>, _ relu: Bool, _ pool: Bool,
+    _ temp: UnsafeMutablePointer<Float>
+  ) {
+    let g = walk.g
+    let f = g.filters
+    let oh = g.outHeight, ow = g.outWidth
+    let ph = oh / 2, pw = ow / 2
+    let tmp = UnsafeMutableRawPointer(temp)
+    walk.forEach(from: first, count: count) { t, image, ty, tx in
+      let tileM = UnsafeRawPointer(m + t * 36 * f)
+      let oy = 4 * ty, ox = 4 * tx
+      let rowsHere = pool ? min(2, ph - 2 * ty) : min(4, oh - oy)
+      let colsHere = pool ? min(2, pw - 2 * tx) : min(4, ow - ox)
+      let o =
+        pool
+        ? output + ((image * ph + 2 * ty) * pw + 2 * tx) * f
+        : output + ((image * oh + oy) * ow + ox) * f
+      let rowPitch = pool ? pw : ow
+      var k = 0
+      while k < f {
+        let base = tileM + ((k / w) * 36 * w + k % w) * 4
+        // Aᵀ M, column by column, into tmp[i][j] (4 x 6).
+        for j in 0..<6 {
+          @inline(__always) func at(_ i: Int) -> V {
+            base.loadUnaligned(fromByteOffset: (i * 6 + j) * w * 4, as: V.self)
+          }
+          let r = outputRows4(at(0), at(1), at(2), at(3), at(4), at(5))
+          tmp.storeBytes(of: r.0, toByteOffset: (0 * 6 + j) * 32, as: V.self)
+          tmp.storeBytes(of: r.1, toByteOffset: (1 * 6 + j) * 32, as: V.self)
+          tmp.storeBytes(of: r.2, toByteOffset: (2 * 6 + j) * 32, as: V.self)
+          tmp.storeBytes(of: r.3, toByteOffset: (3 * 6 + j) * 32, as: V.self)
         }
+        let b = bias.map { UnsafeRawPointer($0 + k).loadUnaligned(as: V.self) } ?? V()
+        // (Aᵀ M) A, row by row: y[i][0..<4].
+        @inline(__always) func row(_ i: Int) -> (V, V, V, V) {
+          @inline(__always) func at(_ j: Int) -> V { tmp.load(fromByteOffset: (i * 6 + j) * 32, as: V.self) }
+          var y = outputRows4(at(0), at(1), at(2), at(3), at(4), at(5))
+          y = (y.0 + b, y.1 + b, y.2 + b, y.3 + b)
+          if relu { y = (Self.relu(y.0), Self.relu(y.1), Self.relu(y.2), Self.relu(y.3)) }
+          return y
+        }
+        @inline(__always) func put(_ y: V, _ dy: Int, _ dx: Int) {
+          UnsafeMutableRawPointer(o + (dy * rowPitch + dx) * f + k).storeBytes(of: y, as: V.self)
+        }
+        if pool {
+          for py in 0..<rowsHere {
+            let a = row(2 * py), c = row(2 * py + 1)
+            put(max4(a.0, a.1, c.0, c.1), py, 0)
+            if colsHere > 1 { put(max4(a.2, a.3, c.2, c.3), py, 1) }
+          }
+        } else {
+          for i in 0..<rowsHere {
+            let y = row(i)
+            put(y.0, i, 0)
+            if colsHere > 1 { put(y.1, i, 1) }
+            if colsHere > 2 { put(y.2, i, 2) }
+            if colsHere > 3 { put(y.3, i, 3) }
+          }
+        }
+        k += 8
       }
     }
   }

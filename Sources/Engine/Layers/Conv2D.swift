@@ -17,6 +17,10 @@ public final class Conv2D: ActivatedLayer {
   /// The last pass's values before the activation (the logits under a softmax).
   public var lastPreActivation: Tensor? { activationCache.preActivation }
   private var savedGeometry: ConvGeometry?
+  /// The kernel as Winograd's transformed matrices, for `infer(exact:
+  /// false)`: made once per set of weights (which kernel object, which
+  /// version of it) and tile, not on every image.
+  private var winogradKernel: (kernel: ObjectIdentifier, version: Int, tile: Winograd.Tile, u: [Float])?
 
   init(spec: LayerSpec, name: String) {
     self.spec = spec
@@ -89,11 +93,7 @@ public final class Conv2D: ActivatedLayer {
         layer: "\(name) (Conv2D)", expected: "the shape it was built for", got: input.shape.unbatched,
         hint: "rebuild the model for this input")
     }
-    if !exact,
-      let raw = Winograd.forward(
-        g, input: input.scalars, kernel: kernel.value.scalars, bias: bias?.value.scalars,
-        relu: relu, pool: false)
-    {
+    if !exact, let raw = winograd(g, input, kernel: kernel, relu: relu, pool: false) {
       return Tensor(validShape: [g.batch, g.outHeight, g.outWidth, g.filters], scalars: raw)
     }
     let raw =
@@ -113,11 +113,7 @@ public final class Conv2D: ActivatedLayer {
       g.outHeight >= 2, g.outWidth >= 2
     else { return nil }
     let shape: Shape = [g.batch, g.outHeight / 2, g.outWidth / 2, g.filters]
-    if !exact,
-      let raw = Winograd.forward(
-        g, input: input.scalars, kernel: kernel.value.scalars, bias: bias?.value.scalars,
-        relu: true, pool: true)
-    {
+    if !exact, let raw = winograd(g, input, kernel: kernel, relu: true, pool: true) {
       return Tensor(validShape: shape, scalars: raw)
     }
     guard
@@ -125,6 +121,28 @@ public final class Conv2D: ActivatedLayer {
         g, input: input.scalars, kernel: kernel.value.scalars, bias: bias?.value.scalars)
     else { return nil }
     return Tensor(validShape: shape, scalars: raw)
+  }
+
+  /// `Winograd.forward` with the transformed kernel kept between calls.
+  private func winograd(
+    _ g: ConvGeometry, _ input: Tensor, kernel: Parameter, relu: Bool, pool: Bool
+  ) -> [Float]? {
+    guard Winograd.takes(g), !pool || (g.outHeight >= 2 && g.outWidth >= 2) else { return nil }
+    let tile = Winograd.choose(g, pool: pool)
+    let id = ObjectIdentifier(kernel)
+    let u: [Float]
+    if let cached = winogradKernel, cached.kernel == id, cached.version == kernel.version,
+      cached.tile == tile
+    {
+      u = cached.u
+    } else {
+      u = Winograd.transformKernel(
+        kernel.value.scalars, tile, channels: g.inChannels, filters: g.filters)
+      winogradKernel = (id, kernel.version, tile, u)
+    }
+    return Winograd.forward(
+      g, input: input.scalars, transformedKernel: u, bias: bias?.value.scalars, relu: relu,
+      pool: pool, tile: tile)
   }
 
   public var activationFunction: ActivationFunction { spec.activation }

@@ -5,8 +5,15 @@ public enum Mode: String, Sendable { case training, inference }
 public final class Parameter {
   /// `kernel` or `bias`, as Keras names a layer's weights.
   public let name: String
-  public var value: Tensor
+  /// Every change, in place or whole, moves `version` on (a `didSet`
+  /// without `oldValue` keeps in-place changes in place, SE-0268), so
+  /// something derived from the weights can tell when it is stale.
+  public var value: Tensor {
+    didSet { version &+= 1 }
+  }
   public var gradient: Tensor
+  /// Changes of `value` so far.
+  public private(set) var version = 0
 
   public init(name: String, value: Tensor) {
     self.name = name
