@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Engine
 
@@ -75,6 +76,32 @@ func oneWeight(_ value: Float, gradient: Float) -> Parameter {
   adam.apply(to: [w])
   #expect(abs(w.value.scalars[0] - 0.999_366_109) < 1e-7)
   #expect(adam.stateCount == 4)
+}
+
+@Test func adamMatchesItsFormulaOnEveryWeight() throws {
+  // The update runs eight weights at a time: every weight, vector body and
+  // tail alike, must get the bits of the formula applied one at a time.
+  var rng = SeededGenerator(seed: 35)
+  let count = 8 * 9 + 5
+  let w = Parameter(name: "kernel", value: try Tensor(shape: [count], scalars: (0..<count).map { _ in rng.nextFloat(in: -1, 1) }))
+  var (m, v, expected) = ([Float](repeating: 0, count: count), [Float](repeating: 0, count: count), w.value.scalars)
+  let adam = Adam(learningRate: 0.01)
+  for step in 1...3 {
+    let g = (0..<count).map { _ in rng.nextFloat(in: -2, 2) }
+    w.gradient = try Tensor(shape: [count], scalars: g)
+    adam.apply(to: [w])
+    let t = Double(step)
+    // Adam's settings are Floats; its powers are taken in Double.
+    let (lr, beta1, beta2) = (Double(Float(0.01)), Double(Float(0.9)), Double(Float(0.999)))
+    let alpha = Float(lr * (1 - pow(beta2, t)).squareRoot() / (1 - pow(beta1, t)))
+    let (b1, b2, eps): (Float, Float, Float) = (1 - 0.9, 1 - 0.999, 1e-7)
+    for i in 0..<count {
+      m[i] += (g[i] - m[i]) * b1
+      v[i] += (g[i] * g[i] - v[i]) * b2
+      expected[i] -= alpha * m[i] / (v[i].squareRoot() + eps)
+    }
+    #expect(w.value.scalars.map(\.bitPattern) == expected.map(\.bitPattern), "step \(step)")
+  }
 }
 
 /// Four 6x6 patterns (bars and blobs) with noise; a small network must learn them.

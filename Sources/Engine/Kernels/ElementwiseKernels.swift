@@ -6,46 +6,93 @@ public enum ElementwiseKernels {
   /// Elements per unit of work: big enough that handing out units costs nothing.
   static let chunk = 1 << 16
 
-  /// `out[i] = transform(a[i])`.
+  /// `out[i] = transform(a[i])`, for the rarer activations (sigmoid, tanh):
+  /// one call of `transform` per element.
   public static func map(_ a: [Float], _ transform: @Sendable (Float) -> Float) -> [Float] {
-    var out = [Float](repeating: 0, count: a.count)
-    a.withUnsafeBufferPointer { ab in
-      out.withUnsafeMutableBufferPointer { ob in
-        guard let ap = ab.baseAddress, let op = ob.baseAddress else { return }
-        let (x, o) = (SendableConstPointer(ap), SendablePointer(op))
-        let count = a.count
-        parallelUnits((count + chunk - 1) / chunk) { unit, _ in
-          for i in (unit * chunk)..<min((unit + 1) * chunk, count) { o.p[i] = transform(x.p[i]) }
-        }
-      }
+    sweep(a.count, a, a) { x, _, o, range in
+      for i in range { o[i] = transform(x[i]) }
     }
-    return out
   }
 
   /// `out[i] = combine(a[i], b[i])`.
   public static func zip(_ a: [Float], _ b: [Float], _ combine: @Sendable (Float, Float) -> Float) -> [Float] {
     precondition(a.count == b.count, "internal: zip \(a.count) vs \(b.count)")
-    var out = [Float](repeating: 0, count: a.count)
-    a.withUnsafeBufferPointer { ab in
-      b.withUnsafeBufferPointer { bb in
-        out.withUnsafeMutableBufferPointer { ob in
-          guard let ap = ab.baseAddress, let bp = bb.baseAddress, let op = ob.baseAddress else { return }
-          let (x, y, o) = (SendableConstPointer(ap), SendableConstPointer(bp), SendablePointer(op))
-          let count = a.count
-          parallelUnits((count + chunk - 1) / chunk) { unit, _ in
-            for i in (unit * chunk)..<min((unit + 1) * chunk, count) { o.p[i] = combine(x.p[i], y.p[i]) }
-          }
-        }
-      }
+    return sweep(a.count, a, b) { x, y, o, range in
+      for i in range { o[i] = combine(x[i], y[i]) }
     }
-    return out
   }
 
-  /// max(x, 0).
-  public static func relu(_ a: [Float]) -> [Float] { map(a) { $0 > 0 ? $0 : 0 } }
+  /// max(x, 0): x > 0 ? x : 0, so NaN and −0 become +0.
+  public static func relu(_ a: [Float]) -> [Float] {
+    sweep(a.count, a, a) { x, _, o, range in
+      vectorized(range, x, x, o, { v, _ in V().replacing(with: v, where: v .> 0) }) { v, _ in
+        v > 0 ? v : 0
+      }
+    }
+  }
 
   /// The gradient through ReLU: g where x > 0, else 0 (TensorFlow's choice at 0 too).
   public static func reluBackward(_ gradient: [Float], input: [Float]) -> [Float] {
-    zip(gradient, input) { g, x in x > 0 ? g : 0 }
+    precondition(gradient.count == input.count, "internal: reluBackward \(gradient.count) vs \(input.count)")
+    return sweep(gradient.count, gradient, input) { g, x, o, range in
+      vectorized(range, g, x, o, { g, x in V().replacing(with: g, where: x .> 0) }) { g, x in
+        x > 0 ? g : 0
+      }
+    }
+  }
+
+  /// Dropout's gradient: g · mask · scale, in that order.
+  public static func scaledProduct(_ a: [Float], _ b: [Float], scale: Float) -> [Float] {
+    precondition(a.count == b.count, "internal: scaledProduct \(a.count) vs \(b.count)")
+    let s = V(repeating: scale)
+    return sweep(a.count, a, b) { x, y, o, range in
+      vectorized(range, x, y, o, { x, y in x * y * s }) { x, y in x * y * scale }
+    }
+  }
+
+  typealias V = SIMD8<Float>
+
+  /// A fresh array of `count` floats, filled by `body(a, b, out, range)` on
+  /// fixed chunks spread over the threads (never zero-filled first).
+  @inline(__always)
+  static func sweep(
+    _ count: Int, _ a: [Float], _ b: [Float],
+    _ body: @Sendable (UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Range<Int>) -> Void
+  ) -> [Float] {
+    [Float](unsafeUninitializedCapacity: count) { out, written in
+      a.withUnsafeBufferPointer { ab in
+        b.withUnsafeBufferPointer { bb in
+          if count > 0, let ap = ab.baseAddress, let bp = bb.baseAddress, let op = out.baseAddress {
+            let (x, y, o) = (SendableConstPointer(ap), SendableConstPointer(bp), SendablePointer(op))
+            parallelUnits((count + chunk - 1) / chunk) { unit, _ in
+              body(x.p, y.p, o.p, (unit * chunk)..<min((unit + 1) * chunk, count))
+            }
+          }
+        }
+      }
+      written = count
+    }
+  }
+
+  /// `vector` on eight elements at a time, `scalar` on the rest: the same
+  /// function of each element (checked against the reference loops).
+  @inline(__always)
+  static func vectorized(
+    _ range: Range<Int>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+    _ o: UnsafeMutablePointer<Float>, _ vector: (V, V) -> V, _ scalar: (Float, Float) -> Float
+  ) {
+    var i = range.lowerBound
+    let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b), ro = UnsafeMutableRawPointer(o)
+    while i + 8 <= range.upperBound {
+      let at = i &* 4
+      ro.storeBytes(
+        of: vector(ra.loadUnaligned(fromByteOffset: at, as: V.self), rb.loadUnaligned(fromByteOffset: at, as: V.self)),
+        toByteOffset: at, as: V.self)
+      i += 8
+    }
+    while i < range.upperBound {
+      o[i] = scalar(a[i], b[i])
+      i += 1
+    }
   }
 }

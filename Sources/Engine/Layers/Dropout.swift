@@ -61,6 +61,6 @@ public final class Dropout: Layer {
     guard let scale = savedScale, let mask = lastMask else { return outputGradient }
     return Tensor(
       validShape: outputGradient.shape,
-      scalars: ElementwiseKernels.zip(outputGradient.scalars, mask.scalars) { g, m in g * m * scale })
+      scalars: ElementwiseKernels.scaledProduct(outputGradient.scalars, mask.scalars, scale: scale))
   }
 }

@@ -48,10 +48,33 @@ public final class Adam: Optimizer {
               // Each weight's update is its own: any split of the work gives the same bits.
               let chunk = ElementwiseKernels.chunk
               parallelUnits((count + chunk - 1) / chunk) { unit, _ in
-                for i in (unit * chunk)..<min((unit + 1) * chunk, count) {
+                let end = min((unit + 1) * chunk, count)
+                var i = unit * chunk
+                // Eight weights at a time with the scalar loop's operations
+                // in its order (IEEE square root and division are exact to
+                // the last bit either way), so the same bits; the pointers'
+                // possible aliasing kept the compiler from vectorizing it.
+                typealias V = SIMD8<Float>
+                let (b1v, b2v, av, ev) = (V(repeating: b1), V(repeating: b2), V(repeating: alpha), V(repeating: eps))
+                while i + 8 <= end {
+                  let at = i &* 4
+                  let gi = UnsafeRawPointer(g.p).loadUnaligned(fromByteOffset: at, as: V.self)
+                  let m0 = UnsafeRawPointer(mm.p).loadUnaligned(fromByteOffset: at, as: V.self)
+                  let v0 = UnsafeRawPointer(vv.p).loadUnaligned(fromByteOffset: at, as: V.self)
+                  let w0 = UnsafeRawPointer(w.p).loadUnaligned(fromByteOffset: at, as: V.self)
+                  let m1 = m0 + (gi - m0) * b1v
+                  let v1 = v0 + (gi * gi - v0) * b2v
+                  UnsafeMutableRawPointer(mm.p).storeBytes(of: m1, toByteOffset: at, as: V.self)
+                  UnsafeMutableRawPointer(vv.p).storeBytes(of: v1, toByteOffset: at, as: V.self)
+                  UnsafeMutableRawPointer(w.p).storeBytes(
+                    of: w0 - av * m1 / (v1.squareRoot() + ev), toByteOffset: at, as: V.self)
+                  i += 8
+                }
+                while i < end {
                   mm.p[i] += (g.p[i] - mm.p[i]) * b1
                   vv.p[i] += (g.p[i] * g.p[i] - vv.p[i]) * b2
                   w.p[i] -= alpha * mm.p[i] / (vv.p[i].squareRoot() + eps)
+                  i += 1
                 }
               }
             }
