@@ -161,6 +161,19 @@ struct Bench: ParsableCommand {
               ? ConvKernels.forwardReference(g, input: x, kernel: w, bias: bias)
               : ConvKernels.forward(g, input: x, kernel: w, bias: bias))
         })
+      if !reference && Winograd.takes(g) {
+        // What `predict` runs for this layer (with ReLU): Winograd, its
+        // kernel transformed once beforehand as the layer keeps it. The
+        // GFLOP/s count the direct convolution's multiply-adds.
+        let tile = Winograd.choose(g, pool: false)
+        let u = Winograd.transformKernel(w, tile, channels: g.inChannels, filters: g.filters)
+        list.append(
+          Benchmark(section: "conv", name: "\(name) forward, winograd \(tile)", shape: shape, flops: flops) {
+            blackHole(
+              Winograd.forward(
+                g, input: x, transformedKernel: u, bias: bias, relu: true, pool: false, tile: tile))
+          })
+      }
       list.append(
         Benchmark(section: "conv", name: "\(name) backwardInput", shape: shape, flops: flops) {
           blackHole(

@@ -104,7 +104,7 @@ public enum Winograd {
   /// The variant with fewer multiply-adds, counting the outputs a last
   /// partial tile computes for nothing; F(4,3)'s transforms cost more per
   /// tile (measured: ~15% of its time against ~10%), hence the margin.
-  static func choose(_ g: ConvGeometry, pool: Bool) -> Tile {
+  public static func choose(_ g: ConvGeometry, pool: Bool) -> Tile {
     let cost2 = tiles(g, .f2, pool: pool), cost4 = tiles(g, .f4, pool: pool)
     let f2 = Double(cost2.y * cost2.x * Tile.f2.planes)
     let f4 = Double(cost4.y * cost4.x * Tile.f4.planes) * 1.15
