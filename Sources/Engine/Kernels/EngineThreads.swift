@@ -1,5 +1,9 @@
 import Dispatch
 import Foundation
+import Synchronization
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// How many threads the kernels may use.
 ///
@@ -25,6 +29,14 @@ public enum EngineThreads {
 /// `0..<workers` and lets a unit use that thread's scratch memory. Which
 /// worker gets which unit varies from run to run, so a unit's result must
 /// not depend on it.
+///
+/// The calling thread takes units too (as worker 0); the others come from
+/// `WorkerPool.shared`, whose threads stay alive between calls (a short spin,
+/// then parked on a condition variable), so a call does not pay a fresh
+/// wake-up per thread as `DispatchQueue.concurrentPerform` did. If the pool is
+/// already running a call (another thread's, or a nested one), this call
+/// falls back to `concurrentPerform`. Which thread runs a unit never changes
+/// what the unit computes, so none of this changes any bit.
 @inline(__always)
 func parallelUnits(
   _ units: Int, workers requested: Int = EngineThreads.effective,
@@ -35,6 +47,7 @@ func parallelUnits(
     for u in 0..<units { body(u, 0) }
     return
   }
+  if WorkerPool.shared.run(units, workers: workers, body) { return }
   let counter = UnitCounter()
   DispatchQueue.concurrentPerform(iterations: workers) { worker in
     while true {
@@ -42,6 +55,142 @@ func parallelUnits(
       if u >= units { break }
       body(u, worker)
     }
+  }
+}
+
+/// Threads that live for the whole process and run `parallelUnits`' units
+/// with the caller. One call at a time: `run` returns false when the pool is
+/// busy, and the caller uses another way.
+///
+/// A helper joins a call only while the caller is still taking units; when
+/// the caller runs out of units it closes the call and waits only for the
+/// helpers that joined (each finishing its last unit). So a helper that is
+/// descheduled (a busy core) never holds the caller up, as with
+/// `concurrentPerform`, where the caller takes the iterations nobody started.
+final class WorkerPool: @unchecked Sendable {
+  static let shared = WorkerPool()
+
+  /// Helpers spin this long for the next call before parking: one image's
+  /// layers follow each other within microseconds.
+  static let spinNanoseconds: UInt64 = 100_000
+
+  private let busy = Atomic<Bool>(false)
+  /// The current call's number (bumped once per call) in the high 32 bits,
+  /// a "closed" bit, and how many helpers joined it in the low bits.
+  private let state = Atomic<Int>(0)
+  private static let closedBit = 1 << 31
+  private let nextUnit = Atomic<Int>(0)
+  /// Helpers that joined the current call and finished.
+  private let finished = Atomic<Int>(0)
+  private let condition = NSCondition()
+  private var sleepers = 0
+  private var helpers = 0
+  private var call = 0
+
+  // The current call, written by `run` before `state` is published.
+  private nonisolated(unsafe) var body: ((Int, Int) -> Void)? = nil
+  private nonisolated(unsafe) var units = 0
+  private nonisolated(unsafe) var workers = 0
+
+  func run(_ units: Int, workers: Int, _ body: @Sendable (Int, Int) -> Void) -> Bool {
+    guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged
+    else { return false }
+    defer { busy.store(false, ordering: .releasing) }
+    let needed = workers - 1
+    if helpers < needed {
+      condition.lock()
+      while helpers < needed {
+        let id = helpers + 1
+        let thread = Thread { [self] in helperLoop(id) }
+        thread.stackSize = 1 << 20
+        thread.start()
+        helpers += 1
+      }
+      condition.unlock()
+    }
+    withoutActuallyEscaping(body) { escaping in
+      self.body = escaping
+      self.units = units
+      self.workers = workers
+      nextUnit.store(0, ordering: .relaxed)
+      finished.store(0, ordering: .relaxed)
+      call = (call + 1) & 0xFFFF_FFFF
+      state.store(call << 32, ordering: .releasing)
+      condition.lock()
+      if sleepers > 0 { condition.broadcast() }
+      condition.unlock()
+      work(escaping, worker: 0)
+      // Close the call, then wait for the helpers that joined it.
+      let joined = state.bitwiseOr(Self.closedBit, ordering: .acquiringAndReleasing).oldValue & 0xFFFF
+      var spins = 0
+      while finished.load(ordering: .acquiring) != joined {
+        spins += 1
+        if spins > 256 { sched_yield() }
+      }
+      self.body = nil
+    }
+    return true
+  }
+
+  private func work(_ body: (Int, Int) -> Void, worker: Int) {
+    while true {
+      let u = nextUnit.add(1, ordering: .relaxed).oldValue
+      if u >= units { break }
+      body(u, worker)
+    }
+  }
+
+  private func helperLoop(_ id: Int) {
+    var seen = 0
+    while true {
+      // Spin a little for the next call, then park.
+      var current = state.load(ordering: .acquiring) >> 32
+      if current == seen {
+        let start = DispatchTime.now().uptimeNanoseconds
+        var spins = 0
+        while current == seen {
+          spins += 1
+          if spins & 63 == 0,
+            DispatchTime.now().uptimeNanoseconds &- start > Self.spinNanoseconds
+          {
+            break
+          }
+          current = state.load(ordering: .acquiring) >> 32
+        }
+        if current == seen {
+          condition.lock()
+          sleepers += 1
+          while state.load(ordering: .acquiring) >> 32 == seen { condition.wait() }
+          sleepers -= 1
+          condition.unlock()
+          current = state.load(ordering: .acquiring) >> 32
+        }
+      }
+      seen = current
+      // Join call `current` if it is still open and wants this helper.
+      var s = state.load(ordering: .acquiring)
+      var joined = false
+      while s >> 32 == current && s & Self.closedBit == 0 {
+        // `workers` is the current call's: it was written before `state`.
+        if id >= workers { break }
+        let r = state.compareExchange(
+          expected: s, desired: s + 1, ordering: .acquiringAndReleasing)
+        if r.exchanged { joined = true; break }
+        s = r.original
+      }
+      if joined {
+        runJoined(worker: id)
+        finished.add(1, ordering: .releasing)
+      }
+    }
+  }
+
+  /// Takes its reference to the caller's closure and drops it before the
+  /// call is marked finished (`withoutActuallyEscaping` checks that nothing
+  /// still holds it when `run` returns).
+  @inline(never)
+  private func runJoined(worker: Int) {
+    if let body { work(body, worker: worker) }
   }
 }
 
