@@ -103,8 +103,8 @@ public enum Winograd {
 
   /// The variant with fewer multiply-adds, counting the outputs a last
   /// partial tile computes for nothing. F(4,3)'s transforms cost more per
-  /// output (perf: ~30% of a 32-channel layer's time for one image, against
-  /// ~20% for F(2,3)), so it is charged 15% more and F(2,3) keeps the
+  /// output (perf, one image through the seed network's 32-channel layer:
+  /// 30% of its time), so it is charged 15% more and F(2,3) keeps the
   /// shapes where the two are close.
   public static func choose(_ g: ConvGeometry, pool: Bool) -> Tile {
     let cost2 = tiles(g, .f2, pool: pool), cost4 = tiles(g, .f4, pool: pool)
