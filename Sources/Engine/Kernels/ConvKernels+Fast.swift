@@ -81,12 +81,10 @@ extension ConvKernels {
       let kw = kernelWidth
       let rowSpan = kw * c
       let depth = self.depth
-      let perImage = outHeight * outWidth
-      var n = rows.lowerBound / perImage
-      var oy = (rows.lowerBound % perImage) / outWidth
-      var ox = rows.lowerBound % outWidth
+      var at = GridWalk(at: rows.lowerBound, height: outHeight, width: outWidth)
       var out = dst
       for _ in rows {
+        let (n, oy, ox) = (at.image, at.row, at.column)
         let image = src + n * inHeight * inWidth * c
         let x0 = ox * strideX - padLeft
         let inside = dilationX == 1 && x0 >= 0 && x0 + kw <= inWidth
@@ -114,15 +112,7 @@ extension ConvKernels {
           }
         }
         out += depth
-        ox += 1
-        if ox == outWidth {
-          ox = 0
-          oy += 1
-          if oy == outHeight {
-            oy = 0
-            n += 1
-          }
-        }
+        at.advance()
       }
     }
   }
@@ -327,7 +317,6 @@ extension ConvKernels {
     let biasP = bias.map(SendableConstPointer.init)
     let hasBias = bias != nil
     let mr = kind.mr
-    let perImage = plan.outHeight * ow
     let inRow = plan.inWidth * c
     // Pooled units apply the ReLU to the four values as they pool them.
     let reluRows = relu && !pool
@@ -354,36 +343,23 @@ extension ConvKernels {
       withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: 8) { starts in
         var pending = r0  // first row not yet computed
         var i = r0
-        // Row i's (image, oy, ox), stepped instead of divided per row: three
-        // divisions per row cost as much as the products of a 27-deep row.
-        var n0 = r0 / perImage
-        var oy0 = (r0 % perImage) / ow
-        var ox0 = r0 % ow
-        @inline(__always) func step(_ n: inout Int, _ oy: inout Int, _ ox: inout Int) {
-          ox += 1
-          if ox == ow {
-            ox = 0
-            oy += 1
-            if oy == plan.outHeight {
-              oy = 0
-              n += 1
-            }
-          }
-        }
+        // Row i's (image, oy, ox), stepped instead of divided per row.
+        var rowAt = GridWalk(at: r0, height: plan.outHeight, width: ow)
         while i < r1 {
           let m = min(mr, r1 - i)
           var found = 0
-          var (n, oy, ox) = (n0, oy0, ox0)
+          var at = rowAt
           for _ in 0..<m {
+            let (n, oy, ox) = (at.image, at.row, at.column)
             let y0 = oy * plan.strideY - plan.padTop
             guard y0 >= 0 && y0 + kh <= plan.inHeight && ox >= interiorStart && ox < interiorEnd
             else { break }
             starts[found] =
               src.p + ((n * plan.inHeight + y0) * plan.inWidth + ox * sx - plan.padLeft) * c
             found += 1
-            step(&n, &oy, &ox)
+            at.advance()
           }
-          for _ in 0..<m { step(&n0, &oy0, &ox0) }
+          for _ in 0..<m { rowAt.advance() }
           if found == m {
             viaIm2col(pending, i)
             if segmented {

@@ -299,20 +299,10 @@ public enum Winograd {
     /// Calls `body(t, image, ty, tx)` for tiles `first ..< first + count`.
     @inline(__always)
     func forEach(from first: Int, count: Int, _ body: (Int, Int, Int, Int) -> Void) {
-      var image = first / (tilesY * tilesX)
-      var ty = (first / tilesX) % tilesY
-      var tx = first % tilesX
+      var at = GridWalk(at: first, height: tilesY, width: tilesX)
       for t in 0..<count {
-        body(t, image, ty, tx)
-        tx += 1
-        if tx == tilesX {
-          tx = 0
-          ty += 1
-          if ty == tilesY {
-            ty = 0
-            image += 1
-          }
-        }
+        body(t, at.image, at.row, at.column)
+        at.advance()
       }
     }
   }
