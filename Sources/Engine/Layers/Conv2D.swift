@@ -83,8 +83,9 @@ public final class Conv2D: ActivatedLayer {
   /// Inference without keeping anything (for `Sequential.infer`): the sums
   /// before the layer's own activation, with ReLU applied in the same pass
   /// when `relu` is set (then the bits of `relu(forward)`). Not `exact`: a
-  /// 3x3 stride-1 layer may take Winograd's F(2x2, 3x3) (`Winograd`), the
-  /// same values up to rounding with 2.25x fewer multiply-adds.
+  /// 3x3 stride-1 layer may take Winograd's F(4x4, 3x3) or F(2x2, 3x3)
+  /// (`Winograd`), the same values up to rounding with 4x or 2.25x fewer
+  /// multiply-adds.
   func inferPreActivation(_ input: Tensor, relu: Bool, exact: Bool = true) throws(EngineError) -> Tensor {
     guard input.shape.rank == 4 else { throw .badShape("\(name) needs a batch of images") }
     let g = try geometry(for: input.shape)
@@ -127,7 +128,8 @@ public final class Conv2D: ActivatedLayer {
   private func winograd(
     _ g: ConvGeometry, _ input: Tensor, kernel: Parameter, relu: Bool, pool: Bool
   ) -> [Float]? {
-    guard Winograd.takes(g), !pool || (g.outHeight >= 2 && g.outWidth >= 2) else { return nil }
+    // Checked before the kernel is transformed for nothing.
+    guard Winograd.takes(g) else { return nil }
     let tile = Winograd.choose(g, pool: pool)
     let id = ObjectIdentifier(kernel)
     let u: [Float]

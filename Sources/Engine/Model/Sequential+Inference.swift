@@ -15,7 +15,8 @@ extension Sequential {
   ///
   /// With `exact: false` (predict, benchmarks), two fast paths that regroup
   /// sums: 3x3 stride-1 convolutions with at least 16 channels go through
-  /// Winograd's F(2x2, 3x3) (`Winograd`: 2.25x fewer multiply-adds), and
+  /// Winograd's minimal filtering (`Winograd`: 4x or 2.25x fewer
+  /// multiply-adds), and
   /// one to four images against a Dense kernel of 1 MB or more (the seed
   /// network's first Dense) sum it in fixed slices on both cores
   /// (`DenseKernels.forwardSlicedK`). The same values up to rounding, but
