@@ -45,6 +45,13 @@ struct Bench: ParsableCommand {
   @Flag(help: "Leave glibc's malloc settings alone (to measure what keeping freed memory buys).")
   var defaultMalloc = false
 
+  @Flag(
+    help: """
+      Time the network rows as ../shared/bench/peers.py times the peers (its warm-up, \
+      minimum runs, time budget and maximum runs per row) instead of --repeats.
+      """)
+  var likePeers = false
+
   mutating func run() throws {
     if !defaultMalloc { MemoryTuning.keepFreedMemoryForReuse() }
     if let threads { EngineThreads.count = max(1, threads) }
@@ -63,7 +70,8 @@ struct Bench: ParsableCommand {
       }
       // The peak rows are the yardstick for the others: never filtered out.
       for b in list where section == .peak || (filter.map({ b.name.contains($0) }) ?? true) {
-        let row = b.measure(repeats: max(1, repeats))
+        let row =
+          likePeers && b.peersPlan != nil ? b.measure(b.peersPlan!) : b.measure(repeats: max(1, repeats))
         rows.append(row)
         if !json { print(row.line) }
       }
@@ -314,14 +322,26 @@ struct Benchmark {
     self.body = body
   }
 
+  /// How `peers.py` times this row (`--like-peers`), if it is one of the
+  /// rows the peers measure.
+  var peersPlan: TimingPlan? = nil
+
   /// Best and median of `repeats` runs after a warm-up run: the machine is
   /// shared, so the best run is the one least disturbed by other processes.
   func measure(repeats: Int) -> Row {
-    body()
+    measure(TimingPlan(warmup: 1, minRuns: repeats, seconds: 0, maxRuns: repeats))
+  }
+
+  /// Best and median of the runs `plan` asks for, after its warm-up runs.
+  func measure(_ plan: TimingPlan) -> Row {
+    for _ in 0..<max(1, plan.warmup) { body() }
     var times: [Double] = []
     var cpuTimes: [Double] = []
     let clock = ContinuousClock()
-    for _ in 0..<repeats {
+    let start = clock.now
+    while times.count < plan.maxRuns
+      && (times.count < plan.minRuns || clock.now - start < .milliseconds(Int(plan.seconds * 1000)))
+    {
       let cpu0 = processCPUms()
       let elapsed = clock.measure { body() }
       cpuTimes.append(processCPUms() - cpu0)
@@ -335,8 +355,35 @@ struct Benchmark {
     return Row(
       section: section, name: name, shape: shape, flops: flops, bestMs: best,
       medianMs: times[times.count / 2], gflops: flops / (best * 1e6), cpuMs: cpuTimes[0],
-      runs: repeats, msPerItem: best / Double(perItem), itemsPerSecond: Double(perItem) * 1000 / best)
+      runs: times.count, msPerItem: best / Double(perItem),
+      itemsPerSecond: Double(perItem) * 1000 / best)
   }
+}
+
+/// Warm-up runs, then timed runs: at least `minRuns`, more while
+/// `seconds` have not passed, never more than `maxRuns`. The same rule as
+/// `../shared/bench/peers.py`'s `timeit`, so that "best" and "median" mean
+/// the same number of tries on both sides.
+struct TimingPlan {
+  var warmup: Int
+  var minRuns: Int
+  var seconds: Double
+  var maxRuns: Int
+
+  /// peers.py's `plan()`: (warmup, min_reps, budget_s, max_reps) per
+  /// variant for one image, a batch of 32, and a training step.
+  static func peers(big: Bool, kind: Kind) -> TimingPlan {
+    switch (big, kind) {
+    case (true, .oneImage): return TimingPlan(warmup: 10, minRuns: 15, seconds: 3, maxRuns: 200)
+    case (true, .batch): return TimingPlan(warmup: 3, minRuns: 7, seconds: 4, maxRuns: 50)
+    case (true, .training): return TimingPlan(warmup: 3, minRuns: 5, seconds: 8, maxRuns: 30)
+    case (false, .oneImage): return TimingPlan(warmup: 20, minRuns: 50, seconds: 2, maxRuns: 1000)
+    case (false, .batch): return TimingPlan(warmup: 5, minRuns: 20, seconds: 3, maxRuns: 300)
+    case (false, .training): return TimingPlan(warmup: 5, minRuns: 15, seconds: 4, maxRuns: 200)
+    }
+  }
+
+  enum Kind { case oneImage, batch, training }
 }
 
 /// Gradient arrays that live across benchmark runs, like a layer's.
@@ -375,6 +422,7 @@ struct Row: Codable {
       + String(format: "%7.1f GFLOP/s", gflops)
       + String(format: "   cpu %9.2f ms %7.1f GFLOP/s", cpuMs, flops / (cpuMs * 1e6))
       + (section == "net" ? String(format: "   %8.3f ms/image %8.1f images/s", msPerItem, itemsPerSecond) : "")
+      + String(format: "   %d runs", runs)
   }
 }
 

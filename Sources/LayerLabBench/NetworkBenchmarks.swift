@@ -54,30 +54,34 @@ extension Bench {
       let labels = (0..<batch).map { $0 % classes }
       let adam = Adam()
       let shape = "\(side)x\(side)x3, \(classes) classes"
-      list.append(
-        Benchmark(section: "net", name: "\(variant) forward 1 image", shape: shape, flops: perImage) {
-          blackHole(try? model.infer(one, exact: false))
-        })
+      let big = variant == "big"
+      var oneImage = Benchmark(section: "net", name: "\(variant) forward 1 image", shape: shape, flops: perImage) {
+        blackHole(try? model.infer(one, exact: false))
+      }
+      oneImage.peersPlan = .peers(big: big, kind: .oneImage)
+      list.append(oneImage)
       list.append(
         Benchmark(section: "net", name: "\(variant) forward 1 image, REPL", shape: shape, flops: perImage) {
           // The REPL's `forward`: unfused, every layer's output kept for display.
           blackHole(try? model.forward(one, mode: .inference))
         })
-      list.append(
-        Benchmark(
-          section: "net", name: "\(variant) forward batch \(batch)", shape: shape,
-          flops: perImage * Double(batch), perItem: batch
-        ) {
-          blackHole(try? model.infer(x, exact: false))
-        })
+      var batchRow = Benchmark(
+        section: "net", name: "\(variant) forward batch \(batch)", shape: shape,
+        flops: perImage * Double(batch), perItem: batch
+      ) {
+        blackHole(try? model.infer(x, exact: false))
+      }
+      batchRow.peersPlan = .peers(big: big, kind: .batch)
+      list.append(batchRow)
       // A training step is about three forward passes of work (the peers' count).
-      list.append(
-        Benchmark(
-          section: "net", name: "\(variant) train step \(batch)", shape: shape,
-          flops: 3 * perImage * Double(batch), perItem: batch
-        ) {
-          blackHole(try? model.trainStep(x, labels: labels, loss: .categoricalCrossentropy, optimizer: adam))
-        })
+      var trainRow = Benchmark(
+        section: "net", name: "\(variant) train step \(batch)", shape: shape,
+        flops: 3 * perImage * Double(batch), perItem: batch
+      ) {
+        blackHole(try? model.trainStep(x, labels: labels, loss: .categoricalCrossentropy, optimizer: adam))
+      }
+      trainRow.peersPlan = .peers(big: big, kind: .training)
+      list.append(trainRow)
     }
     return list
   }
