@@ -10,7 +10,10 @@ struct LayerLabCommand: ParsableCommand {
     commandName: "layerlab",
     abstract: "See how a Keras-style CNN works, layer by layer, in a terminal.")
 
-  @Option(help: "Run a lesson step by step: its number, name or file (see 'lessons'), then stay in the shell.")
+  @Option(
+    help:
+      "Run a lesson step by step: its number, name or file (see 'lessons'), then stay in the shell."
+  )
   var lesson: String?
 
   @Option(help: "Run a file of commands, then exit.")
@@ -29,7 +32,9 @@ struct LayerLabCommand: ParsableCommand {
   var command: [String] = []
 
   func validate() throws {
-    if let width, !(20...400).contains(width) { throw ValidationError("--width must be from 20 to 400") }
+    if let width, !(20...400).contains(width) {
+      throw ValidationError("--width must be from 20 to 400")
+    }
     if lesson != nil, script != nil { throw ValidationError("give --lesson or --script, not both") }
   }
 
@@ -39,7 +44,8 @@ struct LayerLabCommand: ParsableCommand {
     let stdoutIsTerminal = isatty(STDOUT_FILENO) == 1
     var display = Display()
     display.width = width ?? TerminalSize.columns(isTerminal: stdoutIsTerminal)
-    display.color = stdoutIsTerminal && !noColor && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+    display.color =
+      stdoutIsTerminal && !noColor && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
     display.unicode = stdoutIsTerminal
     display.terminal = stdoutIsTerminal
     let session = Session(console: TerminalConsole(), display: display, seed: seed)
@@ -65,7 +71,8 @@ struct LayerLabCommand: ParsableCommand {
       // Lessons' pauses wait for Enter only when someone is there to press it.
       session.lessons.pauseReader = reader
       if lesson == nil {
-        session.console.out("LayerLab: build a Keras model and watch it work. Type 'help' to start, 'quit' to leave.")
+        session.console.out(
+          "LayerLab: build a Keras model and watch it work. Type 'help' to start, 'quit' to leave.")
       }
     } else {
       reader = PlainReader()
@@ -85,7 +92,9 @@ struct LayerLabCommand: ParsableCommand {
 
 /// `word` as one shell word, quoted when it holds a blank or a quote.
 func quotedWord(_ word: String) -> String {
-  guard word.contains(where: { $0 == " " || $0 == "\t" || $0 == "'" || $0 == "\"" }) else { return word }
+  guard word.contains(where: { $0 == " " || $0 == "\t" || $0 == "'" || $0 == "\"" }) else {
+    return word
+  }
   return word.contains("'") ? "\"" + word + "\"" : "'" + word + "'"
 }
 
@@ -93,7 +102,10 @@ func quotedWord(_ word: String) -> String {
 func completions(for session: Session) -> Completions {
   var result = Completions()
   let commands = CommandTable.all
-  result.commands = commands.flatMap { [$0.name] + $0.aliases } + ["model.add(", "model.summary()", "model = Sequential()"]
+  result.commands =
+    commands.flatMap { [$0.name] + $0.aliases } + [
+      "model.add(", "model.summary()", "model = Sequential()",
+    ]
   result.layerTypes = LayerKind.allCases.map { $0.rawValue + "(" }
   result.layerNames = session.model.layers.map(\.name)
   for command in commands { result.keywords[command.name] = command.keywords }
@@ -107,8 +119,14 @@ enum TerminalSize {
   static func columns(isTerminal: Bool) -> Int {
     guard isTerminal else { return 80 }
     var size = winsize()
-    if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col >= 20 { return Int(size.ws_col) }
-    if let text = ProcessInfo.processInfo.environment["COLUMNS"], let columns = Int(text), columns >= 20 { return columns }
+    if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col >= 20 {
+      return Int(size.ws_col)
+    }
+    if let text = ProcessInfo.processInfo.environment["COLUMNS"], let columns = Int(text),
+      columns >= 20
+    {
+      return columns
+    }
     return 80
   }
 }

@@ -37,7 +37,9 @@ extension Session {
   /// The loaded data, or an error that says how to load some.
   func requireData() throws -> DataSplit {
     guard let data else {
-      throw LabError(message: "no data loaded", hint: "load some first: 'data demo' draws a built-in set of six creatures")
+      throw LabError(
+        message: "no data loaded",
+        hint: "load some first: 'data demo' draws a built-in set of six creatures")
     }
     return data
   }
@@ -46,7 +48,8 @@ extension Session {
   func requireTraining() throws -> TrainingSetup {
     guard let training else {
       throw LabError(
-        message: "the model is not compiled", hint: "run 'compile' first, e.g. compile optimizer=adam loss=categorical_crossentropy")
+        message: "the model is not compiled",
+        hint: "run 'compile' first, e.g. compile optimizer=adam loss=categorical_crossentropy")
     }
     return training
   }

@@ -60,7 +60,10 @@ final class Session {
   /// Where typed commands are being saved as a lesson, if anywhere.
   let recorder = Recorder()
 
-  init(console: Console, display: Display = Display(), seed: UInt64 = 0, images: ImageSource = ImageSource()) {
+  init(
+    console: Console, display: Display = Display(), seed: UInt64 = 0,
+    images: ImageSource = ImageSource()
+  ) {
     self.console = console
     self.display = display
     self.seed = seed
@@ -76,7 +79,9 @@ final class Session {
     if let image { result["X"] = image.shape }
     if let data {
       for name in DataArray.trainImageNames { result[name] = data.train.images.shape }
-      if let test = data.test { for name in DataArray.testImageNames { result[name] = test.images.shape } }
+      if let test = data.test {
+        for name in DataArray.testImageNames { result[name] = test.images.shape }
+      }
     }
     return result
   }
@@ -96,7 +101,9 @@ final class Session {
   /// Puts back the model as it was before the last change; returns what was undone.
   func undo() throws -> String {
     guard let last = undoStack.last else {
-      throw LabError(message: "nothing to undo", hint: "undo reverses add, insert, remove, kernel, reset, load, seed and fit")
+      throw LabError(
+        message: "nothing to undo",
+        hint: "undo reverses add, insert, remove, kernel, reset, load, seed and fit")
     }
     try model.restore(last.snapshot)
     undoStack.removeLast()

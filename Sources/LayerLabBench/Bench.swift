@@ -36,7 +36,8 @@ struct Bench: ParsableCommand {
   @Flag(help: "Time the plain reference loops instead of the fast paths (use a small --batch).")
   var reference = false
 
-  @Option(parsing: .upToNextOption, help: "Sections to run: peak gemm conv dense net layers stages.")
+  @Option(
+    parsing: .upToNextOption, help: "Sections to run: peak gemm conv dense net layers stages.")
   var sections: [Section] = Section.allCases
 
   @Option(help: "Only rows whose name contains this text (e.g. conv2d_1, forward).")
@@ -71,7 +72,8 @@ struct Bench: ParsableCommand {
       // The peak rows are the yardstick for the others: never filtered out.
       for b in list where section == .peak || (filter.map({ b.name.contains($0) }) ?? true) {
         let row =
-          likePeers && b.peersPlan != nil ? b.measure(b.peersPlan!) : b.measure(repeats: max(1, repeats))
+          likePeers && b.peersPlan != nil
+          ? b.measure(b.peersPlan!) : b.measure(repeats: max(1, repeats))
         rows.append(row)
         if !json { print(row.line) }
       }
@@ -89,7 +91,8 @@ struct Bench: ParsableCommand {
     } else {
       print(
         "\(report.cpu), \(report.threads) thread(s), \(report.implementation), batch \(batch), "
-          + "load avg \(loadBefore) -> \(report.loadAfter), peak resident \(Int(report.peakResidentMB)) MB")
+          + "load avg \(loadBefore) -> \(report.loadAfter), peak resident \(Int(report.peakResidentMB)) MB"
+      )
     }
   }
 
@@ -176,7 +179,9 @@ struct Bench: ParsableCommand {
         let tile = Winograd.choose(g, pool: false)
         let u = Winograd.transformKernel(w, tile, channels: g.inChannels, filters: g.filters)
         list.append(
-          Benchmark(section: "conv", name: "\(name) forward, winograd \(tile)", shape: shape, flops: flops) {
+          Benchmark(
+            section: "conv", name: "\(name) forward, winograd \(tile)", shape: shape, flops: flops
+          ) {
             blackHole(
               Winograd.forward(
                 g, input: x, transformedKernel: u, bias: bias, relu: true, pool: false, tile: tile))
@@ -421,7 +426,8 @@ struct Row: Codable {
       + pad(String(format: "(median %8.2f)", medianMs), 18)
       + String(format: "%7.1f GFLOP/s", gflops)
       + String(format: "   cpu %9.2f ms %7.1f GFLOP/s", cpuMs, flops / (cpuMs * 1e6))
-      + (section == "net" ? String(format: "   %8.3f ms/image %8.1f images/s", msPerItem, itemsPerSecond) : "")
+      + (section == "net"
+        ? String(format: "   %8.3f ms/image %8.1f images/s", msPerItem, itemsPerSecond) : "")
       + String(format: "   %d runs", runs)
   }
 }
@@ -440,10 +446,21 @@ struct Report: Codable {
 
 @inline(never)
 func fmaChains<V: SIMD>(_: V.Type, steps: Int) -> V where V.Scalar == Float {
-  let x = V(repeating: 0.999_999), y = V(repeating: 1e-7)
+  let x = V(repeating: 0.999_999)
+  let y = V(repeating: 1e-7)
   // c ← y + c·x: each chain depends on itself only, and stays finite.
-  var c0 = V(repeating: 1), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0
-  var c6 = c0, c7 = c0, c8 = c0, c9 = c0, c10 = c0, c11 = c0
+  var c0 = V(repeating: 1)
+  var c1 = c0
+  var c2 = c0
+  var c3 = c0
+  var c4 = c0
+  var c5 = c0
+  var c6 = c0
+  var c7 = c0
+  var c8 = c0
+  var c9 = c0
+  var c10 = c0
+  var c11 = c0
   for _ in 0..<steps {
     c0 = y.addingProduct(c0, x)
     c1 = y.addingProduct(c1, x)

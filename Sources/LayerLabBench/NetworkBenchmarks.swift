@@ -10,8 +10,10 @@ extension Bench {
   static let seedLines = [
     "Conv2D(32, (3, 3), padding='same', input_shape=INPUT)", "Activation('relu')",
     "Conv2D(32, (3, 3))", "Activation('relu')", "MaxPooling2D(pool_size=(2, 2))", "Dropout(0.25)",
-    "Conv2D(64, (3, 3), padding='same')", "Activation('relu')", "Conv2D(64, (3, 3))", "Activation('relu')",
-    "MaxPooling2D(pool_size=(2, 2))", "Dropout(0.25)", "Flatten()", "Dense(512)", "Activation('relu')",
+    "Conv2D(64, (3, 3), padding='same')", "Activation('relu')", "Conv2D(64, (3, 3))",
+    "Activation('relu')",
+    "MaxPooling2D(pool_size=(2, 2))", "Dropout(0.25)", "Flatten()", "Dense(512)",
+    "Activation('relu')",
     "Dropout(0.5)", "Dense(CLASSES)", "Activation('softmax')",
   ]
 
@@ -55,13 +57,17 @@ extension Bench {
       let adam = Adam()
       let shape = "\(side)x\(side)x3, \(classes) classes"
       let big = variant == "big"
-      var oneImage = Benchmark(section: "net", name: "\(variant) forward 1 image", shape: shape, flops: perImage) {
+      var oneImage = Benchmark(
+        section: "net", name: "\(variant) forward 1 image", shape: shape, flops: perImage
+      ) {
         blackHole(try? model.infer(one, exact: false))
       }
       oneImage.peersPlan = .peers(big: big, kind: .oneImage)
       list.append(oneImage)
       list.append(
-        Benchmark(section: "net", name: "\(variant) forward 1 image, REPL", shape: shape, flops: perImage) {
+        Benchmark(
+          section: "net", name: "\(variant) forward 1 image, REPL", shape: shape, flops: perImage
+        ) {
           // The REPL's `forward`: unfused, every layer's output kept for display.
           blackHole(try? model.forward(one, mode: .inference))
         })
@@ -78,7 +84,8 @@ extension Bench {
         section: "net", name: "\(variant) train step \(batch)", shape: shape,
         flops: 3 * perImage * Double(batch), perItem: batch
       ) {
-        blackHole(try? model.trainStep(x, labels: labels, loss: .categoricalCrossentropy, optimizer: adam))
+        blackHole(
+          try? model.trainStep(x, labels: labels, loss: .categoricalCrossentropy, optimizer: adam))
       }
       trainRow.peersPlan = .peers(big: big, kind: .training)
       list.append(trainRow)

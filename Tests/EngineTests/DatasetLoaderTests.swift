@@ -29,7 +29,10 @@ import Testing
 
   @Test func npzWithKerasNamesFloatImagesAndOneHotLabels() throws {
     let path = try npz([
-      ("x_train", try NDArray(shape: [2, 1, 1, 3], storage: .float32([0.1, 0.2, 0.3, 0.4, 0.5, 0.6]))),
+      (
+        "x_train",
+        try NDArray(shape: [2, 1, 1, 3], storage: .float32([0.1, 0.2, 0.3, 0.4, 0.5, 0.6]))
+      ),
       ("y_train", try NDArray(shape: [2, 4], storage: .float32([0, 0, 1, 0, 0, 0, 0, 1]))),
     ])
     let split = try DatasetLoader.load(path: path)
@@ -41,27 +44,36 @@ import Testing
 
   @Test func npzErrors() throws {
     let images = try NDArray(shape: [2, 2, 2], storage: .uint8([UInt8](repeating: 1, count: 8)))
-    let mismatched = try npz([("x_train", images), ("y_train", try NDArray(shape: [3], storage: .int64([0, 1, 2])))])
+    let mismatched = try npz([
+      ("x_train", images), ("y_train", try NDArray(shape: [3], storage: .int64([0, 1, 2]))),
+    ])
     let e1 = #expect(throws: EngineError.self) { try DatasetLoader.load(path: mismatched) }
     #expect(e1?.description.contains("there are 2 images") == true)
     let missing = try npz([("x_train", images)])
     let e2 = #expect(throws: EngineError.self) { try DatasetLoader.load(path: missing) }
     #expect(e2?.description.contains("x_train and y_train") == true)
     let outOfRange = try npz([
-      ("x_train", images), ("y_train", try NDArray(shape: [2, 2], storage: .float32([1, 0, 0, 1]))),
+      ("x_train", images),
+      ("y_train", try NDArray(shape: [2, 2], storage: .float32([1, 0, 0, 1]))),
       ("x_test", images), ("y_test", try NDArray(shape: [2], storage: .int64([0, 5]))),
     ])
     let e3 = #expect(throws: EngineError.self) { try DatasetLoader.load(path: outOfRange) }
     #expect(e3?.description.contains("label 5") == true)
-    let negative = try npz([("x_train", images), ("y_train", try NDArray(shape: [2], storage: .int64([0, -1])))])
+    let negative = try npz([
+      ("x_train", images), ("y_train", try NDArray(shape: [2], storage: .int64([0, -1]))),
+    ])
     #expect(throws: EngineError.self) { try DatasetLoader.load(path: negative) }
-    let budget = #expect(throws: EngineError.self) { try DatasetLoader.load(path: negative, maxBytes: 16) }
+    let budget = #expect(throws: EngineError.self) {
+      try DatasetLoader.load(path: negative, maxBytes: 16)
+    }
     #expect(budget?.description.contains("limit") == true)
   }
 
   /// Writes a w×h binary PGM of one gray level.
   func pgm(_ path: String, width: Int, height: Int, level: UInt8) throws {
-    try writeBytes(Array("P5 \(width) \(height) 255\n".utf8) + [UInt8](repeating: level, count: width * height), to: path)
+    try writeBytes(
+      Array("P5 \(width) \(height) 255\n".utf8) + [UInt8](repeating: level, count: width * height),
+      to: path)
   }
 
   @Test func classFolderWithTrainAndTest() throws {
@@ -82,7 +94,11 @@ import Testing
 
   @Test func classFolderSplitIsSeededAndComplete() throws {
     let root = try makeTempFolder()
-    for i in 0..<10 { try pgm(root + "/\(i % 2 == 0 ? "even" : "odd")/\(i).pgm", width: 2, height: 2, level: UInt8(i * 10)) }
+    for i in 0..<10 {
+      try pgm(
+        root + "/\(i % 2 == 0 ? "even" : "odd")/\(i).pgm", width: 2, height: 2, level: UInt8(i * 10)
+      )
+    }
     let a = try DatasetLoader.load(path: root, validationSplit: 0.3, seed: 7)
     let b = try DatasetLoader.load(path: root, validationSplit: 0.3, seed: 7)
     #expect(a.train.count == 7)
@@ -109,12 +125,15 @@ import Testing
     #expect(throws: EngineError.self) { try DatasetLoader.load(path: broken + "/nope") }
   }
 
-  func be32(_ v: Int) -> [UInt8] { [UInt8(v >> 24 & 255), UInt8(v >> 16 & 255), UInt8(v >> 8 & 255), UInt8(v & 255)] }
+  func be32(_ v: Int) -> [UInt8] {
+    [UInt8(v >> 24 & 255), UInt8(v >> 16 & 255), UInt8(v >> 8 & 255), UInt8(v & 255)]
+  }
 
   @Test func mnistIDX() throws {
     let root = try makeTempFolder()
     let pixels: [UInt8] = [0, 255, 128, 64, 1, 2, 3, 4]
-    try writeBytes([0, 0, 8, 3] + be32(2) + be32(2) + be32(2) + pixels, to: root + "/train-images-idx3-ubyte")
+    try writeBytes(
+      [0, 0, 8, 3] + be32(2) + be32(2) + be32(2) + pixels, to: root + "/train-images-idx3-ubyte")
     try writeBytes([0, 0, 8, 1] + be32(2) + [7, 3], to: root + "/train-labels-idx1-ubyte")
     let split = try DatasetLoader.load(path: root + "/train-images-idx3-ubyte", pixelScale: 1)
     #expect(split.train.images.shape == [2, 2, 2, 1])
@@ -126,14 +145,17 @@ import Testing
     let e = #expect(throws: EngineError.self) { try DatasetLoader.load(path: root) }
     #expect(e?.description.contains("must match") == true)
     try writeBytes([0, 0, 8, 1] + be32(2) + [7, 3], to: root + "/train-labels-idx1-ubyte")
-    try writeBytes([0, 0, 8, 3] + be32(1000) + be32(28) + be32(28) + pixels, to: root + "/train-images-idx3-ubyte")
+    try writeBytes(
+      [0, 0, 8, 3] + be32(1000) + be32(28) + be32(28) + pixels,
+      to: root + "/train-images-idx3-ubyte")
     #expect(throws: EngineError.self) { try DatasetLoader.load(path: root) }
   }
 
   @Test func cifarBinaryBatches() throws {
     let root = try makeTempFolder()
     // One record: label 1, red plane all 10, green 20, blue 30, except pixel (0, 1).
-    var record = [UInt8(1)] + [UInt8](repeating: 10, count: 1024) + [UInt8](repeating: 20, count: 1024)
+    var record =
+      [UInt8(1)] + [UInt8](repeating: 10, count: 1024) + [UInt8](repeating: 20, count: 1024)
       + [UInt8](repeating: 30, count: 1024)
     record[1 + 1] = 99  // red of pixel (0, 1)
     record[1 + 2048 + 1] = 77  // blue of pixel (0, 1)
@@ -162,7 +184,8 @@ extension DatasetLoaderTests {
   @Test func mnistHeaderWithHugeSizesIsRefusedNotTrapped() throws {
     let root = try makeTempFolder()
     let max = be32(0xFFFF_FFFF)
-    try writeBytes([0, 0, 8, 3] + max + max + max + [1, 2, 3], to: root + "/train-images-idx3-ubyte")
+    try writeBytes(
+      [0, 0, 8, 3] + max + max + max + [1, 2, 3], to: root + "/train-images-idx3-ubyte")
     try writeBytes([0, 0, 8, 1] + max + [1], to: root + "/train-labels-idx1-ubyte")
     let e = #expect(throws: EngineError.self) { try DatasetLoader.load(path: root) }
     #expect(e?.description.contains("truncated or corrupt") == true)

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Engine
 
 // The vectorized element-wise kernels against the one-element-at-a-time
@@ -8,12 +9,19 @@ import Testing
 private func bits(_ x: [Float]) -> [UInt32] { x.map(\.bitPattern) }
 
 private func values(_ count: Int, _ rng: inout SeededGenerator) -> [Float] {
-  let special: [Float] = [.nan, -0.0, 0, .infinity, -.infinity, .leastNonzeroMagnitude, -.leastNonzeroMagnitude, 1, -1]
-  return (0..<count).map { i in i % 7 == 3 ? special[(i / 7) % special.count] : rng.nextFloat(in: -2, 2) }
+  let special: [Float] = [
+    .nan, -0.0, 0, .infinity, -.infinity, .leastNonzeroMagnitude, -.leastNonzeroMagnitude, 1, -1,
+  ]
+  return (0..<count).map { i in
+    i % 7 == 3 ? special[(i / 7) % special.count] : rng.nextFloat(in: -2, 2)
+  }
 }
 
 @Suite(.serialized) struct ElementwiseKernelValues {
-  static let lengths = [0, 1, 7, 8, 9, 63, ElementwiseKernels.chunk - 3, ElementwiseKernels.chunk + 11, 3 * ElementwiseKernels.chunk + 5]
+  static let lengths = [
+    0, 1, 7, 8, 9, 63, ElementwiseKernels.chunk - 3, ElementwiseKernels.chunk + 11,
+    3 * ElementwiseKernels.chunk + 5,
+  ]
 
   @Test func reluMatchesTheDefinition() {
     var rng = SeededGenerator(seed: 31)
@@ -32,7 +40,8 @@ private func values(_ count: Int, _ rng: inout SeededGenerator) -> [Float] {
   @Test func reluBackwardMatchesTheDefinition() {
     var rng = SeededGenerator(seed: 32)
     for n in Self.lengths {
-      let g = values(n, &rng), x = values(n, &rng)
+      let g = values(n, &rng)
+      let x = values(n, &rng)
       let expected = zip(g, x).map { g, x in x > 0 ? g : 0 }
       #expect(bits(ElementwiseKernels.reluBackward(g, input: x)) == bits(expected), "n \(n)")
     }
@@ -45,7 +54,8 @@ private func values(_ count: Int, _ rng: inout SeededGenerator) -> [Float] {
       let mask = (0..<n).map { _ in Float(rng.nextUnitFloat() < 0.5 ? 0 : 1) }
       for scale: Float in [1 / 0.75, 2, 1 / 0.9] {
         let expected = zip(g, mask).map { g, m in g * m * scale }
-        #expect(bits(ElementwiseKernels.scaledProduct(g, mask, scale: scale)) == bits(expected), "n \(n)")
+        #expect(
+          bits(ElementwiseKernels.scaledProduct(g, mask, scale: scale)) == bits(expected), "n \(n)")
       }
     }
   }
@@ -53,9 +63,11 @@ private func values(_ count: Int, _ rng: inout SeededGenerator) -> [Float] {
   @Test func mapAndZipMatchTheDefinition() {
     var rng = SeededGenerator(seed: 34)
     for n in Self.lengths {
-      let a = values(n, &rng), b = values(n, &rng)
+      let a = values(n, &rng)
+      let b = values(n, &rng)
       #expect(bits(ElementwiseKernels.map(a) { $0 * 3 - 1 }) == bits(a.map { $0 * 3 - 1 }))
-      #expect(bits(ElementwiseKernels.zip(a, b) { $0 * $1 + 2 }) == bits(zip(a, b).map { $0 * $1 + 2 }))
+      #expect(
+        bits(ElementwiseKernels.zip(a, b) { $0 * $1 + 2 }) == bits(zip(a, b).map { $0 * $1 + 2 }))
     }
   }
 }

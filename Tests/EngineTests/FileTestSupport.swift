@@ -10,7 +10,8 @@ func fixture(_ name: String) -> String {
 
 /// A fresh, empty folder under the system temporary folder.
 func makeTempFolder() throws -> String {
-  let url = FileManager.default.temporaryDirectory.appendingPathComponent("layerlab-tests-\(UUID().uuidString)")
+  let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+    "layerlab-tests-\(UUID().uuidString)")
   try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
   return url.path
 }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Engine
 
 /// Layers and input shapes (per sample) whose backward is checked against
@@ -75,11 +76,13 @@ func wholeNetworkGradientMatchesCentralDifferences(head: String) throws {
   func loss() throws -> Float {
     model.maskRNG = maskState
     let out = try model.forward(x, mode: .training)
-    return try model.lossAndGradient(output: out, labels: labels, loss: .categoricalCrossentropy).loss
+    return try model.lossAndGradient(output: out, labels: labels, loss: .categoricalCrossentropy)
+      .loss
   }
   // Analytic gradients through a step with a zero learning rate.
   model.maskRNG = maskState
-  _ = try model.trainStep(x, labels: labels, loss: .categoricalCrossentropy, optimizer: SGD(learningRate: 0))
+  _ = try model.trainStep(
+    x, labels: labels, loss: .categoricalCrossentropy, optimizer: SGD(learningRate: 0))
   // A small step: ReLU and max pooling inside the network have kinks.
   let eps: Float = 1e-3
   var worst: Float = 0
@@ -93,7 +96,8 @@ func wholeNetworkGradientMatchesCentralDifferences(head: String) throws {
       let down = try loss()
       p.value = saved
       let numeric = (up - down) / (2 * eps)
-      worst = max(worst, abs(analytic.scalars[i] - numeric) / max(1, abs(analytic.scalars[i]), abs(numeric)))
+      worst = max(
+        worst, abs(analytic.scalars[i] - numeric) / max(1, abs(analytic.scalars[i]), abs(numeric)))
     }
   }
   #expect(worst < 1e-2)

@@ -5,7 +5,9 @@ import Testing
 
 @Suite struct ImageFileTests {
   /// Loads with scale 1 so the tensor shows the file's 8-bit levels.
-  func levels(_ name: String) throws -> Tensor { try ImageFile.load(path: fixture(name), pixelScale: 1) }
+  func levels(_ name: String) throws -> Tensor {
+    try ImageFile.load(path: fixture(name), pixelScale: 1)
+  }
 
   @Test func grayPNGHasOneChannel() throws {
     let t = try levels("gray.png")
@@ -74,20 +76,40 @@ import Testing
   }
 
   @Test func refusesBadImages() throws {
-    let nan = #expect(throws: EngineError.self) { try ImageFile.load(path: fixture("nan_image.npy")) }
-    #expect(nan == .nonFinite("\(fixture("nan_image.npy")): the image array holds NaN or infinite values; clean it first, e.g. with np.nan_to_num"))
-    let big = #expect(throws: EngineError.self) { try ImageFile.load(path: fixture("rgb.jpg"), maxPixels: 100) }
+    let nan = #expect(throws: EngineError.self) {
+      try ImageFile.load(path: fixture("nan_image.npy"))
+    }
+    #expect(
+      nan
+        == .nonFinite(
+          "\(fixture("nan_image.npy")): the image array holds NaN or infinite values; clean it first, e.g. with np.nan_to_num"
+        ))
+    let big = #expect(throws: EngineError.self) {
+      try ImageFile.load(path: fixture("rgb.jpg"), maxPixels: 100)
+    }
     #expect(big?.description.contains("16x8") == true)
-    #expect(throws: EngineError.self) { try ImageFile.load(path: fixture("gray.png"), maxPixels: 19) }
+    #expect(throws: EngineError.self) {
+      try ImageFile.load(path: fixture("gray.png"), maxPixels: 19)
+    }
     #expect(throws: EngineError.self) { try ImageFile.load(path: fixture("i8.npy")) }  // rank 1
-    #expect(throws: EngineError.self) { try ImageFile.decode(Data("P5\n0 3\n255\n".utf8), source: "empty.pgm") }
-    #expect(throws: EngineError.self) { try ImageFile.decode(Data("P2\n2 2\n255\n1 2 3".utf8), source: "short.pgm") }
-    #expect(throws: EngineError.self) { try ImageFile.decode(Data("P2\n1 1\n15\n16".utf8), source: "above.pgm") }
-    #expect(throws: EngineError.self) { try ImageFile.decode(Data("P1\n1 1\n1".utf8), source: "bitmap.pbm") }
+    #expect(throws: EngineError.self) {
+      try ImageFile.decode(Data("P5\n0 3\n255\n".utf8), source: "empty.pgm")
+    }
+    #expect(throws: EngineError.self) {
+      try ImageFile.decode(Data("P2\n2 2\n255\n1 2 3".utf8), source: "short.pgm")
+    }
+    #expect(throws: EngineError.self) {
+      try ImageFile.decode(Data("P2\n1 1\n15\n16".utf8), source: "above.pgm")
+    }
+    #expect(throws: EngineError.self) {
+      try ImageFile.decode(Data("P1\n1 1\n1".utf8), source: "bitmap.pbm")
+    }
     #expect(throws: EngineError.self) { try ImageFile.decode(Data("GIF89a".utf8), source: "a.gif") }
     for name in ["rgb.png", "rgb.jpg", "binary.ppm"] {
       let whole = try Data(contentsOf: URL(fileURLWithPath: fixture(name)))
-      let cuts = name.hasSuffix(".jpg") ? [whole.count / 3, whole.count / 2, whole.count - 2] : [whole.count / 3, whole.count / 2]
+      let cuts =
+        name.hasSuffix(".jpg")
+        ? [whole.count / 3, whole.count / 2, whole.count - 2] : [whole.count / 3, whole.count / 2]
       for cut in cuts {
         #expect(throws: EngineError.self, "\(name) cut at \(cut)") {
           try ImageFile.decode(whole.prefix(cut), source: name)
@@ -104,10 +126,15 @@ import Testing
     #expect(back.shape == [2, 3, 3])
     #expect(back.scalars == pixels.map(Float.init))
     let gray: [UInt8] = [0, 100, 200, 255]
-    let grayBack = try ImageFile.decode(PNGCodec.encode(rgb8: gray, width: 2, height: 2, channels: 1), source: "g", pixelScale: 1)
+    let grayBack = try ImageFile.decode(
+      PNGCodec.encode(rgb8: gray, width: 2, height: 2, channels: 1), source: "g", pixelScale: 1)
     #expect(grayBack.shape == [2, 2, 1])
     #expect(grayBack.scalars == [0, 100, 200, 255])
-    #expect(throws: EngineError.self) { try PNGCodec.encode(rgb8: gray, width: 2, height: 2, channels: 3) }
-    #expect(throws: EngineError.self) { try PNGCodec.encode(rgb8: gray, width: 4, height: 1, channels: 2) }
+    #expect(throws: EngineError.self) {
+      try PNGCodec.encode(rgb8: gray, width: 2, height: 2, channels: 3)
+    }
+    #expect(throws: EngineError.self) {
+      try PNGCodec.encode(rgb8: gray, width: 4, height: 1, channels: 2)
+    }
   }
 }

@@ -31,9 +31,13 @@ import Testing
     let square = try Tensor(shape: [2, 2, 1], scalars: [0, 10, 20, 30])
     let big = ImageOps.resizeBilinear(square, height: 4, width: 4)
     #expect(big.shape == [4, 4, 1])
-    #expect(big.scalars == [0, 2.5, 7.5, 10, 5, 7.5, 12.5, 15, 15, 17.5, 22.5, 25, 20, 22.5, 27.5, 30])
+    #expect(
+      big.scalars == [0, 2.5, 7.5, 10, 5, 7.5, 12.5, 15, 15, 17.5, 22.5, 25, 20, 22.5, 27.5, 30])
     // Channels are interpolated independently; batches are resized image by image.
     let twoChannels = try Tensor(shape: [2, 1, 1, 2], scalars: [1, 100, 3, 300])
-    #expect(ImageOps.resizeBilinear(twoChannels, height: 2, width: 1).scalars == [1, 100, 1, 100, 3, 300, 3, 300])
+    #expect(
+      ImageOps.resizeBilinear(twoChannels, height: 2, width: 1).scalars == [
+        1, 100, 1, 100, 3, 300, 3, 300,
+      ])
   }
 }

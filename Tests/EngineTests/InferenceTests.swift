@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Engine
 
 // The inference fast paths (`Sequential.infer` and the fused kernels behind
@@ -20,8 +21,15 @@ private func withThreads<T>(_ n: Int, _ body: () throws -> T) rethrows -> T {
 private func model(_ lines: [String], input: [Int], seed: UInt64 = 3) throws -> Sequential {
   let m = Sequential(seed: seed)
   for (i, line) in lines.enumerated() {
-    let tuple = input.count == 1 ? "(\(input[0]),)" : "(\(input.map(String.init).joined(separator: ", ")))"
-    let text = i == 0 && line.hasSuffix("()") ? String(line.dropLast()) + "input_shape=\(tuple))" : i == 0 ? line.replacingOccurrences(of: ")", with: ", input_shape=\(tuple))", options: [], range: line.range(of: ")", options: .backwards)) : line
+    let tuple =
+      input.count == 1 ? "(\(input[0]),)" : "(\(input.map(String.init).joined(separator: ", ")))"
+    let text =
+      i == 0 && line.hasSuffix("()")
+      ? String(line.dropLast()) + "input_shape=\(tuple))"
+      : i == 0
+        ? line.replacingOccurrences(
+          of: ")", with: ", input_shape=\(tuple))", options: [],
+          range: line.range(of: ")", options: .backwards)) : line
     try m.add(LayerSpec(parsing: PyParser.parse(text)))
   }
   return m
@@ -31,22 +39,34 @@ private func model(_ lines: [String], input: [Int], seed: UInt64 = 3) throws -> 
 /// dense layer, built-in activations, a softmax head either way, average and
 /// max pooling with odd sizes and strides, Dropout, and a ReLU() layer.
 private let inferenceModels: [(lines: [String], input: [Int])] = [
-  (seedNetworkLines.map { $0.replacingOccurrences(of: ", input_shape=X.shape[1:]", with: "") }, [20, 18, 3]),
-  ([
-    "Conv2D(7, (3, 5), strides=(2, 1), padding='same', activation='relu')", "MaxPooling2D(pool_size=(3, 2), strides=(2, 3), padding='same')",
-    "Conv2D(33, (2, 2))", "ReLU()", "AveragePooling2D(pool_size=(2, 2))", "Dropout(0.3)",
-    "Flatten()", "Dense(9, activation='relu')", "Dense(4, activation='softmax')",
-  ], [13, 11, 5]),
-  ([
-    "Conv2D(40, (3, 3), padding='same')", "Activation('relu')", "Conv2D(16, (1, 1), activation='tanh')",
-    "MaxPooling2D(pool_size=(2, 2))", "Flatten()", "Dense(5)", "Activation('relu')", "Dense(3)",
-  ], [9, 10, 64]),
-  ([
-    "Conv2D(12, (3, 3), activation='relu')", "MaxPooling2D(pool_size=(2, 2))",
-    "Conv2D(9, (3, 3), padding='same')", "ReLU()", "MaxPooling2D(pool_size=(2, 2))",
-    "Conv2D(8, (2, 2), padding='same')", "Activation('relu')", "MaxPooling2D(pool_size=(2, 2), strides=(1, 1))",
-    "Flatten()", "Dense(3, activation='softmax')",
-  ], [15, 12, 3]),
+  (
+    seedNetworkLines.map { $0.replacingOccurrences(of: ", input_shape=X.shape[1:]", with: "") },
+    [20, 18, 3]
+  ),
+  (
+    [
+      "Conv2D(7, (3, 5), strides=(2, 1), padding='same', activation='relu')",
+      "MaxPooling2D(pool_size=(3, 2), strides=(2, 3), padding='same')",
+      "Conv2D(33, (2, 2))", "ReLU()", "AveragePooling2D(pool_size=(2, 2))", "Dropout(0.3)",
+      "Flatten()", "Dense(9, activation='relu')", "Dense(4, activation='softmax')",
+    ], [13, 11, 5]
+  ),
+  (
+    [
+      "Conv2D(40, (3, 3), padding='same')", "Activation('relu')",
+      "Conv2D(16, (1, 1), activation='tanh')",
+      "MaxPooling2D(pool_size=(2, 2))", "Flatten()", "Dense(5)", "Activation('relu')", "Dense(3)",
+    ], [9, 10, 64]
+  ),
+  (
+    [
+      "Conv2D(12, (3, 3), activation='relu')", "MaxPooling2D(pool_size=(2, 2))",
+      "Conv2D(9, (3, 3), padding='same')", "ReLU()", "MaxPooling2D(pool_size=(2, 2))",
+      "Conv2D(8, (2, 2), padding='same')", "Activation('relu')",
+      "MaxPooling2D(pool_size=(2, 2), strides=(1, 1))",
+      "Flatten()", "Dense(3, activation='softmax')",
+    ], [15, 12, 3]
+  ),
   (["Dense(6)", "Activation('relu')", "Dense(2)", "Activation('softmax')"], [37]),
 ]
 
@@ -57,12 +77,16 @@ private let inferenceModels: [(lines: [String], input: [Int])] = [
     let m = try model(spec.lines, input: spec.input)
     var rng = SeededGenerator(seed: UInt64(40 + which))
     for batch in [1, 3, 6] {
-      let x = try Tensor(shape: Shape([batch] + spec.input), scalars: randomFloats(batch * spec.input.reduce(1, *), &rng))
+      let x = try Tensor(
+        shape: Shape([batch] + spec.input),
+        scalars: randomFloats(batch * spec.input.reduce(1, *), &rng))
       let reference = try withThreads(1) { try m.forward(x, mode: .inference) }
       for threads in [1, 2] {
         let fast = try withThreads(threads) { try m.infer(x) }
         #expect(fast.shape == reference.shape)
-        #expect(bits(fast.scalars) == bits(reference.scalars), "model \(which) batch \(batch) threads \(threads)")
+        #expect(
+          bits(fast.scalars) == bits(reference.scalars),
+          "model \(which) batch \(batch) threads \(threads)")
       }
     }
   }
@@ -76,9 +100,13 @@ private let inferenceModels: [(lines: [String], input: [Int])] = [
     let m = try model(spec.lines, input: spec.input)
     var rng = SeededGenerator(seed: UInt64(60 + which))
     for batch in [1, 5] {
-      let x = try Tensor(shape: Shape([batch] + spec.input), scalars: randomFloats(batch * spec.input.reduce(1, *), &rng))
+      let x = try Tensor(
+        shape: Shape([batch] + spec.input),
+        scalars: randomFloats(batch * spec.input.reduce(1, *), &rng))
       let reference = try m.forward(x, mode: .inference)
-      let runs = try [1, 2].map { threads in try withThreads(threads) { try m.infer(x, exact: false) } }
+      let runs = try [1, 2].map { threads in
+        try withThreads(threads) { try m.infer(x, exact: false) }
+      }
       #expect(bits(runs[0].scalars) == bits(runs[1].scalars), "model \(which) batch \(batch)")
       #expect(runs[0].shape == reference.shape)
       let scale = max(1, reference.scalars.map(abs).max() ?? 0)
@@ -92,16 +120,19 @@ private let inferenceModels: [(lines: [String], input: [Int])] = [
     let spec = inferenceModels[0]
     let m = try model(spec.lines, input: spec.input)
     var rng = SeededGenerator(seed: 71)
-    let x = try Tensor(shape: Shape([2] + spec.input), scalars: randomFloats(2 * spec.input.reduce(1, *), &rng))
+    let x = try Tensor(
+      shape: Shape([2] + spec.input), scalars: randomFloats(2 * spec.input.reduce(1, *), &rng))
     func expectCloseToForward(_ what: String) throws {
       let reference = try m.forward(x, mode: .inference)
       let fast = try m.infer(x, exact: false)
       let scale = max(1, reference.scalars.map(abs).max() ?? 0)
-      #expect(zip(fast.scalars, reference.scalars).allSatisfy { abs($0 - $1) <= 1e-5 * scale }, "\(what)")
+      #expect(
+        zip(fast.scalars, reference.scalars).allSatisfy { abs($0 - $1) <= 1e-5 * scale }, "\(what)")
     }
     try expectCloseToForward("first pass")
     let before = try m.infer(x, exact: false)
-    #expect(bits(try m.infer(x, exact: false).scalars) == bits(before.scalars), "kept kernel: same bits")
+    #expect(
+      bits(try m.infer(x, exact: false).scalars) == bits(before.scalars), "kept kernel: same bits")
     // An in-place change of one weight of the second conv (a Winograd layer).
     let conv = try #require(m.layers.compactMap { $0 as? Conv2D }.dropFirst().first)
     conv.kernel!.value.scalars[5] += 0.5
@@ -118,10 +149,12 @@ private let inferenceModels: [(lines: [String], input: [Int])] = [
     let spec = inferenceModels[1]
     let m = try model(spec.lines, input: spec.input)
     var rng = SeededGenerator(seed: 8)
-    let x = try Tensor(shape: Shape([2] + spec.input), scalars: randomFloats(2 * spec.input.reduce(1, *), &rng))
+    let x = try Tensor(
+      shape: Shape([2] + spec.input), scalars: randomFloats(2 * spec.input.reduce(1, *), &rng))
     try m.forward(x, mode: .training)
     let before = m.lastOutputs.map { bits($0.scalars) }
-    let y = try Tensor(shape: Shape([3] + spec.input), scalars: randomFloats(3 * spec.input.reduce(1, *), &rng))
+    let y = try Tensor(
+      shape: Shape([3] + spec.input), scalars: randomFloats(3 * spec.input.reduce(1, *), &rng))
     _ = try m.infer(y)
     #expect(m.lastOutputs.map { bits($0.scalars) } == before)
     #expect(m.lastMode == .training)
@@ -135,15 +168,19 @@ private let inferenceModels: [(lines: [String], input: [Int])] = [
       let m = try model(spec.lines, input: spec.input)
       var rng = SeededGenerator(seed: 12)
       let count = 7
-      let x = try Tensor(shape: Shape([count] + spec.input), scalars: randomFloats(count * spec.input.reduce(1, *), &rng))
+      let x = try Tensor(
+        shape: Shape([count] + spec.input),
+        scalars: randomFloats(count * spec.input.reduce(1, *), &rng))
       let classes = m.outputShapes.last!.dims.last!
       let labels = (0..<count).map { $0 % classes }
-      var total: Double = 0, correct: Double = 0
+      var total: Double = 0
+      var correct: Double = 0
       var start = 0
       while start < count {
         let end = min(start + 3, count)
         let out = try m.forward(x.slice(batch: start..<end), mode: .inference)
-        let step = try m.lossAndGradient(output: out, labels: Array(labels[start..<end]), loss: .categoricalCrossentropy)
+        let step = try m.lossAndGradient(
+          output: out, labels: Array(labels[start..<end]), loss: .categoricalCrossentropy)
         total += Double(step.loss) * Double(end - start)
         correct += Double(step.accuracy) * Double(end - start)
         start = end
@@ -180,7 +217,8 @@ private let inferenceModels: [(lines: [String], input: [Int])] = [
       else { continue }
       let g = ConvGeometry(
         batch: n, inHeight: h, inWidth: w, inChannels: c, outHeight: y.length, outWidth: xo.length,
-        filters: f, kernelHeight: kh, kernelWidth: kw, strideY: sy, strideX: sx, padTop: y.before, padLeft: xo.before)
+        filters: f, kernelHeight: kh, kernelWidth: kw, strideY: sy, strideX: sx, padTop: y.before,
+        padLeft: xo.before)
       let x = randomFloats(g.inputCount, &rng)
       let k = randomFloats(g.kernelCount, &rng)
       let b = randomFloats(f, &rng)
@@ -190,12 +228,16 @@ private let inferenceModels: [(lines: [String], input: [Int])] = [
         ConvKernels.allowImplicit = implicit
         defer { ConvKernels.allowImplicit = saved }
         for threads in [1, 2] {
-          let fused = withThreads(threads) { ConvKernels.forwardReLU(g, input: x, kernel: k, bias: b) }
+          let fused = withThreads(threads) {
+            ConvKernels.forwardReLU(g, input: x, kernel: k, bias: b)
+          }
           #expect(bits(fused) == bits(twoPass), "\(g) implicit \(implicit) threads \(threads)")
         }
       }
       // And against the reference loops.
-      let reference = ConvKernels.forwardReference(g, input: x, kernel: k, bias: b).map { $0 > 0 ? $0 : 0 }
+      let reference = ConvKernels.forwardReference(g, input: x, kernel: k, bias: b).map {
+        $0 > 0 ? $0 : 0
+      }
       let scale = max(1, reference.map(abs).max() ?? 0)
       #expect(zip(twoPass, reference).allSatisfy { abs($0 - $1) <= 1e-4 * scale })
     }
@@ -216,23 +258,31 @@ private let inferenceModels: [(lines: [String], input: [Int])] = [
       else { continue }
       let g = ConvGeometry(
         batch: n, inHeight: h, inWidth: w, inChannels: c, outHeight: y.length, outWidth: xo.length,
-        filters: f, kernelHeight: 3, kernelWidth: 3, strideY: 1, strideX: 1, padTop: y.before, padLeft: xo.before)
+        filters: f, kernelHeight: 3, kernelWidth: 3, strideY: 1, strideX: 1, padTop: y.before,
+        padLeft: xo.before)
       let pg = ConvGeometry(
-        batch: n, inHeight: g.outHeight, inWidth: g.outWidth, inChannels: f, outHeight: g.outHeight / 2,
-        outWidth: g.outWidth / 2, filters: f, kernelHeight: 2, kernelWidth: 2, strideY: 2, strideX: 2,
+        batch: n, inHeight: g.outHeight, inWidth: g.outWidth, inChannels: f,
+        outHeight: g.outHeight / 2,
+        outWidth: g.outWidth / 2, filters: f, kernelHeight: 2, kernelWidth: 2, strideY: 2,
+        strideX: 2,
         padTop: 0, padLeft: 0)
       let x = randomFloats(g.inputCount, &rng)
       let k = randomFloats(g.kernelCount, &rng)
       let b = randomFloats(f, &rng)
       let threePass = PoolingKernels.maxForwardValues(
-        pg, input: ElementwiseKernels.relu(ConvKernels.forwardReference(g, input: x, kernel: k, bias: b)))
-      let twoPass = PoolingKernels.maxForwardValues(pg, input: ConvKernels.forwardReLU(g, input: x, kernel: k, bias: b))
+        pg,
+        input: ElementwiseKernels.relu(
+          ConvKernels.forwardReference(g, input: x, kernel: k, bias: b)))
+      let twoPass = PoolingKernels.maxForwardValues(
+        pg, input: ConvKernels.forwardReLU(g, input: x, kernel: k, bias: b))
       for kind in Gemm.MicroKernel.allCases {
         let saved = Gemm.kernelOverride
         Gemm.kernelOverride = kind
         defer { Gemm.kernelOverride = saved }
         for threads in [1, 2] {
-          guard let fused = withThreads(threads, { ConvKernels.forwardReLUMaxPool2(g, input: x, kernel: k, bias: b) })
+          guard
+            let fused = withThreads(
+              threads, { ConvKernels.forwardReLUMaxPool2(g, input: x, kernel: k, bias: b) })
           else { continue }
           #expect(bits(fused) == bits(twoPass), "\(g) \(kind) threads \(threads)")
           let scale = max(1, threePass.map(abs).max() ?? 0)
@@ -256,13 +306,20 @@ private let inferenceModels: [(lines: [String], input: [Int])] = [
           Gemm.sgemm(m: rows, n: units, k: inF, a: x, b: w, c: &viaGemm, accumulate: bias)
           for threads in [1, 2] {
             let fast = withThreads(threads) {
-              DenseKernels.forward(rows: rows, inFeatures: inF, units: units, input: x, kernel: w, bias: bias ? b : nil)
+              DenseKernels.forward(
+                rows: rows, inFeatures: inF, units: units, input: x, kernel: w, bias: bias ? b : nil
+              )
             }
-            #expect(bits(fast) == bits(viaGemm), "rows \(rows) \(inF)->\(units) bias \(bias) threads \(threads)")
+            #expect(
+              bits(fast) == bits(viaGemm),
+              "rows \(rows) \(inF)->\(units) bias \(bias) threads \(threads)")
           }
           let reference = DenseKernels.forwardReference(
             rows: rows, inFeatures: inF, units: units, input: x, kernel: w, bias: bias ? b : nil)
-          #expect(zip(viaGemm, reference).allSatisfy { abs($0 - $1) <= 1e-4 * max(1, abs($1)) * Float(inF).squareRoot() })
+          #expect(
+            zip(viaGemm, reference).allSatisfy {
+              abs($0 - $1) <= 1e-4 * max(1, abs($1)) * Float(inF).squareRoot()
+            })
         }
       }
     }
@@ -276,16 +333,20 @@ private let inferenceModels: [(lines: [String], input: [Int])] = [
       let b = randomFloats(units, &rng)
       let runs = [1, 2].map { threads in
         withThreads(threads) {
-          DenseKernels.forwardSlicedK(rows: rows, inFeatures: inF, units: units, input: x, kernel: w, bias: b)
+          DenseKernels.forwardSlicedK(
+            rows: rows, inFeatures: inF, units: units, input: x, kernel: w, bias: b)
         }
       }
       #expect(bits(runs[0]) == bits(runs[1]), "rows \(rows) \(inF)->\(units)")
-      let reference = DenseKernels.forwardReference(rows: rows, inFeatures: inF, units: units, input: x, kernel: w, bias: b)
+      let reference = DenseKernels.forwardReference(
+        rows: rows, inFeatures: inF, units: units, input: x, kernel: w, bias: b)
       #expect(zip(runs[0], reference).allSatisfy { abs($0 - $1) <= 1e-4 * Float(inF).squareRoot() })
     }
     // infer(exact: false) on a model with such a Dense: forward's values up to
     // rounding; infer() (exact) keeps forward's bits.
-    let m = try model(["Flatten()", "Dense(1030)", "Activation('relu')", "Dense(3)", "Activation('softmax')"], input: [41, 50, 2])
+    let m = try model(
+      ["Flatten()", "Dense(1030)", "Activation('relu')", "Dense(3)", "Activation('softmax')"],
+      input: [41, 50, 2])
     let input = try Tensor(shape: [2, 41, 50, 2], scalars: randomFloats(2 * 4100, &rng))
     let reference = try m.forward(input, mode: .inference)
     #expect(bits(try m.infer(input).scalars) == bits(reference.scalars))
@@ -299,13 +360,17 @@ private let inferenceModels: [(lines: [String], input: [Int])] = [
     let pool = (1 + rng.nextInt(below: 3), 1 + rng.nextInt(below: 3))
     let steps = (1 + rng.nextInt(below: 3), 1 + rng.nextInt(below: 3))
     let padding: Padding = trial % 2 == 0 ? .valid : .same
-    let (h, w, c, n) = (pool.0 + rng.nextInt(below: 9), pool.1 + rng.nextInt(below: 9), 1 + rng.nextInt(below: 40), 1 + rng.nextInt(below: 3))
+    let (h, w, c, n) = (
+      pool.0 + rng.nextInt(below: 9), pool.1 + rng.nextInt(below: 9), 1 + rng.nextInt(below: 40),
+      1 + rng.nextInt(below: 3)
+    )
     guard let (oh, top) = padding.outputLength(input: h, kernel: pool.0, stride: steps.0),
       let (ow, left) = padding.outputLength(input: w, kernel: pool.1, stride: steps.1)
     else { return }
     let g = ConvGeometry(
       batch: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow, filters: c,
-      kernelHeight: pool.0, kernelWidth: pool.1, strideY: steps.0, strideX: steps.1, padTop: top, padLeft: left)
+      kernelHeight: pool.0, kernelWidth: pool.1, strideY: steps.0, strideX: steps.1, padTop: top,
+      padLeft: left)
     // Ties, signed zeros and a NaN: the comparisons must be the same ones.
     var x = (0..<g.inputCount).map { _ in Float(rng.nextInt(below: 5)) - 2 }
     for i in stride(from: 0, to: x.count, by: 7) { x[i] = -0.0 }

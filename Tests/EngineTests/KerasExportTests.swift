@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engine
 
 /// Runs `python` with `arguments`; nil when it cannot be started.
@@ -18,7 +19,8 @@ func runPython(_ python: String, _ arguments: [String]) -> (status: Int32, outpu
 
 @Test func kerasScriptRebuildsTheSameLayers() throws {
   let model = try seedNetwork(height: 12, width: 12, classes: 3)
-  let script = try KerasExport.script(for: model, weightsFile: "seed.npz", labels: ["a", "b\"c", "d"])
+  let script = try KerasExport.script(
+    for: model, weightsFile: "seed.npz", labels: ["a", "b\"c", "d"])
   #expect(script.contains("model.add(keras.Input(shape=(12, 12, 3)))"))
   #expect(script.contains("model.add(layers.Conv2D(32, (3, 3), padding='same', name='conv2d'))"))
   #expect(script.contains("model.add(layers.Activation('softmax', name='activation_5'))"))
@@ -29,7 +31,9 @@ func runPython(_ python: String, _ arguments: [String]) -> (status: Int32, outpu
   // The script is valid Python (when a Python is at hand to say so).
   let path = temporaryPath("export_check.py")
   try script.write(toFile: path, atomically: true, encoding: .utf8)
-  if let result = runPython("python3", ["-c", "import ast,sys; ast.parse(open(sys.argv[1]).read())", path]) {
+  if let result = runPython(
+    "python3", ["-c", "import ast,sys; ast.parse(open(sys.argv[1]).read())", path])
+  {
     #expect(result.status == 0, "\(result.output)")
   }
 }
@@ -44,12 +48,14 @@ func kerasScriptGivesTheSameOutputs() throws {
   try model.forward(x, mode: .inference)
   let weights = temporaryPath("keras_same.npz")
   try Npz.write(model.weightArrays(), path: weights)
-  let activations = [(name: "input", array: NDArray(tensor: x))]
+  let activations =
+    [(name: "input", array: NDArray(tensor: x))]
     + zip(model.layers, model.lastOutputs).map { (name: $0.name, array: NDArray(tensor: $1)) }
   let activationsPath = temporaryPath("keras_same_activations.npz")
   try Npz.write(activations, path: activationsPath)
   let scriptPath = temporaryPath("keras_same.py")
-  try KerasExport.script(for: model, weightsFile: "keras_same.npz").write(toFile: scriptPath, atomically: true, encoding: .utf8)
+  try KerasExport.script(for: model, weightsFile: "keras_same.npz").write(
+    toFile: scriptPath, atomically: true, encoding: .utf8)
   let result = try #require(runPython(python, [scriptPath, "--check", activationsPath]))
   #expect(result.status == 0, "\(result.output)")
   #expect(result.output.contains("same outputs"))

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Engine
 
 // The fast paths against the reference loops, on seeded random shapes that
@@ -23,7 +24,10 @@ private func expectClose(
   var at = 0
   for i in fast.indices {
     let d = abs(fast[i] - reference[i])
-    if !(d <= worst) { worst = d; at = i }
+    if !(d <= worst) {
+      worst = d
+      at = i
+    }
   }
   #expect(
     worst <= 1e-4 * scale,
@@ -130,8 +134,10 @@ private func convCases() -> [ConvCase] {
   var cases: [ConvCase] = []
   // The 1x1 stride-1 case that skips im2col, and a shape like the seed
   // network's (several blocks of rows per image).
-  cases.append(convCase(batch: 2, h: 5, w: 7, c: 9, f: 33, kh: 1, kw: 1, sy: 1, sx: 1, padding: .valid)!)
-  cases.append(convCase(batch: 1, h: 21, w: 19, c: 32, f: 32, kh: 3, kw: 3, sy: 1, sx: 1, padding: .same)!)
+  cases.append(
+    convCase(batch: 2, h: 5, w: 7, c: 9, f: 33, kh: 1, kw: 1, sy: 1, sx: 1, padding: .valid)!)
+  cases.append(
+    convCase(batch: 1, h: 21, w: 19, c: 32, f: 32, kh: 3, kw: 3, sy: 1, sx: 1, padding: .same)!)
   while cases.count < 48 {
     let (kh, kw) = kernels[rng.nextInt(below: kernels.count)]
     let c = channels[rng.nextInt(below: channels.count)]
@@ -177,7 +183,10 @@ private func convMatchesReference(_ t: ConvCase) {
   // Accumulates into what is already there.
   let k0 = randomArray(g.kernelCount, &rng)
   let b0 = randomArray(g.filters, &rng)
-  var kFast = k0, bFast = b0, kRef = k0, bRef = b0
+  var kFast = k0
+  var bFast = b0
+  var kRef = k0
+  var bRef = b0
   ConvKernels.accumulateKernelGradient(
     g, input: input, outputGradient: dOut, kernelGradient: &kFast, biasGradient: &bFast)
   ConvKernels.accumulateKernelGradientReference(
@@ -216,7 +225,10 @@ func denseMatchesReference(_ shape: (Int, Int, Int)) {
     "\(what) backwardInput")
   let k0 = randomArray(inF * units, &rng)
   let b0 = randomArray(units, &rng)
-  var kf = k0, bf = b0, kr = k0, br = b0
+  var kf = k0
+  var bf = b0
+  var kr = k0
+  var br = b0
   DenseKernels.accumulateKernelGradient(
     rows: rows, inFeatures: inF, units: units, input: x, outputGradient: dy,
     kernelGradient: &kf, biasGradient: &bf)
@@ -268,7 +280,8 @@ func denseMatchesReference(_ shape: (Int, Int, Int)) {
       }
       #expect(results[0] == results[1], "m\(m) n\(n) k\(k)")
     }
-    let t = convCase(batch: 2, h: 11, w: 9, c: 5, f: 37, kh: 3, kw: 3, sy: 2, sx: 1, padding: .same)!
+    let t = convCase(
+      batch: 2, h: 11, w: 9, c: 5, f: 37, kh: 3, kw: 3, sy: 2, sx: 1, padding: .same)!
     let g = t.g
     let x = randomArray(g.inputCount, &rng)
     let w = randomArray(g.kernelCount, &rng)
@@ -392,8 +405,10 @@ func denseMatchesReference(_ shape: (Int, Int, Int)) {
 
   @Test func convIsBitIdentical() {
     // Big enough for several row blocks and several kernel-gradient slices.
-    let t = convCase(batch: 2, h: 130, w: 129, c: 3, f: 8, kh: 3, kw: 3, sy: 1, sx: 1, padding: .same)!
-    let s = convCase(batch: 3, h: 40, w: 37, c: 16, f: 20, kh: 3, kw: 3, sy: 2, sx: 1, padding: .valid)!
+    let t = convCase(
+      batch: 2, h: 130, w: 129, c: 3, f: 8, kh: 3, kw: 3, sy: 1, sx: 1, padding: .same)!
+    let s = convCase(
+      batch: 3, h: 40, w: 37, c: 16, f: 20, kh: 3, kw: 3, sy: 2, sx: 1, padding: .valid)!
     for g in [t.g, s.g] {
       var rng = SeededGenerator(seed: 9)
       let x = randomArray(g.inputCount, &rng)

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Engine
 
 /// Runs one layer in inference mode on a [1, h, w, c] input given row by row.
@@ -29,13 +30,15 @@ func conv(_ text: String, input: Shape, kernel: [Float], bias: Float) throws -> 
 @Test func conv2DSameWithAnEvenKernelPadsBottomRight() throws {
   // TensorFlow: total padding 1 goes after, so the last row and column read zeros:
   // (0, 2) = 3·1 + 6·3 = 21, (2, 0) = 7·1 + 8·2 = 23, (2, 2) = 9·1 = 9.
-  let layer = try conv("Conv2D(1, (2, 2), padding='same')", input: [3, 3, 1], kernel: [1, 2, 3, 4], bias: 0)
+  let layer = try conv(
+    "Conv2D(1, (2, 2), padding='same')", input: [3, 3, 1], kernel: [1, 2, 3, 4], bias: 0)
   let out = try run(layer, image3x3)
   #expect(out.shape == [1, 3, 3, 1])
   #expect(out.scalars == [37, 47, 21, 67, 77, 33, 23, 26, 9])
   // Stride 2: output ceil(3 / 2) = 2, cells at rows/columns 0 and 2.
   let strided = try conv(
-    "Conv2D(1, (2, 2), strides=(2, 2), padding='same')", input: [3, 3, 1], kernel: [1, 2, 3, 4], bias: 0)
+    "Conv2D(1, (2, 2), strides=(2, 2), padding='same')", input: [3, 3, 1], kernel: [1, 2, 3, 4],
+    bias: 0)
   #expect(try run(strided, image3x3).scalars == [37, 21, 23, 9])
 }
 
@@ -43,7 +46,8 @@ func conv(_ text: String, input: Shape, kernel: [Float], bias: Float) throws -> 
   // A 3x3 box filter with 'same': the corner sees 4 cells (1 + 2 + 4 + 5 = 12),
   // the centre all 9 (45).
   let layer = try conv(
-    "Conv2D(1, (3, 3), padding='same')", input: [3, 3, 1], kernel: [Float](repeating: 1, count: 9), bias: 0)
+    "Conv2D(1, (3, 3), padding='same')", input: [3, 3, 1], kernel: [Float](repeating: 1, count: 9),
+    bias: 0)
   #expect(try run(layer, image3x3).scalars == [12, 21, 16, 27, 45, 33, 24, 39, 28])
 }
 
@@ -71,8 +75,10 @@ func conv(_ text: String, input: Shape, kernel: [Float], bias: Float) throws -> 
   let avgSame = try makeLayer("AveragePooling2D(padding='same')", input: [3, 3, 1])
   #expect(try run(avgSame, image3x3).scalars == [3, 4.5, 7.5, 9])
   let maxSame = try makeLayer("MaxPooling2D(padding='same')", input: [3, 3, 1])
-  #expect(try run(maxSame, Tensor(validShape: [1, 3, 3, 1], scalars: image3x3.scalars.map { -$0 })).scalars
-    == [-1, -3, -7, -9])
+  #expect(
+    try run(maxSame, Tensor(validShape: [1, 3, 3, 1], scalars: image3x3.scalars.map { -$0 }))
+      .scalars
+      == [-1, -3, -7, -9])
 }
 
 @Test func denseActsOnTheLastAxis() throws {

@@ -1,9 +1,11 @@
 import Foundation
 import Testing
+
 @testable import Engine
 
 func temporaryPath(_ name: String) -> String {
-  let dir = FileManager.default.temporaryDirectory.appendingPathComponent("layerlab-tests-\(getpid())")
+  let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+    "layerlab-tests-\(getpid())")
   try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
   return dir.appendingPathComponent(name).path
 }
@@ -38,12 +40,16 @@ func temporaryPath(_ name: String) -> String {
     try model.loadWeights(other.weightArrays(), source: "other.npz")
     Issue.record("expected a refusal")
   } catch {
-    #expect("\(error)" == "other.npz: 'dense_1/kernel' is shaped (512, 5) but the model needs (512, 3)")
+    #expect(
+      "\(error)" == "other.npz: 'dense_1/kernel' is shaped (512, 5) but the model needs (512, 3)")
   }
   #expect(model.weightArrays().map(\.array) == before.map(\.array))
   var missing = other.weightArrays()
   missing.removeFirst()
-  #expect(throws: EngineError.weightsMismatch("w.npz has no 'conv2d/kernel': it was saved from a different model (see 'summary')")) {
+  #expect(
+    throws: EngineError.weightsMismatch(
+      "w.npz has no 'conv2d/kernel': it was saved from a different model (see 'summary')")
+  ) {
     try model.loadWeights(missing, source: "w.npz")
   }
   // The same model's weights load back exactly.
@@ -57,6 +63,7 @@ func temporaryPath(_ name: String) -> String {
   try Data("not a zip".utf8).write(to: URL(fileURLWithPath: path))
   #expect(throws: EngineError.self) { try ModelFile.load(path: path) }
   let weightsOnly = temporaryPath("weights.npz")
-  try Npz.write(try seedNetwork(height: 12, width: 12, classes: 2).weightArrays(), path: weightsOnly)
+  try Npz.write(
+    try seedNetwork(height: 12, width: 12, classes: 2).weightArrays(), path: weightsOnly)
   #expect(throws: EngineError.self) { try ModelFile.load(path: weightsOnly) }
 }

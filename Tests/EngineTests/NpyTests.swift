@@ -5,7 +5,8 @@ import Testing
 
 @Suite struct NpyTests {
   static let samples: [NDArray] = [
-    try! NDArray(shape: [2, 3], storage: .float32([-1, -0.5, 0, 0.5, 1, .greatestFiniteMagnitude])),
+    try! NDArray(
+      shape: [2, 3], storage: .float32([-1, -0.5, 0, 0.5, 1, .greatestFiniteMagnitude])),
     try! NDArray(shape: [3], storage: .float64([1.5, -2.25, 1e300])),
     try! NDArray(shape: [2, 2], storage: .uint8([0, 1, 254, 255])),
     try! NDArray(shape: [4], storage: .int32([.min, -1, 0, .max])),
@@ -35,17 +36,31 @@ import Testing
   }
 
   @Test func readsNumpyFiles() throws {
-    #expect(try Npy.read(path: fixture("f4.npy")) == NDArray(shape: [2, 3], storage: .float32([-1, -0.5, 0, 0.5, 1, 1.5])))
-    #expect(try Npy.read(path: fixture("f8.npy")) == NDArray(shape: [3], storage: .float64([1.5, -2.25, 1e300])))
-    #expect(try Npy.read(path: fixture("u1.npy")) == NDArray(shape: [2, 2], storage: .uint8([0, 1, 254, 255])))
-    #expect(try Npy.read(path: fixture("i4.npy")) == NDArray(shape: [4], storage: .int32([.min, -1, 0, .max])))
+    #expect(
+      try Npy.read(path: fixture("f4.npy"))
+        == NDArray(shape: [2, 3], storage: .float32([-1, -0.5, 0, 0.5, 1, 1.5])))
+    #expect(
+      try Npy.read(path: fixture("f8.npy"))
+        == NDArray(shape: [3], storage: .float64([1.5, -2.25, 1e300])))
+    #expect(
+      try Npy.read(path: fixture("u1.npy"))
+        == NDArray(shape: [2, 2], storage: .uint8([0, 1, 254, 255])))
+    #expect(
+      try Npy.read(path: fixture("i4.npy"))
+        == NDArray(shape: [4], storage: .int32([.min, -1, 0, .max])))
     #expect(
       try Npy.read(path: fixture("i8.npy"))
-        == NDArray(shape: [2], storage: .int64([-9_000_000_000_000_000_000, 9_000_000_000_000_000_000])))
-    #expect(try Npy.read(path: fixture("b1.npy")) == NDArray(shape: [3], storage: .uint8([1, 0, 1])))
-    #expect(try Npy.read(path: fixture("be_f4.npy")) == NDArray(shape: [2], storage: .float32([1, -2.5])))
-    #expect(try Npy.read(path: fixture("scalar.npy")) == NDArray(shape: [], storage: .float32([3.25])))
-    #expect(try Npy.read(path: fixture("v2.npy")) == NDArray(shape: [2, 2], storage: .float32([1, 2, 3, 4])))
+        == NDArray(
+          shape: [2], storage: .int64([-9_000_000_000_000_000_000, 9_000_000_000_000_000_000])))
+    #expect(
+      try Npy.read(path: fixture("b1.npy")) == NDArray(shape: [3], storage: .uint8([1, 0, 1])))
+    #expect(
+      try Npy.read(path: fixture("be_f4.npy")) == NDArray(shape: [2], storage: .float32([1, -2.5])))
+    #expect(
+      try Npy.read(path: fixture("scalar.npy")) == NDArray(shape: [], storage: .float32([3.25])))
+    #expect(
+      try Npy.read(path: fixture("v2.npy"))
+        == NDArray(shape: [2, 2], storage: .float32([1, 2, 3, 4])))
   }
 
   @Test func refusesFortranOrderAndObjects() {
@@ -57,7 +72,9 @@ import Testing
 
   @Test func truncatedAndCorruptFilesGiveErrors() throws {
     let good = try Data(contentsOf: URL(fileURLWithPath: fixture("f4.npy")))
-    let truncated = #expect(throws: EngineError.self) { try Npy.decode(good.dropLast(1), source: "t.npy") }
+    let truncated = #expect(throws: EngineError.self) {
+      try Npy.decode(good.dropLast(1), source: "t.npy")
+    }
     #expect(truncated?.description.contains("truncated") == true)
     for cut in [3, 9, 20, 127] {
       #expect(throws: EngineError.self) { try Npy.decode(good.prefix(cut), source: "t.npy") }

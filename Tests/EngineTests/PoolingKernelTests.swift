@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Engine
 
 /// The fast pooling paths must equal the reference loops bit for bit, on odd
@@ -9,7 +10,10 @@ func poolingFastPathsMatchTheReference(_ trial: Int) {
   let pool = (1 + rng.nextInt(below: 3), 1 + rng.nextInt(below: 3))
   let stride = (1 + rng.nextInt(below: 3), 1 + rng.nextInt(below: 3))
   let padding: Padding = trial % 2 == 0 ? .valid : .same
-  let (h, w, c, n) = (pool.0 + rng.nextInt(below: 9), pool.1 + rng.nextInt(below: 9), 1 + rng.nextInt(below: 40), 1 + rng.nextInt(below: 3))
+  let (h, w, c, n) = (
+    pool.0 + rng.nextInt(below: 9), pool.1 + rng.nextInt(below: 9), 1 + rng.nextInt(below: 40),
+    1 + rng.nextInt(below: 3)
+  )
   guard let (oh, top) = padding.outputLength(input: h, kernel: pool.0, stride: stride.0),
     let (ow, left) = padding.outputLength(input: w, kernel: pool.1, stride: stride.1)
   else {
@@ -18,7 +22,8 @@ func poolingFastPathsMatchTheReference(_ trial: Int) {
   }
   let g = ConvGeometry(
     batch: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow, filters: c,
-    kernelHeight: pool.0, kernelWidth: pool.1, strideY: stride.0, strideX: stride.1, padTop: top, padLeft: left)
+    kernelHeight: pool.0, kernelWidth: pool.1, strideY: stride.0, strideX: stride.1, padTop: top,
+    padLeft: left)
   // Whole numbers from a small range make ties common.
   let x = (0..<g.inputCount).map { _ in Float(rng.nextInt(below: 5)) - 2 }
   let fast = PoolingKernels.maxForward(g, input: x)
@@ -27,9 +32,13 @@ func poolingFastPathsMatchTheReference(_ trial: Int) {
   #expect(fast.winners == reference.winners)
   // Every winner points at a cell of its window holding the output's value.
   for o in 0..<g.outputCount {
-    #expect(x[PoolingKernels.winnerInputIndex(g, outputIndex: o, offset: fast.winners[o])] == fast.output[o])
+    #expect(
+      x[PoolingKernels.winnerInputIndex(g, outputIndex: o, offset: fast.winners[o])]
+        == fast.output[o])
   }
-  #expect(PoolingKernels.averageForward(g, input: x) == PoolingKernels.averageForwardReference(g, input: x))
+  #expect(
+    PoolingKernels.averageForward(g, input: x)
+      == PoolingKernels.averageForwardReference(g, input: x))
   // Backward: the gradient's total is kept (max sends it whole, average shares it out).
   let dy = (0..<g.outputCount).map { _ in Float(rng.nextInt(below: 7)) }
   let dxMax = PoolingKernels.maxBackward(g, outputGradient: dy, winners: fast.winners)

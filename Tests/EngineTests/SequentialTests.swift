@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Engine
 
 /// The seed network from the blog, exactly as its Keras script builds it.
@@ -23,7 +24,9 @@ let seedNetworkLines = [
   "Activation('softmax')",
 ]
 
-func seedNetwork(height: Int = 100, width: Int = 100, classes: Int = 6, seed: UInt64 = 0) throws -> Sequential {
+func seedNetwork(height: Int = 100, width: Int = 100, classes: Int = 6, seed: UInt64 = 0) throws
+  -> Sequential
+{
   let model = Sequential(seed: seed)
   for line in seedNetworkLines {
     let text = line.replacingOccurrences(of: "Dense(6)", with: "Dense(\(classes))")
@@ -35,19 +38,22 @@ func seedNetwork(height: Int = 100, width: Int = 100, classes: Int = 6, seed: UI
 @Test func seedNetworkShapesNamesAndParameterCount() throws {
   let model = try seedNetwork()
   #expect(model.parameterCount == 17_403_430)
-  #expect(model.layers.map(\.name) == [
-    "conv2d", "activation", "conv2d_1", "activation_1", "max_pooling2d", "dropout",
-    "conv2d_2", "activation_2", "conv2d_3", "activation_3", "max_pooling2d_1", "dropout_1",
-    "flatten", "dense", "activation_4", "dropout_2", "dense_1", "activation_5",
-  ])
-  #expect(model.outputShapes.map(\.dims) == [
-    [100, 100, 32], [100, 100, 32], [98, 98, 32], [98, 98, 32], [49, 49, 32], [49, 49, 32],
-    [49, 49, 64], [49, 49, 64], [47, 47, 64], [47, 47, 64], [23, 23, 64], [23, 23, 64],
-    [33856], [512], [512], [512], [6], [6],
-  ])
-  #expect(model.layers.map(\.parameterCount) == [
-    896, 0, 9248, 0, 0, 0, 18496, 0, 36928, 0, 0, 0, 0, 17_334_784, 0, 0, 3078, 0,
-  ])
+  #expect(
+    model.layers.map(\.name) == [
+      "conv2d", "activation", "conv2d_1", "activation_1", "max_pooling2d", "dropout",
+      "conv2d_2", "activation_2", "conv2d_3", "activation_3", "max_pooling2d_1", "dropout_1",
+      "flatten", "dense", "activation_4", "dropout_2", "dense_1", "activation_5",
+    ])
+  #expect(
+    model.outputShapes.map(\.dims) == [
+      [100, 100, 32], [100, 100, 32], [98, 98, 32], [98, 98, 32], [49, 49, 32], [49, 49, 32],
+      [49, 49, 64], [49, 49, 64], [47, 47, 64], [47, 47, 64], [23, 23, 64], [23, 23, 64],
+      [33856], [512], [512], [512], [6], [6],
+    ])
+  #expect(
+    model.layers.map(\.parameterCount) == [
+      896, 0, 9248, 0, 0, 0, 18496, 0, 36928, 0, 0, 0, 0, 17_334_784, 0, 0, 3078, 0,
+    ])
 }
 
 @Test func summaryIsLaidOutLikeKeras3() throws {
@@ -73,12 +79,16 @@ func seedNetwork(height: Int = 100, width: Int = 100, classes: Int = 6, seed: UI
   #expect(model.summary(style: .unicode, columns: 200) == expected)
   // Piped, Python sees 80 columns and Keras narrows the table to 76.
   let piped = model.summary(style: .unicode, columns: 80).split(separator: "\n")
-  #expect(piped[1] == "┏━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━┓")
-  #expect(piped[4] == "│ conv2d (Conv2D)                 │ (None, 26, 26, 32)     │           320 │")
+  #expect(
+    piped[1] == "┏━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━┓")
+  #expect(
+    piped[4] == "│ conv2d (Conv2D)                 │ (None, 26, 26, 32)     │           320 │")
   let ascii = model.summary(style: .ascii)
   #expect(ascii.allSatisfy { $0.isASCII })
   #expect(ascii.split(separator: "\n").count == expected.split(separator: "\n").count)
-  #expect(ascii.split(separator: "\n")[4] == "| conv2d (Conv2D)                 | (None, 26, 26, 32)     |           320 |")
+  #expect(
+    ascii.split(separator: "\n")[4]
+      == "| conv2d (Conv2D)                 | (None, 26, 26, 32)     |           320 |")
 }
 
 @Test func refusedChangesLeaveTheModelAsItWas() throws {
@@ -112,7 +122,8 @@ func seedNetwork(height: Int = 100, width: Int = 100, classes: Int = 6, seed: UI
 
 @Test func insertAndRemoveReinferShapes() throws {
   let model = Sequential()
-  try model.add(LayerSpec(parsing: PyParser.parse("Conv2D(8, 3, padding='same', input_shape=(8, 8, 3))")))
+  try model.add(
+    LayerSpec(parsing: PyParser.parse("Conv2D(8, 3, padding='same', input_shape=(8, 8, 3))")))
   try model.add(LayerSpec(parsing: PyParser.parse("Flatten()")))
   #expect(model.outputShapes.last == [512])
   try model.insert(LayerSpec(parsing: PyParser.parse("MaxPooling2D()")), at: 1)
@@ -135,11 +146,14 @@ func seedNetwork(height: Int = 100, width: Int = 100, classes: Int = 6, seed: UI
 @Test func forwardKeepsEveryLayersOutput() throws {
   let model = try seedNetwork(height: 20, width: 20, classes: 3)
   var rng = SeededGenerator(seed: 3)
-  let input = try Tensor(shape: [2, 20, 20, 3], scalars: (0..<2400).map { _ in rng.nextUnitFloat() })
+  let input = try Tensor(
+    shape: [2, 20, 20, 3], scalars: (0..<2400).map { _ in rng.nextUnitFloat() })
   let probabilities = try model.forward(input, mode: .inference)
   #expect(probabilities.shape == [2, 3])
   #expect(model.lastOutputs.count == model.layers.count)
-  for (out, shape) in zip(model.lastOutputs, model.outputShapes) { #expect(out.shape == shape.batched(2)) }
+  for (out, shape) in zip(model.lastOutputs, model.outputShapes) {
+    #expect(out.shape == shape.batched(2))
+  }
   for n in 0..<2 {
     let sum = (0..<3).reduce(Float(0)) { $0 + probabilities[n, $1] }
     #expect(abs(sum - 1) < 1e-5)

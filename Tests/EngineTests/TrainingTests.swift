@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Engine
 
 @Test func fusedLossOfLogitsTwoZero() throws {
@@ -10,7 +11,8 @@ import Testing
   #expect(abs(result.logitsGradient.scalars[0] + 0.119_203) < 1e-5)
   #expect(abs(result.logitsGradient.scalars[1] - 0.119_203) < 1e-5)
   // Huge logits neither overflow nor produce NaN.
-  let huge = try softmaxCrossEntropy(logits: Tensor(shape: [1, 2], scalars: [1000, -1000]), labels: [1])
+  let huge = try softmaxCrossEntropy(
+    logits: Tensor(shape: [1, 2], scalars: [1000, -1000]), labels: [1])
   #expect(abs(huge.loss - 2000) < 1e-2)
 }
 
@@ -83,8 +85,12 @@ func oneWeight(_ value: Float, gradient: Float) -> Parameter {
   // tail alike, must get the bits of the formula applied one at a time.
   var rng = SeededGenerator(seed: 35)
   let count = 8 * 9 + 5
-  let w = Parameter(name: "kernel", value: try Tensor(shape: [count], scalars: (0..<count).map { _ in rng.nextFloat(in: -1, 1) }))
-  var (m, v, expected) = ([Float](repeating: 0, count: count), [Float](repeating: 0, count: count), w.value.scalars)
+  let w = Parameter(
+    name: "kernel",
+    value: try Tensor(shape: [count], scalars: (0..<count).map { _ in rng.nextFloat(in: -1, 1) }))
+  var (m, v, expected) = (
+    [Float](repeating: 0, count: count), [Float](repeating: 0, count: count), w.value.scalars
+  )
   let adam = Adam(learningRate: 0.01)
   for step in 1...3 {
     let g = (0..<count).map { _ in rng.nextFloat(in: -2, 2) }

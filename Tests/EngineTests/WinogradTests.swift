@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Engine
 
 // Winograd's F(2x2, 3x3) and F(4x4, 3x3) regroup the convolution's sums, so
@@ -12,7 +13,8 @@ private func randomFloats(_ count: Int, _ rng: inout SeededGenerator) -> [Float]
 
 private func bits(_ x: [Float]) -> [UInt32] { x.map(\.bitPattern) }
 
-private func geometry(_ n: Int, _ h: Int, _ w: Int, _ c: Int, _ f: Int, same: Bool) -> ConvGeometry? {
+private func geometry(_ n: Int, _ h: Int, _ w: Int, _ c: Int, _ f: Int, same: Bool) -> ConvGeometry?
+{
   let padding: Padding = same ? .same : .valid
   guard let y = padding.outputLength(input: h, kernel: 3, stride: 1),
     let x = padding.outputLength(input: w, kernel: 3, stride: 1)
@@ -62,7 +64,8 @@ private func expectClose(_ a: [Float], _ b: [Float], depth: Int, _ what: String)
             Winograd.forward(g, input: x, kernel: k, bias: b, relu: false, pool: false, tile: tile))
           expectClose(plain, reference, depth: 9 * c, what)
           let unbiased = try #require(
-            Winograd.forward(g, input: x, kernel: k, bias: nil, relu: false, pool: false, tile: tile))
+            Winograd.forward(
+              g, input: x, kernel: k, bias: nil, relu: false, pool: false, tile: tile))
           expectClose(unbiased, noBias, depth: 9 * c, "\(what) no bias")
           let relu = try #require(
             Winograd.forward(g, input: x, kernel: k, bias: b, relu: true, pool: false, tile: tile))
@@ -92,7 +95,9 @@ private func expectClose(_ a: [Float], _ b: [Float], depth: Int, _ what: String)
         outHeight: g.outHeight / 2, outWidth: g.outWidth / 2, filters: f, kernelHeight: 2,
         kernelWidth: 2, strideY: 2, strideX: 2, padTop: 0, padLeft: 0)
       let reference = PoolingKernels.maxForwardValues(
-        pg, input: ElementwiseKernels.relu(ConvKernels.forwardReference(g, input: x, kernel: k, bias: b)))
+        pg,
+        input: ElementwiseKernels.relu(
+          ConvKernels.forwardReference(g, input: x, kernel: k, bias: b)))
       for tile in Winograd.Tile.allCases {
         let fused = try #require(
           Winograd.forward(g, input: x, kernel: k, bias: b, relu: true, pool: true, tile: tile))
@@ -117,7 +122,8 @@ private func expectClose(_ a: [Float], _ b: [Float], depth: Int, _ what: String)
           return try #require(
             Winograd.forward(g, input: x, kernel: k, bias: b, relu: true, pool: pool, tile: tile))
         }
-        #expect(bits(runs[0]) == bits(runs[1]) && bits(runs[1]) == bits(runs[2]), "pool \(pool) \(tile)")
+        #expect(
+          bits(runs[0]) == bits(runs[1]) && bits(runs[1]) == bits(runs[2]), "pool \(pool) \(tile)")
       }
     }
   }

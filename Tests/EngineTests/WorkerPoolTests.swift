@@ -1,5 +1,6 @@
 import Synchronization
 import Testing
+
 @testable import Engine
 
 // `parallelUnits` runs on a persistent pool (the caller plus parked helper
@@ -32,7 +33,8 @@ private final class Tally: Sendable {
 }
 
 @Test func poolHandlesNestedAndConcurrentCalls() async {
-  let outer = 16, inner = 9
+  let outer = 16
+  let inner = 9
   let tally = Tally(outer * inner)
   parallelUnits(outer, workers: 2) { o, _ in
     parallelUnits(inner, workers: 2) { i, _ in tally.hit(o * inner + i) }

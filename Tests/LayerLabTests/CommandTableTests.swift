@@ -1,4 +1,5 @@
 import Testing
+
 @testable import LayerLab
 
 @Suite struct CommandTableTests {
@@ -27,6 +28,7 @@ import Testing
 
   @Test func helpListsTheGroupsInOrder() {
     let headings = CommandTable.overview().filter { !$0.hasPrefix(" ") && !$0.isEmpty }.prefix(7)
-    #expect(Array(headings) == ["Model", "Image", "Look", "Training", "Files", "Lessons", "Session"])
+    #expect(
+      Array(headings) == ["Model", "Image", "Look", "Training", "Files", "Lessons", "Session"])
   }
 }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import LayerLab
 
 struct ErrorCase: Sendable, CustomTestStringConvertible {
@@ -111,7 +112,9 @@ struct ErrorCase: Sendable, CustomTestStringConvertible {
     let before = h.session.model.layers.map(\.name)
     let status = h.shell.run(ScriptReader(lines: [c.input]))
     let transcript = h.console.transcript
-    let typed = transcript.range(of: "lab> " + c.input).map { String(transcript[$0.lowerBound...]) } ?? transcript
+    let typed =
+      transcript.range(of: "lab> " + c.input).map { String(transcript[$0.lowerBound...]) }
+      ?? transcript
     #expect(typed == c.expected)
     #expect(status == 1)
     #expect(h.session.model.layers.map(\.name) == before)

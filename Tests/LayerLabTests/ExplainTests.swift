@@ -1,5 +1,6 @@
 import Engine
 import Testing
+
 @testable import LayerLab
 
 @Suite struct ExplainTests {
@@ -32,7 +33,9 @@ import Testing
         let cell = output.shape.dims.dropFirst().map { Int(generator.next() % UInt64($0)) }
         let explanation = try Explainer(model: model).explain(layer: index, at: cell)
         let actual = Double(explanation.cell.actual)
-        #expect(abs(explanation.value - actual) <= 1e-4, "\(model.layers[index].name) \(cell): \(explanation.value) vs \(actual)")
+        #expect(
+          abs(explanation.value - actual) <= 1e-4,
+          "\(model.layers[index].name) \(cell): \(explanation.value) vs \(actual)")
         #expect(!ExplainRenderer().lines(explanation).isEmpty)
       }
     }
@@ -62,8 +65,13 @@ import Testing
   @Test func aTieGoesToTheFirstCellInRowMajorOrder() {
     let harness = Harness()
     // A flat picture: every window is a four-way tie.
-    harness.type("image demo cat 4x4", "add Conv2D(1, (1, 1))", "kernel conv2d = [[0]]", "add MaxPooling2D(pool_size=(2, 2))", "forward", "explain 2 1 1 0")
-    #expect(harness.console.transcript.contains("max is [0] at row 2, column 2 (4 cells tie: the first in row-major order wins"), "\(harness.console.transcript)")
+    harness.type(
+      "image demo cat 4x4", "add Conv2D(1, (1, 1))", "kernel conv2d = [[0]]",
+      "add MaxPooling2D(pool_size=(2, 2))", "forward", "explain 2 1 1 0")
+    #expect(
+      harness.console.transcript.contains(
+        "max is [0] at row 2, column 2 (4 cells tie: the first in row-major order wins"),
+      "\(harness.console.transcript)")
   }
 
   @Test func flattenIndicesRoundTrip() {
@@ -81,12 +89,16 @@ import Testing
     let kernel = try #require(harness.session.model.layers[0].parameters.first)
     kernel.value = kernel.value.map { $0 + 1 }
     harness.type("explain conv2d 0 0 0")
-    #expect(harness.console.transcript.contains("error: the weights changed after the last pass"), "\(harness.console.transcript)")
+    #expect(
+      harness.console.transcript.contains("error: the weights changed after the last pass"),
+      "\(harness.console.transcript)")
   }
 
   @Test func wideInputsShowTheLargestChannelsAndCountTheRest() {
     let harness = Harness()
-    harness.type("image demo cat 8x8", "add Conv2D(6, (3, 3))", "add Conv2D(1, (3, 3))", "forward", "explain 2 0 0 0")
+    harness.type(
+      "image demo cat 8x8", "add Conv2D(6, (3, 3))", "add Conv2D(1, (3, 3))", "forward",
+      "explain 2 0 0 0")
     let text = harness.console.transcript
     #expect(text.contains("6 input channels; the 4 that add the most:"), "\(text)")
     #expect(text.contains("2 more channels"), "\(text)")

@@ -10,7 +10,8 @@ import Testing
       return
     }
     let executable = try LayerLabProcess.locate()
-    let home = FileManager.default.temporaryDirectory.appendingPathComponent("layerlab-home-\(UUID().uuidString)")
+    let home = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "layerlab-home-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: home) }
     let name = "layerlab-test-\(ProcessInfo.processInfo.processIdentifier)"
@@ -31,7 +32,9 @@ import Testing
     _ = tmux.run(["send-keys", "-t", name, "half typed", "C-c"])
     _ = tmux.run(["send-keys", "-t", name, "quit", "Enter"])
     #expect(tmux.waitForExit(name), "quit did not end the session")
-    let history = (try? String(contentsOf: home.appendingPathComponent(".layerlab_history"), encoding: .utf8)) ?? ""
+    let history =
+      (try? String(contentsOf: home.appendingPathComponent(".layerlab_history"), encoding: .utf8))
+      ?? ""
     #expect(history.contains("image demo cat"))
     #expect(!history.contains("half typed"), "Ctrl-C should drop the line")
 
@@ -52,24 +55,30 @@ import Testing
       return
     }
     let executable = try LayerLabProcess.locate()
-    let home = FileManager.default.temporaryDirectory.appendingPathComponent("layerlab-home-\(UUID().uuidString)")
+    let home = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "layerlab-home-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: home) }
     let name = "layerlab-lesson-\(ProcessInfo.processInfo.processIdentifier)"
     // From the temporary folder: the lesson must be found from anywhere.
-    let command = "cd \(home.path) && env HOME=\(home.path) TERM=xterm NO_COLOR=1 \(executable.path) --lesson 1"
+    let command =
+      "cd \(home.path) && env HOME=\(home.path) TERM=xterm NO_COLOR=1 \(executable.path) --lesson 1"
     defer { _ = tmux.run(["kill-session", "-t", name]) }
 
     _ = tmux.run(["new-session", "-d", "-s", name, "-x", "100", "-y", "50", command])
     #expect(tmux.waitFor("-- Enter: next step (2 of", in: name), "the first pause did not wait")
-    #expect(tmux.run(["capture-pane", "-p", "-t", name])?.contains("lab> image\n") == false, "step 2 ran before Enter")
+    #expect(
+      tmux.run(["capture-pane", "-p", "-t", name])?.contains("lab> image\n") == false,
+      "step 2 ran before Enter")
     _ = tmux.run(["send-keys", "-t", name, "Enter"])
-    #expect(tmux.waitFor("-- Enter: next step (3 of", in: name), "Enter did not move to the next step")
+    #expect(
+      tmux.waitFor("-- Enter: next step (3 of", in: name), "Enter did not move to the next step")
     _ = tmux.run(["send-keys", "-t", name, "q", "Enter"])
     #expect(tmux.waitFor("left lesson 1 at step 2", in: name), "q did not leave the lesson")
     // Step 3 (show input) never ran, so this output can only come from the shell.
     _ = tmux.run(["send-keys", "-t", name, "show input gray", "Enter"])
-    #expect(tmux.waitFor("input (1, 24, 24, 3) from demo cat", in: name), "the lesson's picture is gone")
+    #expect(
+      tmux.waitFor("input (1, 24, 24, 3) from demo cat", in: name), "the lesson's picture is gone")
     _ = tmux.run(["send-keys", "-t", name, "quit", "Enter"])
     #expect(tmux.waitForExit(name), "quit did not end the session")
   }
@@ -81,7 +90,8 @@ struct Tmux {
   let path: String
 
   static func find() -> Tmux? {
-    let folders = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+    let folders = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(
+      separator: ":")
     for folder in folders + ["/usr/bin", "/usr/local/bin"] {
       let candidate = "\(folder)/tmux"
       if FileManager.default.isExecutableFile(atPath: candidate) { return Tmux(path: candidate) }
@@ -96,7 +106,8 @@ struct Tmux {
   /// which can inherit a pipe's write end and keep it open for as long as it
   /// runs, so reading a pipe to its end could wait forever.
   func run(_ arguments: [String], seconds: Double = 10) -> String? {
-    let outputURL = FileManager.default.temporaryDirectory.appendingPathComponent("tmux-out-\(UUID().uuidString)")
+    let outputURL = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "tmux-out-\(UUID().uuidString)")
     guard FileManager.default.createFile(atPath: outputURL.path, contents: nil),
       let output = try? FileHandle(forWritingTo: outputURL)
     else { return nil }
@@ -117,7 +128,9 @@ struct Tmux {
       process.terminate()
       return nil
     }
-    guard process.terminationStatus == 0, let data = try? Data(contentsOf: outputURL) else { return nil }
+    guard process.terminationStatus == 0, let data = try? Data(contentsOf: outputURL) else {
+      return nil
+    }
     return String(decoding: data, as: UTF8.self)
   }
 
@@ -125,10 +138,14 @@ struct Tmux {
   func waitFor(_ text: String, in session: String, seconds: Double = 10) -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
-      if let screen = run(["capture-pane", "-p", "-t", session]), screen.contains(text) { return true }
+      if let screen = run(["capture-pane", "-p", "-t", session]), screen.contains(text) {
+        return true
+      }
       Thread.sleep(forTimeInterval: 0.1)
     }
-    print("pane never showed \(text.debugDescription):\n" + (run(["capture-pane", "-p", "-t", session]) ?? "<no pane>"))
+    print(
+      "pane never showed \(text.debugDescription):\n"
+        + (run(["capture-pane", "-p", "-t", session]) ?? "<no pane>"))
     return false
   }
 

@@ -1,5 +1,6 @@
 import Engine
 import Testing
+
 @testable import LayerLab
 
 /// `kernel`: what it writes into the Keras-shaped array, undo, and its mistakes.
@@ -38,7 +39,8 @@ import Testing
   @Test func numbersGoOnOneChannelUnscaledAndUndoPutsThemBack() throws {
     let h = harness()
     let before = try kernel(h)
-    #expect(h.shell.handle("kernel conv2d filter 1 channel 2 = [[1, 0, -1], [2, 0, -2], [1, 0, -1.5]]"))
+    #expect(
+      h.shell.handle("kernel conv2d filter 1 channel 2 = [[1, 0, -1], [2, 0, -2], [1, 0, -1.5]]"))
     let k = try kernel(h)
     #expect(at(k, 1, 0, 2, 1) == 2)
     #expect(at(k, 2, 2, 2, 1) == -1.5)
@@ -143,7 +145,9 @@ import Testing
     for line in c.setup { #expect(h.shell.handle(line), "setup line failed: \(line)") }
     let status = h.shell.run(ScriptReader(lines: [c.input]))
     let transcript = h.console.transcript
-    let typed = transcript.range(of: "lab> " + c.input).map { String(transcript[$0.lowerBound...]) } ?? transcript
+    let typed =
+      transcript.range(of: "lab> " + c.input).map { String(transcript[$0.lowerBound...]) }
+      ?? transcript
     #expect(typed == c.expected)
     #expect(status == 1)
   }

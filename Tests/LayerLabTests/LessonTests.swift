@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import LayerLab
 
 /// Lesson files, the catalog that finds them, and the runner.
@@ -7,16 +8,22 @@ import Testing
   @Test func stepsEndAtPausesAndTheTitleIsTheFirstComment() {
     let lesson = Lesson(
       fileName: "05-dropout.lab",
-      text: "# Lesson 5: Dropout\n# more\nimage demo cat\npause\n\nforward\n  pause  \nshow dropout\npause\n\n")
+      text:
+        "# Lesson 5: Dropout\n# more\nimage demo cat\npause\n\nforward\n  pause  \nshow dropout\npause\n\n"
+    )
     #expect(lesson.title == "Lesson 5: Dropout")
     #expect(lesson.number == 5)
     #expect(lesson.slug == "dropout")
-    #expect(lesson.steps.map { $0.map(\.text) } == [["# Lesson 5: Dropout", "# more", "image demo cat"], ["", "forward"], ["show dropout"]])
+    #expect(
+      lesson.steps.map { $0.map(\.text) } == [
+        ["# Lesson 5: Dropout", "# more", "image demo cat"], ["", "forward"], ["show dropout"],
+      ])
     #expect(lesson.steps[1][1].number == 6)
   }
 
   @Test func catalogIsFoundBesideThePackageAboveTheExecutable() throws {
-    let root = FileManager.default.temporaryDirectory.appendingPathComponent("catalog-\(UUID().uuidString)")
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "catalog-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: root) }
     let package = root.appendingPathComponent("checkout")
     let binary = package.appendingPathComponent(".build/x86_64-unknown-linux-gnu/debug")
@@ -29,14 +36,20 @@ import Testing
     let executable = binary.appendingPathComponent("layerlab").path
     let environment = [LessonCatalog.environmentKey: configured.path]
 
-    let found = LessonCatalog.locate(executable: executable, currentDirectory: elsewhere.path, environment: environment)
+    let found = LessonCatalog.locate(
+      executable: executable, currentDirectory: elsewhere.path, environment: environment)
     #expect(found == package.appendingPathComponent("lessons").standardizedFileURL.path)
     // Installed elsewhere: the current directory's checkout, then the variable.
-    let fromHere = LessonCatalog.locate(executable: "/usr/local/bin/layerlab", currentDirectory: package.path, environment: [:])
+    let fromHere = LessonCatalog.locate(
+      executable: "/usr/local/bin/layerlab", currentDirectory: package.path, environment: [:])
     #expect(fromHere == package.appendingPathComponent("lessons").standardizedFileURL.path)
-    let fromVariable = LessonCatalog.locate(executable: "/usr/local/bin/layerlab", currentDirectory: elsewhere.path, environment: environment)
+    let fromVariable = LessonCatalog.locate(
+      executable: "/usr/local/bin/layerlab", currentDirectory: elsewhere.path,
+      environment: environment)
     #expect(fromVariable == configured.standardizedFileURL.path)
-    #expect(LessonCatalog.locate(executable: nil, currentDirectory: elsewhere.path, environment: [:]) == nil)
+    #expect(
+      LessonCatalog.locate(executable: nil, currentDirectory: elsewhere.path, environment: [:])
+        == nil)
   }
 
   @Test func theRealExecutableFindsItsLessonsFromAnotherDirectory() throws {
@@ -53,15 +66,18 @@ import Testing
   }
 
   @Test func aFailingStepStopsTheLessonAndNamesIt() throws {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lesson-\(UUID().uuidString)")
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "lesson-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: folder) }
     let file = folder.appendingPathComponent("42-broken.lab")
-    try "# Broken\nimage demo cat 8x8\npause\nshow nothing\nlayers\n".write(to: file, atomically: true, encoding: .utf8)
+    try "# Broken\nimage demo cat 8x8\npause\nshow nothing\nlayers\n".write(
+      to: file, atomically: true, encoding: .utf8)
     let run = try LayerLabProcess.run(input: "", arguments: ["--lesson", file.path])
     #expect(run.status == 1)
     #expect(!run.output.contains("lab> layers"), "the lesson must stop at the failing line")
-    #expect(run.output.contains("error: lesson 42 stopped at step 2 of 2 (line 4 of 42-broken.lab)"))
+    #expect(
+      run.output.contains("error: lesson 42 stopped at step 2 of 2 (line 4 of 42-broken.lab)"))
   }
 
   @Test func lessonMistakesAndAHarmlessPause() {

@@ -8,7 +8,8 @@ import Testing
 /// rewrites them: read the diff, and check that the narration still quotes
 /// the numbers the engine prints.
 @Suite struct LessonTranscriptTests {
-  static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+  static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent()
     .deletingLastPathComponent()
   static let lessonFolder = root.appendingPathComponent("lessons")
   static let goldenFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()

@@ -1,5 +1,6 @@
 import Engine
 import Testing
+
 @testable import LayerLab
 
 @Suite struct RendererTests {
@@ -19,7 +20,8 @@ import Testing
   }
 
   @Test func largeMapsArePooledTwiceAsMuchDownAsAcross() {
-    let map = FeatureMap(caption: "#0", height: 100, width: 100, values: Array(repeating: 0.5, count: 10_000))
+    let map = FeatureMap(
+      caption: "#0", height: 100, width: 100, values: Array(repeating: 0.5, count: 10_000))
     let picture = FeatureMapRenderer(width: 80, size: 24).picture(map, low: 0, high: 1)
     // 100 columns in blocks of 5 → 20; rows in blocks of 10 → 10: the square stays square on screen.
     #expect(picture.count == 10)
@@ -29,7 +31,9 @@ import Testing
   @Test func theGridFitsTheWidth() {
     let renderer = FeatureMapRenderer(width: 80, size: 24)
     let maps = (0..<7).map { k in
-      FeatureMap(caption: "#\(k) [-0.12, 0.84]", height: 48, width: 48, values: (0..<2304).map { Float($0 % 7) })
+      FeatureMap(
+        caption: "#\(k) [-0.12, 0.84]", height: 48, width: 48,
+        values: (0..<2304).map { Float($0 % 7) })
     }
     let pictures = maps.map { ($0.caption, renderer.picture($0, low: 0, high: 6)) }
     let lines = renderer.grid(pictures).map { $0.rendered(color: false) }
@@ -40,7 +44,8 @@ import Testing
   }
 
   @Test func droppedCellsKeepTheirOwnGlyph() {
-    let map = FeatureMap(caption: "#0", height: 1, width: 4, values: [0, 1, 0, 2], mask: [0, 1, 0, 1])
+    let map = FeatureMap(
+      caption: "#0", height: 1, width: 4, values: [0, 1, 0, 2], mask: [0, 1, 0, 1])
     let line = FeatureMapRenderer().picture(map, low: 1, high: 2)[0].rendered(color: false)
     #expect(line == "xx  xx@@")
   }
@@ -54,7 +59,10 @@ import Testing
     let mask = try #require(dropout.lastMask)
     let dropped = mask.scalars.filter { $0 == 0 }.count
     let line = LayerView.dropoutCount(mask, dropout)
-    #expect(line == "dropped \(groupedThousands(dropped)) of 12,288 (\(Fmt.fixed(Double(dropped) * 100 / 12288, 1))%), rate 0.25, kept x1.333")
+    #expect(
+      line
+        == "dropped \(groupedThousands(dropped)) of 12,288 (\(Fmt.fixed(Double(dropped) * 100 / 12288, 1))%), rate 0.25, kept x1.333"
+    )
     #expect(line.hasPrefix("dropped 3,"))
   }
 
@@ -68,7 +76,9 @@ import Testing
   }
 
   @Test func colourOnlyWhenAsked() {
-    let line: CellLine = [Cell(character: "@", tint: .shade(9)), Cell(character: "x", tint: .dropped)]
+    let line: CellLine = [
+      Cell(character: "@", tint: .shade(9)), Cell(character: "x", tint: .dropped),
+    ]
     #expect(line.rendered(color: false) == "@x")
     #expect(line.rendered(color: true).contains("\u{1B}["))
   }

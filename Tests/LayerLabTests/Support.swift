@@ -1,4 +1,5 @@
 import Engine
+
 @testable import LayerLab
 
 /// A session with a recording console, and a shell to type into it.

@@ -1,13 +1,15 @@
 import Testing
+
 @testable import LayerLab
 
 @Suite struct TokenizerTests {
   @Test func wordsKeepTheirColumns() throws {
     let tokens = try Tokenizer.split("show  conv2d channels 0-7")
-    #expect(tokens == [
-      Token(text: "show", column: 0), Token(text: "conv2d", column: 6),
-      Token(text: "channels", column: 13), Token(text: "0-7", column: 22),
-    ])
+    #expect(
+      tokens == [
+        Token(text: "show", column: 0), Token(text: "conv2d", column: 6),
+        Token(text: "channels", column: 13), Token(text: "0-7", column: 22),
+      ])
   }
 
   @Test func quotesKeepSpacesTogether() throws {
@@ -17,7 +19,10 @@ import Testing
   }
 
   @Test func anUnclosedQuoteIsPointedAt() {
-    #expect(throws: LabError(message: "the quote is never closed", column: 6, hint: "close it with the same quote mark")) {
+    #expect(
+      throws: LabError(
+        message: "the quote is never closed", column: 6, hint: "close it with the same quote mark")
+    ) {
       try Tokenizer.split("image 'dog.png")
     }
   }
@@ -29,7 +34,8 @@ import Testing
   }
 
   @Test func pythonLinesAreRecognised() throws {
-    guard case .importStatement = try PythonLine.classify("from keras.models import Sequential") else {
+    guard case .importStatement = try PythonLine.classify("from keras.models import Sequential")
+    else {
       Issue.record("import not recognised")
       return
     }
@@ -38,7 +44,9 @@ import Testing
       return
     }
     #expect(name.text == "total_num")
-    guard case .methodCall(let object, let method, _) = try PythonLine.classify("model.add(Dense(10))") else {
+    guard
+      case .methodCall(let object, let method, _) = try PythonLine.classify("model.add(Dense(10))")
+    else {
       Issue.record("method call not recognised")
       return
     }
@@ -54,7 +62,8 @@ import Testing
     short.type("add Conv2D(8, (3, 3), padding='same', input_shape=(10, 10, 3))", "add Flatten()")
     let keras = Harness()
     keras.type(
-      "model = keras.Sequential()", "model.add(Conv2D(8, (3, 3), padding='same', input_shape=(10, 10, 3)))",
+      "model = keras.Sequential()",
+      "model.add(Conv2D(8, (3, 3), padding='same', input_shape=(10, 10, 3)))",
       "model.add(Flatten())")
     #expect(short.session.model.layers.map(\.spec) == keras.session.model.layers.map(\.spec))
     #expect(short.session.model.outputShapes == [[10, 10, 8], [800]])

@@ -10,8 +10,10 @@ import Testing
 
   @Test(arguments: names)
   func transcriptMatchesGolden(_ name: String) throws {
-    let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Transcripts")
-    let script = try String(contentsOf: folder.appendingPathComponent("\(name).lab"), encoding: .utf8)
+    let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+      "Transcripts")
+    let script = try String(
+      contentsOf: folder.appendingPathComponent("\(name).lab"), encoding: .utf8)
     let run = try LayerLabProcess.run(input: script)
     let actual = run.output + "[exit \(run.status)]\n"
     try Golden.compare(actual, with: folder.appendingPathComponent("\(name).txt"))
@@ -54,7 +56,8 @@ enum LayerLabProcess {
   /// replaced by `$TMP` so messages that name it do not depend on the machine.
   static func run(input: String, arguments: [String] = []) throws -> Result {
     let executable = try locate()
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("layerlab-\(UUID().uuidString)")
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "layerlab-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
     let process = Process()
@@ -78,7 +81,8 @@ enum LayerLabProcess {
     let text = String(decoding: data, as: UTF8.self)
     let resolved = directory.resolvingSymlinksInPath().path
     return Result(
-      output: text.replacingOccurrences(of: resolved, with: "$TMP").replacingOccurrences(of: directory.path, with: "$TMP"),
+      output: text.replacingOccurrences(of: resolved, with: "$TMP").replacingOccurrences(
+        of: directory.path, with: "$TMP"),
       status: process.terminationStatus)
   }
 
@@ -90,9 +94,11 @@ enum LayerLabProcess {
     candidates.append(bundleFolder.appendingPathComponent("layerlab"))
     candidates.append(Bundle.main.bundleURL.appendingPathComponent("layerlab"))
     if let first = CommandLine.arguments.first {
-      candidates.append(URL(fileURLWithPath: first).deletingLastPathComponent().appendingPathComponent("layerlab"))
+      candidates.append(
+        URL(fileURLWithPath: first).deletingLastPathComponent().appendingPathComponent("layerlab"))
     }
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+      .deletingLastPathComponent().deletingLastPathComponent()
     candidates.append(root.appendingPathComponent(".build/debug/layerlab"))
     candidates.append(root.appendingPathComponent(".build/release/layerlab"))
     for candidate in candidates where FileManager.default.isExecutableFile(atPath: candidate.path) {
@@ -103,6 +109,8 @@ enum LayerLabProcess {
 
   struct LocateError: Error, CustomStringConvertible {
     var tried: [String]
-    var description: String { "layerlab is not built; run 'swift build' first. Looked in: " + tried.joined(separator: ", ") }
+    var description: String {
+      "layerlab is not built; run 'swift build' first. Looked in: " + tried.joined(separator: ", ")
+    }
   }
 }

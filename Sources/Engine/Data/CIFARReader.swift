@@ -11,28 +11,40 @@ enum CIFARReader {
   static func find(in folder: String) -> String? {
     for candidate in [folder, folder + "/cifar-10-batches-bin"] {
       let fm = FileManager.default
-      if fm.fileExists(atPath: candidate + "/data_batch_1.bin") || fm.fileExists(atPath: candidate + "/test_batch.bin") {
+      if fm.fileExists(atPath: candidate + "/data_batch_1.bin")
+        || fm.fileExists(atPath: candidate + "/test_batch.bin")
+      {
         return candidate
       }
     }
     return nil
   }
 
-  static func load(folder: String, _ options: DatasetLoader.Options) throws(EngineError) -> DataSplit {
-    let trainPaths = (1...5).map { folder + "/data_batch_\($0).bin" }.filter { FileManager.default.fileExists(atPath: $0) }
+  static func load(folder: String, _ options: DatasetLoader.Options) throws(EngineError)
+    -> DataSplit
+  {
+    let trainPaths = (1...5).map { folder + "/data_batch_\($0).bin" }.filter {
+      FileManager.default.fileExists(atPath: $0)
+    }
     guard !trainPaths.isEmpty else {
-      throw .file(path: folder, message: "has no data_batch_1.bin … data_batch_5.bin training batches")
+      throw .file(
+        path: folder, message: "has no data_batch_1.bin … data_batch_5.bin training batches")
     }
     let testPath = folder + "/test_batch.bin"
     let hasTest = FileManager.default.fileExists(atPath: testPath)
     var classNames = DatasetLoader.numberedClassNames(10)
     let metaPath = folder + "/batches.meta.txt"
     if FileManager.default.fileExists(atPath: metaPath) {
-      let text = String(decoding: try FileBytes.read(path: metaPath, maxBytes: 1_000_000), as: UTF8.self)
-      let names = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
-        .filter { !$0.isEmpty }
+      let text = String(
+        decoding: try FileBytes.read(path: metaPath, maxBytes: 1_000_000), as: UTF8.self)
+      let names = text.split(whereSeparator: \.isNewline).map {
+        $0.trimmingCharacters(in: .whitespaces)
+      }
+      .filter { !$0.isEmpty }
       guard !names.isEmpty, names.count <= 256 else {
-        throw .file(path: metaPath, message: "should list one class name per line (at most 256), found \(names.count)")
+        throw .file(
+          path: metaPath,
+          message: "should list one class name per line (at most 256), found \(names.count)")
       }
       classNames = names
     }
@@ -42,11 +54,15 @@ enum CIFARReader {
       let size = try FileBytes.size(path: path)
       guard size > 0, size % recordSize == 0 else {
         throw .file(
-          path: path, message: "is \(size) bytes, not a whole number of \(recordSize)-byte CIFAR-10 records; it is truncated or not a CIFAR batch")
+          path: path,
+          message:
+            "is \(size) bytes, not a whole number of \(recordSize)-byte CIFAR-10 records; it is truncated or not a CIFAR batch"
+        )
       }
       records += size / recordSize
     }
-    try DatasetLoader.checkBudget(values: records * (recordSize - 1), maxBytes: options.maxBytes, source: folder)
+    try DatasetLoader.checkBudget(
+      values: records * (recordSize - 1), maxBytes: options.maxBytes, source: folder)
     let train = try read(trainPaths, classNames: classNames, options)
     let test = hasTest ? try read([testPath], classNames: classNames, options) : nil
     return DataSplit(train: train, test: test)
@@ -69,15 +85,21 @@ enum CIFARReader {
         let label = Int(bytes[base])
         guard label < classNames.count else {
           throw .file(
-            path: path, message: "record \(r) has label \(label), outside the \(classNames.count) classes; the file may be corrupt")
+            path: path,
+            message:
+              "record \(r) has label \(label), outside the \(classNames.count) classes; the file may be corrupt"
+          )
         }
         labels.append(label)
         for p in 0..<plane {
-          for c in 0..<3 { scalars.append(Float(bytes[base + 1 + c * plane + p]) * options.pixelScale) }
+          for c in 0..<3 {
+            scalars.append(Float(bytes[base + 1 + c * plane + p]) * options.pixelScale)
+          }
         }
       }
     }
     return try Dataset(
-      images: Tensor(validShape: [labels.count, side, side, 3], scalars: scalars), labels: labels, classNames: classNames)
+      images: Tensor(validShape: [labels.count, side, side, 3], scalars: scalars), labels: labels,
+      classNames: classNames)
   }
 }

@@ -10,7 +10,8 @@ public struct Dataset: Sendable {
       throw .badShape("dataset images must be shaped (N, H, W, C), got \(images.shape)")
     }
     guard images.shape[0] == labels.count else {
-      throw .data("the dataset has \(images.shape[0]) images but \(labels.count) labels; they must match")
+      throw .data(
+        "the dataset has \(images.shape[0]) images but \(labels.count) labels; they must match")
     }
     if let bad = labels.first(where: { $0 < 0 || $0 >= classNames.count }) {
       throw .labelOutOfRange(label: bad, classCount: classNames.count)

@@ -27,24 +27,34 @@ public enum DatasetLoader {
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
       throw .file(path: path, message: "no such file or folder; check the path")
     }
-    let options = Options(pixelScale: pixelScale, validationSplit: validationSplit, seed: seed, maxBytes: maxBytes)
+    let options = Options(
+      pixelScale: pixelScale, validationSplit: validationSplit, seed: seed, maxBytes: maxBytes)
     if isFolder.boolValue {
       if let files = MNISTReader.find(in: path) { return try MNISTReader.load(files, options) }
-      if let folder = CIFARReader.find(in: path) { return try CIFARReader.load(folder: folder, options) }
+      if let folder = CIFARReader.find(in: path) {
+        return try CIFARReader.load(folder: folder, options)
+      }
       return try ImageFolderReader.load(root: path, options)
     }
     let name = (path as NSString).lastPathComponent.lowercased()
-    let head = [UInt8]((try? FileHandle(forReadingFrom: URL(fileURLWithPath: path)).read(upToCount: 4)) ?? Data())
+    let head = [UInt8](
+      (try? FileHandle(forReadingFrom: URL(fileURLWithPath: path)).read(upToCount: 4)) ?? Data())
     if head.starts(with: [0x50, 0x4B]) || name.hasSuffix(".npz") {
       return try NpzDatasetReader.load(path: path, options)
     }
     let parent = (path as NSString).deletingLastPathComponent
     let folder = parent.isEmpty ? "." : parent
-    if name.contains("idx"), let files = MNISTReader.find(in: folder) { return try MNISTReader.load(files, options) }
-    if name.hasSuffix(".bin"), let cifar = CIFARReader.find(in: folder) { return try CIFARReader.load(folder: cifar, options) }
+    if name.contains("idx"), let files = MNISTReader.find(in: folder) {
+      return try MNISTReader.load(files, options)
+    }
+    if name.hasSuffix(".bin"), let cifar = CIFARReader.find(in: folder) {
+      return try CIFARReader.load(folder: cifar, options)
+    }
     throw .file(
       path: path,
-      message: "not a dataset: give an .npz with x_train and y_train, a folder of class subfolders, MNIST IDX files or CIFAR-10 .bin batches")
+      message:
+        "not a dataset: give an .npz with x_train and y_train, a folder of class subfolders, MNIST IDX files or CIFAR-10 .bin batches"
+    )
   }
 
   /// The settings every reader needs.
@@ -60,7 +70,8 @@ public enum DatasetLoader {
     let (bytes, overflow) = values.multipliedReportingOverflow(by: MemoryLayout<Float>.size)
     guard !overflow, bytes <= maxBytes else {
       throw .tooLarge(
-        "\(source): the images would take \(overflow ? "too many" : String(bytes)) bytes as floats, more than the limit of \(maxBytes); raise maxBytes or use a smaller dataset")
+        "\(source): the images would take \(overflow ? "too many" : String(bytes)) bytes as floats, more than the limit of \(maxBytes); raise maxBytes or use a smaller dataset"
+      )
     }
   }
 
@@ -71,11 +82,15 @@ public enum DatasetLoader {
   static func classCount(from labelSets: [[Int]], source: String) throws(EngineError) -> Int {
     let all = labelSets.joined()
     if let negative = all.first(where: { $0 < 0 }) {
-      throw .file(path: source, message: "label \(negative) is negative; labels must be class numbers 0, 1, 2, …")
+      throw .file(
+        path: source,
+        message: "label \(negative) is negative; labels must be class numbers 0, 1, 2, …")
     }
     let largest = all.max() ?? 0
     guard largest < 100_000 else {
-      throw .file(path: source, message: "label \(largest) is implausibly large; labels must be class numbers 0, 1, 2, …")
+      throw .file(
+        path: source,
+        message: "label \(largest) is implausibly large; labels must be class numbers 0, 1, 2, …")
     }
     return largest + 1
   }

@@ -11,7 +11,9 @@ public enum DemoCreatures {
 
   /// `count` pictures `[count, size, size, 3]` in [0, 1), classes in turn
   /// (0, 1, …, 5, 0, …) so every class is equally represented.
-  public static func make(count: Int, size: Int = 32, seed: UInt64) -> (images: Tensor, labels: [Int]) {
+  public static func make(count: Int, size: Int = 32, seed: UInt64) -> (
+    images: Tensor, labels: [Int]
+  ) {
     var rng = SeededGenerator(seed: seed)
     var scalars: [Float] = []
     scalars.reserveCapacity(count * size * size * 3)
@@ -43,8 +45,12 @@ public enum DemoCreatures {
       canvas.ellipse(cx, cy, r, r, body)
       canvas.ellipse(cx, cy + r * 0.45, r * 0.45, r * 0.3, detail)
     case 1:  // cats: round head with two pointed ears on top
-      canvas.triangle((cx - r * 0.95, cy - r * 0.2), (cx - r * 0.2, cy - r * 0.75), (cx - r * 0.85, cy - r * 1.45), body)
-      canvas.triangle((cx + r * 0.95, cy - r * 0.2), (cx + r * 0.2, cy - r * 0.75), (cx + r * 0.85, cy - r * 1.45), body)
+      canvas.triangle(
+        (cx - r * 0.95, cy - r * 0.2), (cx - r * 0.2, cy - r * 0.75),
+        (cx - r * 0.85, cy - r * 1.45), body)
+      canvas.triangle(
+        (cx + r * 0.95, cy - r * 0.2), (cx + r * 0.2, cy - r * 0.75),
+        (cx + r * 0.85, cy - r * 1.45), body)
       canvas.ellipse(cx, cy, r, r * 0.9, body)
       canvas.ellipse(cx - r * 0.4, cy - r * 0.1, r * 0.14, r * 0.2, detail)
       canvas.ellipse(cx + r * 0.4, cy - r * 0.1, r * 0.14, r * 0.2, detail)
@@ -54,11 +60,17 @@ public enum DemoCreatures {
       canvas.ellipse(cx, cy, r, r, body)
       canvas.ellipse(cx, cy + r * 0.15, r * 0.65, r * 0.6, detail)
     case 3:  // birds: small body, a beak to one side, a wing above
-      canvas.triangle((cx + facing * r * 0.7, cy - r * 0.2), (cx + facing * r * 0.7, cy + r * 0.2), (cx + facing * r * 1.4, cy), detail)
+      canvas.triangle(
+        (cx + facing * r * 0.7, cy - r * 0.2), (cx + facing * r * 0.7, cy + r * 0.2),
+        (cx + facing * r * 1.4, cy), detail)
       canvas.ellipse(cx, cy, r * 0.75, r * 0.6, body)
-      canvas.triangle((cx - facing * r * 0.5, cy - r * 0.1), (cx + facing * r * 0.3, cy - r * 0.1), (cx - facing * r * 0.4, cy - r * 1.3), detail)
+      canvas.triangle(
+        (cx - facing * r * 0.5, cy - r * 0.1), (cx + facing * r * 0.3, cy - r * 0.1),
+        (cx - facing * r * 0.4, cy - r * 1.3), detail)
     case 4:  // fish: a long oval body with a forked tail behind
-      canvas.triangle((cx - facing * r * 0.8, cy), (cx - facing * r * 1.6, cy - r * 0.7), (cx - facing * r * 1.6, cy + r * 0.7), detail)
+      canvas.triangle(
+        (cx - facing * r * 0.8, cy), (cx - facing * r * 1.6, cy - r * 0.7),
+        (cx - facing * r * 1.6, cy + r * 0.7), detail)
       canvas.ellipse(cx, cy, r * 1.05, r * 0.5, body)
       canvas.ellipse(cx + facing * r * 0.55, cy - r * 0.1, r * 0.1, r * 0.1, detail)
     default:  // lizards: a thin body, four short legs and a long tail
@@ -66,7 +78,9 @@ public enum DemoCreatures {
         canvas.rect(cx + dx * r - r * 0.08, cy - r * 0.55, r * 0.16, r * 1.1, detail)
       }
       canvas.ellipse(cx, cy, r * 0.95, r * 0.28, body)
-      canvas.triangle((cx - facing * r * 0.8, cy - r * 0.15), (cx - facing * r * 0.8, cy + r * 0.15), (cx - facing * r * 1.9, cy + r * 0.25), body)
+      canvas.triangle(
+        (cx - facing * r * 0.8, cy - r * 0.15), (cx - facing * r * 0.8, cy + r * 0.15),
+        (cx - facing * r * 1.9, cy + r * 0.25), body)
       canvas.ellipse(cx + facing * r * 1.0, cy, r * 0.3, r * 0.22, body)
     }
   }
@@ -79,7 +93,9 @@ struct Canvas {
 
   init(size: Int, rng: inout SeededGenerator) {
     self.size = size
-    let base = (rng.nextFloat(in: 0.05, 0.5), rng.nextFloat(in: 0.05, 0.5), rng.nextFloat(in: 0.05, 0.5))
+    let base = (
+      rng.nextFloat(in: 0.05, 0.5), rng.nextFloat(in: 0.05, 0.5), rng.nextFloat(in: 0.05, 0.5)
+    )
     pixels = [Float](repeating: 0, count: size * size * 3)
     // A gentle gradient, so the background is never a flat giveaway.
     let tilt = rng.nextFloat(in: -0.2, 0.2)
@@ -99,7 +115,9 @@ struct Canvas {
       if rng.nextUnitFloat() < 0.5 {
         ellipse(rng.nextFloat(in: 0, s), rng.nextFloat(in: 0, s), s * 0.06, s * 0.06, colour)
       } else {
-        rect(rng.nextFloat(in: 0, s), rng.nextFloat(in: 0, s), s * rng.nextFloat(in: 0.05, 0.2), s * 0.04, colour)
+        rect(
+          rng.nextFloat(in: 0, s), rng.nextFloat(in: 0, s), s * rng.nextFloat(in: 0.05, 0.2),
+          s * 0.04, colour)
       }
     }
   }
@@ -109,7 +127,9 @@ struct Canvas {
   }
 
   /// A colour far enough from `colour` to be told apart.
-  func contrasting(_ colour: (Float, Float, Float), rng: inout SeededGenerator) -> (Float, Float, Float) {
+  func contrasting(_ colour: (Float, Float, Float), rng: inout SeededGenerator) -> (
+    Float, Float, Float
+  ) {
     let shift = rng.nextFloat(in: 0.35, 0.6)
     func away(_ v: Float) -> Float { v > 0.55 ? v - shift : v + shift }
     return (away(colour.0), away(colour.1), away(colour.2))
@@ -123,7 +143,9 @@ struct Canvas {
     pixels[i + 2] = c.2
   }
 
-  mutating func ellipse(_ cx: Float, _ cy: Float, _ rx: Float, _ ry: Float, _ c: (Float, Float, Float)) {
+  mutating func ellipse(
+    _ cx: Float, _ cy: Float, _ rx: Float, _ ry: Float, _ c: (Float, Float, Float)
+  ) {
     guard rx > 0, ry > 0 else { return }
     let (y0, y1) = (max(0, Int(cy - ry)), min(size - 1, Int(cy + ry) + 1))
     let (x0, x1) = (max(0, Int(cx - rx)), min(size - 1, Int(cx + rx) + 1))

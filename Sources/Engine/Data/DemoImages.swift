@@ -7,7 +7,9 @@ public enum DemoImages {
   public static let names = ["edges", "blobs", "texture", "cat"]
 
   /// Draws the demo picture `name` as a `[height, width, 3]` tensor with values in [0, 1).
-  public static func make(_ name: String, height: Int = 48, width: Int = 48) throws(EngineError) -> Tensor {
+  public static func make(_ name: String, height: Int = 48, width: Int = 48) throws(EngineError)
+    -> Tensor
+  {
     guard (4...4096).contains(height), (4...4096).contains(width) else {
       throw .data("a demo image must be from 4x4 to 4096x4096 pixels, got \(height)x\(width)")
     }
@@ -72,7 +74,9 @@ public enum DemoImages {
     for (ex, sign) in [(Float(0.32), Float(-1)), (Float(0.68), Float(1))] {
       let eyeY = y - 0.52
       let eyeX = x - ex
-      if eyeY * eyeY / 0.0036 + eyeX * eyeX / 0.0016 < 1 { return eyeX * sign > 0.01 ? (0.05, 0.05, 0.05) : (0.3, 0.8, 0.3) }
+      if eyeY * eyeY / 0.0036 + eyeX * eyeX / 0.0016 < 1 {
+        return eyeX * sign > 0.01 ? (0.05, 0.05, 0.05) : (0.3, 0.8, 0.3)
+      }
     }
     if inHead {
       let ny = y - 0.66

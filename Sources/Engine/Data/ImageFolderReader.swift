@@ -13,7 +13,8 @@ import Foundation
 enum ImageFolderReader {
   static let extensions: Set<String> = ["png", "jpg", "jpeg", "ppm", "pgm", "pnm", "npy"]
 
-  static func load(root: String, _ options: DatasetLoader.Options) throws(EngineError) -> DataSplit {
+  static func load(root: String, _ options: DatasetLoader.Options) throws(EngineError) -> DataSplit
+  {
     let trainRoot = root + "/train"
     if isFolder(trainRoot) {
       let trainFiles = try listing(trainRoot)
@@ -23,7 +24,11 @@ enum ImageFolderReader {
       if isFolder(testRoot) {
         testFiles = try listing(testRoot)
         if let stray = testFiles.first(where: { !classNames.contains($0.name) }) {
-          throw .file(path: testRoot, message: "class '\(stray.name)' is not among the training classes (\(classNames.joined(separator: ", ")))")
+          throw .file(
+            path: testRoot,
+            message:
+              "class '\(stray.name)' is not among the training classes (\(classNames.joined(separator: ", ")))"
+          )
         }
       }
       let items = trainFiles.enumerated().flatMap { c, entry in entry.files.map { ($0, c) } }
@@ -33,12 +38,14 @@ enum ImageFolderReader {
       let (images, labels) = try loadImages(items + testItems, source: root, options)
       let trainCount = items.count
       let train = try Dataset(
-        images: images.slice(batch: 0..<trainCount), labels: Array(labels[0..<trainCount]), classNames: classNames)
+        images: images.slice(batch: 0..<trainCount), labels: Array(labels[0..<trainCount]),
+        classNames: classNames)
       let test =
         testItems.isEmpty
         ? nil
         : try Dataset(
-          images: images.slice(batch: trainCount..<labels.count), labels: Array(labels[trainCount...]),
+          images: images.slice(batch: trainCount..<labels.count),
+          labels: Array(labels[trainCount...]),
           classNames: classNames)
       return DataSplit(train: train, test: test)
     }
@@ -56,11 +63,14 @@ enum ImageFolderReader {
       throw .file(path: root, message: "the validation split leaves no training images; lower it")
     }
     let train = try Dataset(
-      images: images.gather(batch: trainOrder), labels: trainOrder.map { labels[$0] }, classNames: classNames)
+      images: images.gather(batch: trainOrder), labels: trainOrder.map { labels[$0] },
+      classNames: classNames)
     let test =
       testOrder.isEmpty
       ? nil
-      : try Dataset(images: images.gather(batch: testOrder), labels: testOrder.map { labels[$0] }, classNames: classNames)
+      : try Dataset(
+        images: images.gather(batch: testOrder), labels: testOrder.map { labels[$0] },
+        classNames: classNames)
     return DataSplit(train: train, test: test)
   }
 
@@ -70,7 +80,9 @@ enum ImageFolderReader {
   }
 
   /// The class subfolders of `root`, sorted, each with its sorted image files.
-  private static func listing(_ root: String) throws(EngineError) -> [(name: String, files: [String])] {
+  private static func listing(_ root: String) throws(EngineError) -> [(
+    name: String, files: [String]
+  )] {
     let entries: [String]
     do {
       entries = try FileManager.default.contentsOfDirectory(atPath: root)
@@ -89,10 +101,13 @@ enum ImageFolderReader {
     guard !classes.isEmpty else {
       throw .file(
         path: root,
-        message: "holds no class subfolders; put each class's images in its own subfolder, e.g. \(root)/cats/1.png")
+        message:
+          "holds no class subfolders; put each class's images in its own subfolder, e.g. \(root)/cats/1.png"
+      )
     }
     guard classes.contains(where: { !$0.files.isEmpty }) else {
-      throw .file(path: root, message: "the class subfolders hold no .png, .jpg, .ppm, .pgm or .npy images")
+      throw .file(
+        path: root, message: "the class subfolders hold no .png, .jpg, .ppm, .pgm or .npy images")
     }
     return classes
   }
@@ -104,7 +119,8 @@ enum ImageFolderReader {
     guard let first = items.first else { throw .file(path: source, message: "no images found") }
     let firstImage = try rgb(ImageFile.load(path: first.0, pixelScale: options.pixelScale))
     let (h, w) = (firstImage.shape[0], firstImage.shape[1])
-    try DatasetLoader.checkBudget(values: items.count * h * w * 3, maxBytes: options.maxBytes, source: source)
+    try DatasetLoader.checkBudget(
+      values: items.count * h * w * 3, maxBytes: options.maxBytes, source: source)
     var scalars = [Float]()
     scalars.reserveCapacity(items.count * h * w * 3)
     scalars += firstImage.scalars

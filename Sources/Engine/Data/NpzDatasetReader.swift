@@ -4,18 +4,25 @@ import Foundation
 /// or the seed script's `X_train, Y_train, x_test, y_test` (names are matched
 /// ignoring case).
 enum NpzDatasetReader {
-  static func load(path: String, _ options: DatasetLoader.Options) throws(EngineError) -> DataSplit {
+  static func load(path: String, _ options: DatasetLoader.Options) throws(EngineError) -> DataSplit
+  {
     let members = try Npz.read(path: path, maxBytes: options.maxBytes)
     var byName = [String: NDArray]()
     for (name, array) in members { byName[name.lowercased()] = array }
     let found = members.map(\.name).joined(separator: ", ")
     guard let xTrain = byName["x_train"], let yTrain = byName["y_train"] else {
-      throw .file(path: path, message: "the archive needs arrays x_train and y_train (any case); it holds: \(found)")
+      throw .file(
+        path: path,
+        message: "the archive needs arrays x_train and y_train (any case); it holds: \(found)")
     }
     let xTest = byName["x_test"]
     let yTest = byName["y_test"]
     guard (xTest == nil) == (yTest == nil) else {
-      throw .file(path: path, message: "the archive has only one of x_test and y_test; give both or neither (it holds: \(found))")
+      throw .file(
+        path: path,
+        message:
+          "the archive has only one of x_test and y_test; give both or neither (it holds: \(found))"
+      )
     }
     let trainImages = try images(xTrain, name: "x_train", path: path, options)
     let trainLabels = try labels(yTrain, name: "y_train", count: trainImages.shape[0], path: path)
@@ -26,7 +33,9 @@ enum NpzDatasetReader {
       guard t.shape.unbatched == trainImages.shape.unbatched else {
         throw .file(
           path: path,
-          message: "x_test images are shaped \(t.shape.unbatched) but x_train images \(trainImages.shape.unbatched); they must match")
+          message:
+            "x_test images are shaped \(t.shape.unbatched) but x_train images \(trainImages.shape.unbatched); they must match"
+        )
       }
       testImages = t
       testLabels = try labels(yTest, name: "y_test", count: t.shape[0], path: path)
@@ -34,15 +43,20 @@ enum NpzDatasetReader {
     let classCount: Int
     if let k = trainLabels.oneHot ?? testLabels?.oneHot {
       if let k2 = testLabels?.oneHot, k2 != k {
-        throw .file(path: path, message: "y_train is one-hot over \(k) classes but y_test over \(k2); they must match")
+        throw .file(
+          path: path,
+          message: "y_train is one-hot over \(k) classes but y_test over \(k2); they must match")
       }
       classCount = k
     } else {
-      classCount = try DatasetLoader.classCount(from: [trainLabels.values, testLabels?.values ?? []], source: path)
+      classCount = try DatasetLoader.classCount(
+        from: [trainLabels.values, testLabels?.values ?? []], source: path)
     }
     for (name, set) in [("y_train", trainLabels.values), ("y_test", testLabels?.values ?? [])] {
       if let bad = set.first(where: { $0 < 0 || $0 >= classCount }) {
-        throw .file(path: path, message: "\(name) has label \(bad), outside the \(classCount) classes 0..<\(classCount)")
+        throw .file(
+          path: path,
+          message: "\(name) has label \(bad), outside the \(classCount) classes 0..<\(classCount)")
       }
     }
     let names = DatasetLoader.numberedClassNames(classCount)
@@ -60,14 +74,18 @@ enum NpzDatasetReader {
   ) throws(EngineError) -> Tensor {
     let dims = array.shape
     guard dims.count == 3 || dims.count == 4, dims.allSatisfy({ $0 > 0 }) else {
-      throw .file(path: path, message: "\(name) must be shaped (N, H, W) or (N, H, W, C) with no empty axis, got \(Shape(dims))")
+      throw .file(
+        path: path,
+        message:
+          "\(name) must be shaped (N, H, W) or (N, H, W, C) with no empty axis, got \(Shape(dims))")
     }
     try DatasetLoader.checkBudget(values: array.count, maxBytes: options.maxBytes, source: path)
     let shape = Shape(dims.count == 3 ? dims + [1] : dims)
     // int64 levels times the scale can still overflow Float, so both paths are checked.
     let values = array.isInteger ? array.floats().map { $0 * options.pixelScale } : array.floats()
     guard values.allSatisfy(\.isFinite) else {
-      throw .nonFinite("\(path): \(name) holds NaN or infinite values; clean it first, e.g. with np.nan_to_num")
+      throw .nonFinite(
+        "\(path): \(name) holds NaN or infinite values; clean it first, e.g. with np.nan_to_num")
     }
     return Tensor(validShape: shape, scalars: values)
   }
@@ -78,20 +96,26 @@ enum NpzDatasetReader {
     _ array: NDArray, name: String, count: Int, path: String
   ) throws(EngineError) -> (values: [Int], oneHot: Int?) {
     let dims = array.shape
-    guard (dims.count == 1 || dims.count == 2), dims[0] == count else {
+    guard dims.count == 1 || dims.count == 2, dims[0] == count else {
       throw .file(
         path: path,
-        message: "\(name) is shaped \(Shape(dims)) but there are \(count) images; labels must be (\(count),), (\(count), 1) or one-hot (\(count), classes)")
+        message:
+          "\(name) is shaped \(Shape(dims)) but there are \(count) images; labels must be (\(count),), (\(count), 1) or one-hot (\(count), classes)"
+      )
     }
     if dims.count == 1 || dims[1] == 1 {
       guard let values = array.integers() else {
-        throw .file(path: path, message: "\(name) must hold whole class numbers, but has fractions, NaN or infinities")
+        throw .file(
+          path: path,
+          message: "\(name) must hold whole class numbers, but has fractions, NaN or infinities")
       }
       return (values, nil)
     }
     let k = dims[1]
     guard k >= 2 else {
-      throw .file(path: path, message: "\(name) is shaped \(Shape(dims)); one-hot labels need at least 2 columns")
+      throw .file(
+        path: path,
+        message: "\(name) is shaped \(Shape(dims)); one-hot labels need at least 2 columns")
     }
     let v = array.floats()
     guard v.allSatisfy(\.isFinite) else {

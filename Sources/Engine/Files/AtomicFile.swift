@@ -19,12 +19,17 @@ public enum AtomicFile {
     let url = URL(fileURLWithPath: path)
     let folder = url.deletingLastPathComponent().path
     var isFolder: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
+    guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue
+    else {
       throw .file(path: path, message: "the folder \(folder) does not exist; create it first")
     }
-    let temp = folder + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    let temp =
+      folder + "/." + url.lastPathComponent
+      + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL, 0o644)
-    guard fd >= 0 else { throw .file(path: path, message: "cannot create a file in \(folder) (\(errorText()))") }
+    guard fd >= 0 else {
+      throw .file(path: path, message: "cannot create a file in \(folder) (\(errorText()))")
+    }
     var failure: String?
     data.withUnsafeBytes { raw in
       var offset = 0
@@ -40,7 +45,9 @@ public enum AtomicFile {
     }
     if failure == nil, fsync(fd) != 0 { failure = "cannot flush to disk (\(errorText()))" }
     if close(fd) != 0, failure == nil { failure = "cannot close (\(errorText()))" }
-    if failure == nil, rename(temp, path) != 0 { failure = "cannot replace the file (\(errorText()))" }
+    if failure == nil, rename(temp, path) != 0 {
+      failure = "cannot replace the file (\(errorText()))"
+    }
     if let failure {
       unlink(temp)
       throw .file(path: path, message: failure)

@@ -6,7 +6,8 @@ enum FileBytes {
   static func read(path: String, maxBytes: Int = 1 << 31) throws(EngineError) -> Data {
     let size = try self.size(path: path)
     guard size <= maxBytes else {
-      throw .tooLarge("\(path): the file is \(size) bytes, more than the limit of \(maxBytes) bytes")
+      throw .tooLarge(
+        "\(path): the file is \(size) bytes, more than the limit of \(maxBytes) bytes")
     }
     do {
       return try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
@@ -19,7 +20,11 @@ enum FileBytes {
   static func size(path: String) throws(EngineError) -> Int {
     var isFolder: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
-      throw .file(path: path, message: "no such file; check the path (relative paths start from \(FileManager.default.currentDirectoryPath))")
+      throw .file(
+        path: path,
+        message:
+          "no such file; check the path (relative paths start from \(FileManager.default.currentDirectoryPath))"
+      )
     }
     guard !isFolder.boolValue else { throw .file(path: path, message: "is a folder, not a file") }
     let attributes = try? FileManager.default.attributesOfItem(atPath: path)

@@ -36,7 +36,11 @@ public enum ImageFile {
     } else if Npy.hasMagic(data) {
       return try decodeNpy(data, source: source, pixelScale: pixelScale, maxPixels: maxPixels)
     } else {
-      throw .file(path: source, message: "not a PNG, JPEG, PGM/PPM or .npy image (the format is recognised by its first bytes, not its name)")
+      throw .file(
+        path: source,
+        message:
+          "not a PNG, JPEG, PGM/PPM or .npy image (the format is recognised by its first bytes, not its name)"
+      )
     }
     let shape: Shape = [raster.height, raster.width, raster.channels]
     return Tensor(validShape: shape, scalars: raster.levels.map { $0 * pixelScale })
@@ -51,7 +55,9 @@ public enum ImageFile {
     guard dims.count == 2 || (dims.count == 3 && (1...4).contains(dims[2])) else {
       throw .file(
         path: source,
-        message: "an image array must be shaped (H, W) or (H, W, C) with C from 1 to 4, got \(Shape(dims))")
+        message:
+          "an image array must be shaped (H, W) or (H, W, C) with C from 1 to 4, got \(Shape(dims))"
+      )
     }
     try checkImageSize(width: dims[1], height: dims[0], maxPixels: maxPixels, source: source)
     let array = Npy.decodeValues(data, header)
@@ -59,7 +65,9 @@ public enum ImageFile {
     // int64 levels times the scale can still overflow Float, so both paths are checked.
     let values = array.isInteger ? array.floats().map { $0 * pixelScale } : array.floats()
     guard values.allSatisfy(\.isFinite) else {
-      throw .nonFinite("\(source): the image array holds NaN or infinite values; clean it first, e.g. with np.nan_to_num")
+      throw .nonFinite(
+        "\(source): the image array holds NaN or infinite values; clean it first, e.g. with np.nan_to_num"
+      )
     }
     return Tensor(validShape: shape, scalars: values)
   }

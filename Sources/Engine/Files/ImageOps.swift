@@ -5,7 +5,9 @@ public enum ImageOps {
   ///
   /// Luminance is ITU-R 601-2, `0.299 R + 0.587 G + 0.114 B`, the formula of
   /// PIL's `convert('L')` (PIL rounds to integers; we keep floats).
-  public static func convertChannels(_ image: Tensor, to channels: Int) throws(EngineError) -> Tensor {
+  public static func convertChannels(_ image: Tensor, to channels: Int) throws(EngineError)
+    -> Tensor
+  {
     guard let have = image.shape.dims.last, image.shape.rank >= 3 else {
       throw .badShape("an image is shaped (H, W, C), got \(image.shape)")
     }
@@ -28,7 +30,8 @@ public enum ImageOps {
       for p in 0..<pixels { out.append(s[p * 2]) }
     default:
       throw .badShape(
-        "cannot convert an image from \(have) to \(channels) channels; supported: 1→3, 3→1, 4→1, 4→3, 2→1")
+        "cannot convert an image from \(have) to \(channels) channels; supported: 1→3, 3→1, 4→1, 4→3, 2→1"
+      )
     }
     var dims = image.shape.dims
     dims[dims.count - 1] = channels
@@ -47,10 +50,13 @@ public enum ImageOps {
   /// The shape and sizes are the caller's to validate: both must be positive.
   public static func resizeBilinear(_ image: Tensor, height: Int, width: Int) -> Tensor {
     let dims = image.shape.dims
-    precondition(dims.count == 3 || dims.count == 4, "internal: resizeBilinear needs (H, W, C) or (N, H, W, C)")
+    precondition(
+      dims.count == 3 || dims.count == 4, "internal: resizeBilinear needs (H, W, C) or (N, H, W, C)"
+    )
     precondition(height > 0 && width > 0, "internal: resizeBilinear to \(height)x\(width)")
     let batched = dims.count == 4
-    let (n, inH, inW, c) = batched ? (dims[0], dims[1], dims[2], dims[3]) : (1, dims[0], dims[1], dims[2])
+    let (n, inH, inW, c) =
+      batched ? (dims[0], dims[1], dims[2], dims[3]) : (1, dims[0], dims[1], dims[2])
     if inH == height && inW == width { return image }
     let ys = weights(out: height, in: inH)
     let xs = weights(out: width, in: inW)

@@ -7,18 +7,25 @@ enum JPEGCodec {
   static func hasMagic(_ data: Data) -> Bool { data.prefix(3).elementsEqual([0xFF, 0xD8, 0xFF]) }
 
   /// Decodes to 3 channels (gray JPEGs are expanded to RGB by libjpeg).
-  static func decode(_ data: Data, source: String, maxPixels: Int) throws(EngineError) -> RasterImage {
+  static func decode(_ data: Data, source: String, maxPixels: Int) throws(EngineError)
+    -> RasterImage
+  {
     // libjpeg allocates the whole picture once it has read the header, so the
     // size is checked first from our own scan of the frame header.
     guard let size = frameSize(data) else {
-      throw .file(path: source, message: "not a readable JPEG (no frame header before the image data); it may be corrupt")
+      throw .file(
+        path: source,
+        message: "not a readable JPEG (no frame header before the image data); it may be corrupt")
     }
     try checkImageSize(width: size.width, height: size.height, maxPixels: maxPixels, source: source)
     // libjpeg only warns about missing data and paints the rest gray, and the
     // shim hides warnings; an end-of-image marker after the scan is our proof
     // that the file is whole (entropy data cannot contain FF D9).
     guard hasEndMarker(data, after: size.scanStart) else {
-      throw .file(path: source, message: "the JPEG is truncated (it has no end-of-image marker); download or export it again")
+      throw .file(
+        path: source,
+        message:
+          "the JPEG is truncated (it has no end-of-image marker); download or export it again")
     }
     var out: UnsafeMutablePointer<UInt8>?
     var width: Int32 = 0
@@ -26,13 +33,17 @@ enum JPEGCodec {
     var message = [CChar](repeating: 0, count: 200)
     let status = data.withUnsafeBytes { raw in
       cjpeg_decode_rgb(
-        raw.bindMemory(to: UInt8.self).baseAddress, UInt(raw.count), &out, &width, &height, &message,
+        raw.bindMemory(to: UInt8.self).baseAddress, UInt(raw.count), &out, &width, &height,
+        &message,
         Int32(message.count))
     }
     defer { free(out) }
     guard status == 0, let out else {
-      let text = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-      throw .file(path: source, message: "the JPEG cannot be decoded (\(text)); it may be corrupt or truncated")
+      let text = String(
+        decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+      throw .file(
+        path: source,
+        message: "the JPEG cannot be decoded (\(text)); it may be corrupt or truncated")
     }
     let (w, h) = (Int(width), Int(height))
     try checkImageSize(width: w, height: h, maxPixels: maxPixels, source: source)
@@ -71,7 +82,9 @@ enum JPEGCodec {
       guard length >= 2 else { return nil }
       if (0xC0...0xCF).contains(marker), ![0xC4, 0xC8, 0xCC].contains(marker) {
         guard i + 6 < b.count else { return nil }
-        if frame == nil { frame = (Int(b[i + 5]) << 8 | Int(b[i + 6]), Int(b[i + 3]) << 8 | Int(b[i + 4])) }
+        if frame == nil {
+          frame = (Int(b[i + 5]) << 8 | Int(b[i + 6]), Int(b[i + 3]) << 8 | Int(b[i + 4]))
+        }
       }
       i += length
     }

@@ -44,7 +44,8 @@ public struct NDArray: Equatable, Sendable {
       throw .badShape("shape \(Shape(shape)) is not a valid array shape")
     }
     guard count == storage.count else {
-      throw .badShape("an array of shape \(Shape(shape)) needs \(count) values, got \(storage.count)")
+      throw .badShape(
+        "an array of shape \(Shape(shape)) needs \(count) values, got \(storage.count)")
     }
     self.shape = shape
     self.storage = storage
@@ -52,7 +53,8 @@ public struct NDArray: Equatable, Sendable {
 
   /// For shapes already checked against the storage.
   init(validShape shape: [Int], storage: Storage) {
-    precondition(Shape(shape).checkedScalarCount == storage.count, "internal: \(shape) vs \(storage.count)")
+    precondition(
+      Shape(shape).checkedScalarCount == storage.count, "internal: \(shape) vs \(storage.count)")
     self.shape = shape
     self.storage = storage
   }

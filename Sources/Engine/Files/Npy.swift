@@ -31,7 +31,9 @@ public enum Npy {
     // numpy leaves room for the first axis to grow to 21 digits so that
     // appending to a file in place never has to move the data; matching it
     // keeps our files byte-identical to `np.save`'s.
-    if let first = array.shape.first { dict += String(repeating: " ", count: max(0, 21 - String(first).count)) }
+    if let first = array.shape.first {
+      dict += String(repeating: " ", count: max(0, 21 - String(first).count))
+    }
     let textLength = dict.utf8.count + 1
     let version1 = 10 + textLength + 64 <= 65_535
     let prefix = version1 ? 10 : 12
@@ -112,7 +114,9 @@ public enum Npy {
       throw fail(".npy format version \(major).\(minor) is not supported (1.0, 2.0 and 3.0 are)")
     }
     guard textLength <= data.count - textStart else {
-      throw fail("the .npy file is truncated: its header says \(textLength) header bytes, but the file is \(data.count) bytes")
+      throw fail(
+        "the .npy file is truncated: its header says \(textLength) header bytes, but the file is \(data.count) bytes"
+      )
     }
     let start = data.startIndex + textStart
     let text = [UInt8](data[start..<(start + textLength)])
@@ -121,11 +125,14 @@ public enum Npy {
       var parser = PyLiteralParser(text)
       dict = try parser.parseDict()
     } catch let error {
-      throw fail("the .npy header is not a valid dict literal (\(error.message)); the file may be corrupt")
+      throw fail(
+        "the .npy header is not a valid dict literal (\(error.message)); the file may be corrupt")
     }
     guard case .string(let descr)? = dict["descr"] else {
       if case .list? = dict["descr"] {
-        throw fail("structured arrays (with named fields) are not supported; save each field as its own array")
+        throw fail(
+          "structured arrays (with named fields) are not supported; save each field as its own array"
+        )
       }
       throw fail("the .npy header has no 'descr' string; the file may be corrupt")
     }
@@ -137,11 +144,15 @@ public enum Npy {
     }
     var shape = [Int]()
     for d in dims {
-      guard case .int(let n) = d, n >= 0 else { throw fail("the .npy shape \(dims) is not a tuple of sizes") }
+      guard case .int(let n) = d, n >= 0 else {
+        throw fail("the .npy shape \(dims) is not a tuple of sizes")
+      }
       shape.append(n)
     }
     if fortran && shape.filter({ $0 > 1 }).count > 1 {
-      throw fail("the array is stored in Fortran order, which is not supported; save np.ascontiguousarray(a) instead")
+      throw fail(
+        "the array is stored in Fortran order, which is not supported; save np.ascontiguousarray(a) instead"
+      )
     }
     let dtype = try parseDType(descr, fail: fail)
     guard let count = Shape(shape).checkedScalarCount else {
@@ -155,12 +166,16 @@ public enum Npy {
       )
     }
     guard needed == available else {
-      throw fail("the .npy file has \(available - needed) unexpected bytes after the data of shape \(Shape(shape)); it may be corrupt")
+      throw fail(
+        "the .npy file has \(available - needed) unexpected bytes after the data of shape \(Shape(shape)); it may be corrupt"
+      )
     }
     return Header(dtype: dtype, shape: shape, dataOffset: textStart + textLength, count: count)
   }
 
-  private static func parseDType(_ descr: String, fail: (String) -> EngineError) throws(EngineError) -> DType {
+  private static func parseDType(_ descr: String, fail: (String) -> EngineError) throws(EngineError)
+    -> DType
+  {
     let chars = Array(descr)
     guard chars.count >= 2 else { throw fail("the .npy dtype '\(descr)' is not understood") }
     var rest = chars[...]
@@ -173,24 +188,33 @@ public enum Npy {
       rest = chars.dropFirst()
     default: break
     }
-    guard let kindChar = rest.first else { throw fail("the .npy dtype '\(descr)' is not understood") }
+    guard let kindChar = rest.first else {
+      throw fail("the .npy dtype '\(descr)' is not understood")
+    }
     let size = Int(String(rest.dropFirst())) ?? 0
-    let unsupported = "dtype '\(descr)' is not supported; convert it first, e.g. a.astype(np.float32)"
+    let unsupported =
+      "dtype '\(descr)' is not supported; convert it first, e.g. a.astype(np.float32)"
     switch kindChar {
     case "f":
       if size == 4 || size == 8 { return DType(kind: .float, size: size, bigEndian: bigEndian) }
       throw fail(unsupported)
     case "i":
-      if [1, 2, 4, 8].contains(size) { return DType(kind: .signed, size: size, bigEndian: bigEndian) }
+      if [1, 2, 4, 8].contains(size) {
+        return DType(kind: .signed, size: size, bigEndian: bigEndian)
+      }
       throw fail(unsupported)
     case "u":
-      if [1, 2, 4].contains(size) { return DType(kind: .unsigned, size: size, bigEndian: bigEndian) }
+      if [1, 2, 4].contains(size) {
+        return DType(kind: .unsigned, size: size, bigEndian: bigEndian)
+      }
       throw fail(unsupported)
     case "b":
       if size == 1 { return DType(kind: .bool, size: 1, bigEndian: false) }
       throw fail(unsupported)
     case "O":
-      throw fail("object arrays (dtype=object) hold pickled Python objects and cannot be read; save a numeric array")
+      throw fail(
+        "object arrays (dtype=object) hold pickled Python objects and cannot be read; save a numeric array"
+      )
     case "U", "S":
       throw fail("string arrays (dtype '\(descr)') cannot be read; save a numeric array")
     default:

@@ -24,7 +24,9 @@ public enum Npz {
     do {
       try data.write(to: staged)
     } catch {
-      throw .file(path: source, message: "cannot stage the archive in the temporary folder (\(error.localizedDescription))")
+      throw .file(
+        path: source,
+        message: "cannot stage the archive in the temporary folder (\(error.localizedDescription))")
     }
     defer { try? FileManager.default.removeItem(at: staged) }
     let archive: Archive
@@ -65,7 +67,9 @@ public enum Npz {
           bytes.subdata(in: Int(position)..<(Int(position) + size))
         }
       }
-      guard let data = archive.data else { throw EngineError.data("internal: the in-memory archive has no data") }
+      guard let data = archive.data else {
+        throw EngineError.data("internal: the in-memory archive has no data")
+      }
       return data
     } catch {
       throw .data("cannot build the .npz archive (\(error))")
@@ -80,7 +84,11 @@ public enum Npz {
   }
 
   private static func notZip(_ source: String) -> EngineError {
-    .file(path: source, message: "not a readable .npz (zip) archive; it may be corrupt or truncated; save arrays with np.savez")
+    .file(
+      path: source,
+      message:
+        "not a readable .npz (zip) archive; it may be corrupt or truncated; save arrays with np.savez"
+    )
   }
 
   private static func arrays(
@@ -101,18 +109,25 @@ public enum Npz {
       do {
         _ = try archive.extract(entry) { chunk in
           // A lying size field must not let a member grow without bound.
-          guard bytes.count + chunk.count <= Int(declared) else { throw EngineError.data("member larger than declared") }
+          guard bytes.count + chunk.count <= Int(declared) else {
+            throw EngineError.data("member larger than declared")
+          }
           bytes.append(chunk)
         }
       } catch {
-        throw .file(path: source, message: "member '\(name)' cannot be extracted (\(error)); the archive may be corrupt or truncated")
+        throw .file(
+          path: source,
+          message:
+            "member '\(name)' cannot be extracted (\(error)); the archive may be corrupt or truncated"
+        )
       }
       let member = "\(source) [\(name)]"
       let array = try Npy.decode(bytes, source: member)
       result.append((name: name.hasSuffix(".npy") ? String(name.dropLast(4)) : name, array: array))
     }
     if result.isEmpty {
-      throw .file(path: source, message: "the archive holds no arrays; it may be corrupt or not an .npz")
+      throw .file(
+        path: source, message: "the archive holds no arrays; it may be corrupt or not an .npz")
     }
     return result
   }

@@ -15,7 +15,9 @@ enum PyLiteral: Equatable, CustomStringConvertible {
     case .bool(let b): b ? "True" : "False"
     case .none: "None"
     case .int(let n): String(n)
-    case .tuple(let items): items.count == 1 ? "(\(items[0]),)" : "(" + items.map(\.description).joined(separator: ", ") + ")"
+    case .tuple(let items):
+      items.count == 1
+        ? "(\(items[0]),)" : "(" + items.map(\.description).joined(separator: ", ") + ")"
     case .list(let items): "[" + items.map(\.description).joined(separator: ", ") + "]"
     case .dict(let d): "{" + d.map { "'\($0.key)': \($0.value)" }.joined(separator: ", ") + "}"
     }
@@ -38,7 +40,9 @@ struct PyLiteralParser {
 
   /// Parses one dict literal followed only by whitespace.
   mutating func parseDict() throws(PyLiteralError) -> [String: PyLiteral] {
-    guard case .dict(let d) = try parseValue() else { throw PyLiteralError(message: "expected a dict") }
+    guard case .dict(let d) = try parseValue() else {
+      throw PyLiteralError(message: "expected a dict")
+    }
     skipSpace()
     guard i == bytes.count else { throw PyLiteralError(message: "unexpected text after the dict") }
     return d
@@ -58,7 +62,9 @@ struct PyLiteralParser {
     case UInt8(ascii: "{"): return try parseDictBody()
     case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .int(try parseInt())
     default:
-      for (word, value) in [("True", PyLiteral.bool(true)), ("False", .bool(false)), ("None", .none)]
+      for (word, value) in [
+        ("True", PyLiteral.bool(true)), ("False", .bool(false)), ("None", .none),
+      ]
       where bytes[i...].starts(with: word.utf8) {
         i += word.utf8.count
         return value
@@ -72,7 +78,9 @@ struct PyLiteralParser {
     i += 1
     let start = i
     while i < bytes.count, bytes[i] != quote {
-      if bytes[i] == UInt8(ascii: "\\") { throw PyLiteralError(message: "escapes in strings are not supported") }
+      if bytes[i] == UInt8(ascii: "\\") {
+        throw PyLiteralError(message: "escapes in strings are not supported")
+      }
       i += 1
     }
     guard i < bytes.count else { throw PyLiteralError(message: "unterminated string") }
@@ -123,7 +131,9 @@ struct PyLiteralParser {
       items.append(try parseValue())
       skipSpace()
       guard i < bytes.count else { throw PyLiteralError(message: "unterminated sequence") }
-      if bytes[i] == UInt8(ascii: ",") { i += 1 } else if bytes[i] != close {
+      if bytes[i] == UInt8(ascii: ",") {
+        i += 1
+      } else if bytes[i] != close {
         throw PyLiteralError(message: "expected ',' at offset \(i)")
       }
     }
@@ -141,14 +151,20 @@ struct PyLiteralParser {
         i += 1
         return .dict(dict)
       }
-      guard case .string(let key) = try parseValue() else { throw PyLiteralError(message: "dict keys must be strings") }
+      guard case .string(let key) = try parseValue() else {
+        throw PyLiteralError(message: "dict keys must be strings")
+      }
       skipSpace()
-      guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw PyLiteralError(message: "expected ':'") }
+      guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else {
+        throw PyLiteralError(message: "expected ':'")
+      }
       i += 1
       dict[key] = try parseValue()
       skipSpace()
       guard i < bytes.count else { throw PyLiteralError(message: "unterminated dict") }
-      if bytes[i] == UInt8(ascii: ",") { i += 1 } else if bytes[i] != UInt8(ascii: "}") {
+      if bytes[i] == UInt8(ascii: ",") {
+        i += 1
+      } else if bytes[i] != UInt8(ascii: "}") {
         throw PyLiteralError(message: "expected ',' at offset \(i)")
       }
     }

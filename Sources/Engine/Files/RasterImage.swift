@@ -18,6 +18,7 @@ func checkImageSize(width: Int, height: Int, maxPixels: Int, source: String) thr
   let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
   guard !overflow, pixels <= maxPixels else {
     throw .tooLarge(
-      "\(source): the image is \(width)x\(height) pixels, more than the limit of \(maxPixels); shrink it first")
+      "\(source): the image is \(width)x\(height) pixels, more than the limit of \(maxPixels); shrink it first"
+    )
   }
 }

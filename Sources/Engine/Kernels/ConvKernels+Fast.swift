@@ -273,7 +273,9 @@ extension ConvKernels {
     weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
     output: UnsafeMutablePointer<Float>, relu: Bool = false, pool: Bool = false
   ) {
-    let kh = plan.kernelHeight, kw = plan.kernelWidth, c = plan.inChannels
+    let kh = plan.kernelHeight
+    let kw = plan.kernelWidth
+    let c = plan.inChannels
     let span = kw * c
     let depth = plan.depth
     let ow = plan.outWidth
@@ -285,13 +287,16 @@ extension ConvKernels {
     // One pass over all kernel rows per tile (see `convolveFast`), in the
     // same k order as an im2col row: same bits, no reloads of C between rows.
     let segmented = kind == .narrow6x16 && panels.kBlocks == 1
-    let rowPanels: [Gemm.Panels] = segmented ? [] : (0..<kh).map { ky in
-      let p = Gemm.allocatePanels(k: span, n: filters, direct: nil)
-      Gemm.pack(
-        Gemm.MatrixView(weights + ky * span * filters, rs: filters, cs: 1), into: p,
-        panels: 0..<p.count)
-      return p
-    }
+    let rowPanels: [Gemm.Panels] =
+      segmented
+      ? []
+      : (0..<kh).map { ky in
+        let p = Gemm.allocatePanels(k: span, n: filters, direct: nil)
+        Gemm.pack(
+          Gemm.MatrixView(weights + ky * span * filters, rs: filters, cs: 1), into: p,
+          panels: 0..<p.count)
+        return p
+      }
     defer {
       panels.deallocate()
       for p in rowPanels { p.deallocate() }
@@ -304,7 +309,8 @@ extension ConvKernels {
     let rows = batch * plan.outHeight * ow
     // `pool`: one unit is the two output rows of one pooled row, computed
     // into scratch, then 2x2 max-pooled into `output`.
-    let pooledHeight = plan.outHeight / 2, pooledWidth = ow / 2
+    let pooledHeight = plan.outHeight / 2
+    let pooledWidth = ow / 2
     let block = pool ? 2 * ow : forwardBlockRows(rows: rows, depth: depth)
     let units = pool ? batch * pooledHeight : (rows + block - 1) / block
     let workers = min(EngineThreads.effective, units)
@@ -405,7 +411,8 @@ extension ConvKernels {
       return
     }
     parallelUnits(units, workers: workers) { u, w in
-      let n = u / pooledHeight, py = u % pooledHeight
+      let n = u / pooledHeight
+      let py = u % pooledHeight
       let r0 = (n * plan.outHeight + 2 * py) * ow
       let mine = scratch.of(w)
       let conv = mine + block * depth + Gemm.tileFloats
@@ -417,7 +424,8 @@ extension ConvKernels {
       let o = dst.p + u * pooledWidth * filters
       let below = conv + ow * filters
       for px in 0..<pooledWidth {
-        let a = conv + 2 * px * filters, b = below + 2 * px * filters
+        let a = conv + 2 * px * filters
+        let b = below + 2 * px * filters
         let out = o + px * filters
         var f = 0
         typealias V = SIMD8<Float>
@@ -428,7 +436,9 @@ extension ConvKernels {
         }
         while f + 8 <= filters {
           var best = ld(a)
-          let v1 = ld(a + filters), v2 = ld(b), v3 = ld(b + filters)
+          let v1 = ld(a + filters)
+          let v2 = ld(b)
+          let v3 = ld(b + filters)
           best.replace(with: v1, where: v1 .> best)
           best.replace(with: v2, where: v2 .> best)
           best.replace(with: v3, where: v3 .> best)
@@ -436,8 +446,10 @@ extension ConvKernels {
           f += 8
         }
         while f < filters {
-          let x0 = a[f] > 0 ? a[f] : 0, x1 = a[f + filters] > 0 ? a[f + filters] : 0
-          let x2 = b[f] > 0 ? b[f] : 0, x3 = b[f + filters] > 0 ? b[f + filters] : 0
+          let x0 = a[f] > 0 ? a[f] : 0
+          let x1 = a[f + filters] > 0 ? a[f + filters] : 0
+          let x2 = b[f] > 0 ? b[f] : 0
+          let x3 = b[f + filters] > 0 ? b[f + filters] : 0
           out[f] = max(max(x0, x1), max(x2, x3))
           f += 1
         }
@@ -517,7 +529,10 @@ extension ConvKernels {
     if g.inChannels < 16 && allowScatter {
       return backwardInputScatter(g, outputGradient: outputGradient, kernel: kernel)
     }
-    let kh = g.kernelHeight, kw = g.kernelWidth, c = g.inChannels, f = g.filters
+    let kh = g.kernelHeight
+    let kw = g.kernelWidth
+    let c = g.inChannels
+    let f = g.filters
     // dInput[iy] = Σ_ky dOut[(iy + padTop − ky) / strideY]: a stride-1
     // convolution over the output gradient dilated by the stride, padded by
     // kh − 1 − padTop, with the kernel rotated 180° and in/out swapped.

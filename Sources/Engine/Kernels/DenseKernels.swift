@@ -56,7 +56,9 @@ public enum DenseKernels {
       let o = SendablePointer(out.baseAddress!)
       for r in 0..<rows {
         if let bias {
-          bias.withUnsafeBufferPointer { (o.p + r * units).update(from: $0.baseAddress!, count: units) }
+          bias.withUnsafeBufferPointer {
+            (o.p + r * units).update(from: $0.baseAddress!, count: units)
+          }
         } else {
           (o.p + r * units).initialize(repeating: 0, count: units)
         }
@@ -107,7 +109,8 @@ public enum DenseKernels {
     precondition(bias == nil || bias!.count == units)
     let slices = max(1, min(16, inFeatures / sliceRows))
     if slices == 1 || rows > fewRows || units == 0 {
-      return forward(rows: rows, inFeatures: inFeatures, units: units, input: input, kernel: kernel, bias: bias)
+      return forward(
+        rows: rows, inFeatures: inFeatures, units: units, input: input, kernel: kernel, bias: bias)
     }
     let size = rows * units
     let partials = UnsafeMutablePointer<Float>.allocate(capacity: slices * size)
@@ -163,7 +166,8 @@ public enum DenseKernels {
       // bytes of kernel, and read the kernel at ~13 GB/s where a plain
       // sum reads ~21 (one core, this host).
       let o = UnsafeMutableRawPointer(out)
-      let start = columns.lowerBound &* 4, end = vEnd &* 4
+      let start = columns.lowerBound &* 4
+      let end = vEnd &* 4
       while p < k {
         let row = UnsafeRawPointer(w + p &* units)
         let xv = V(repeating: x[p])
@@ -275,7 +279,9 @@ public enum DenseKernels {
       for u in 0..<units {
         let grad = outputGradient[r * units + u]
         if !biasGradient.isEmpty { biasGradient[u] += grad }
-        for i in 0..<inFeatures { kernelGradient[i * units + u] += input[r * inFeatures + i] * grad }
+        for i in 0..<inFeatures {
+          kernelGradient[i * units + u] += input[r * inFeatures + i] * grad
+        }
       }
     }
   }

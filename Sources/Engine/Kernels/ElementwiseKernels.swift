@@ -15,7 +15,9 @@ public enum ElementwiseKernels {
   }
 
   /// `out[i] = combine(a[i], b[i])`.
-  public static func zip(_ a: [Float], _ b: [Float], _ combine: @Sendable (Float, Float) -> Float) -> [Float] {
+  public static func zip(_ a: [Float], _ b: [Float], _ combine: @Sendable (Float, Float) -> Float)
+    -> [Float]
+  {
     precondition(a.count == b.count, "internal: zip \(a.count) vs \(b.count)")
     return sweep(a.count, a, b) { x, y, o, range in
       for i in range { o[i] = combine(x[i], y[i]) }
@@ -33,7 +35,8 @@ public enum ElementwiseKernels {
 
   /// The gradient through ReLU: g where x > 0, else 0 (TensorFlow's choice at 0 too).
   public static func reluBackward(_ gradient: [Float], input: [Float]) -> [Float] {
-    precondition(gradient.count == input.count, "internal: reluBackward \(gradient.count) vs \(input.count)")
+    precondition(
+      gradient.count == input.count, "internal: reluBackward \(gradient.count) vs \(input.count)")
     return sweep(gradient.count, gradient, input) { g, x, o, range in
       vectorized(range, g, x, o, { g, x in V().replacing(with: g, where: x .> 0) }) { g, x in
         x > 0 ? g : 0
@@ -57,13 +60,18 @@ public enum ElementwiseKernels {
   @inline(__always)
   static func sweep(
     _ count: Int, _ a: [Float], _ b: [Float],
-    _ body: @Sendable (UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Range<Int>) -> Void
+    _ body:
+      @Sendable (
+        UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Range<Int>
+      ) -> Void
   ) -> [Float] {
     [Float](unsafeUninitializedCapacity: count) { out, written in
       a.withUnsafeBufferPointer { ab in
         b.withUnsafeBufferPointer { bb in
           if count > 0, let ap = ab.baseAddress, let bp = bb.baseAddress, let op = out.baseAddress {
-            let (x, y, o) = (SendableConstPointer(ap), SendableConstPointer(bp), SendablePointer(op))
+            let (x, y, o) = (
+              SendableConstPointer(ap), SendableConstPointer(bp), SendablePointer(op)
+            )
             parallelUnits((count + chunk - 1) / chunk) { unit, _ in
               body(x.p, y.p, o.p, (unit * chunk)..<min((unit + 1) * chunk, count))
             }
@@ -82,11 +90,15 @@ public enum ElementwiseKernels {
     _ o: UnsafeMutablePointer<Float>, _ vector: (V, V) -> V, _ scalar: (Float, Float) -> Float
   ) {
     var i = range.lowerBound
-    let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b), ro = UnsafeMutableRawPointer(o)
+    let ra = UnsafeRawPointer(a)
+    let rb = UnsafeRawPointer(b)
+    let ro = UnsafeMutableRawPointer(o)
     while i + 8 <= range.upperBound {
       let at = i &* 4
       ro.storeBytes(
-        of: vector(ra.loadUnaligned(fromByteOffset: at, as: V.self), rb.loadUnaligned(fromByteOffset: at, as: V.self)),
+        of: vector(
+          ra.loadUnaligned(fromByteOffset: at, as: V.self),
+          rb.loadUnaligned(fromByteOffset: at, as: V.self)),
         toByteOffset: at, as: V.self)
       i += 8
     }

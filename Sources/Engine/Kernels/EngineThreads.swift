@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Synchronization
+
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -127,7 +128,8 @@ final class WorkerPool: @unchecked Sendable {
       condition.unlock()
       work(escaping, worker: 0)
       // Close the call, then wait for the helpers that joined it.
-      let joined = state.bitwiseOr(Self.closedBit, ordering: .acquiringAndReleasing).oldValue & 0xFFFF
+      let joined =
+        state.bitwiseOr(Self.closedBit, ordering: .acquiringAndReleasing).oldValue & 0xFFFF
       var spins = 0
       while finished.load(ordering: .acquiring) != joined {
         spins += 1
@@ -181,7 +183,10 @@ final class WorkerPool: @unchecked Sendable {
         if id >= workers { break }
         let r = state.compareExchange(
           expected: s, desired: s + 1, ordering: .acquiringAndReleasing)
-        if r.exchanged { joined = true; break }
+        if r.exchanged {
+          joined = true
+          break
+        }
         s = r.original
       }
       if joined {

@@ -70,7 +70,9 @@ public enum Gemm {
     {
       return forced
     }
-    let m = 96, n = 64, k = 256
+    let m = 96
+    let n = 64
+    let k = 256
     var rng = SeededGenerator(seed: 1)
     let a = (0..<(m * k)).map { _ in rng.nextFloat(in: -1, 1) }
     let b = (0..<(k * n)).map { _ in rng.nextFloat(in: -1, 1) }
@@ -418,7 +420,8 @@ public enum Gemm {
         let block = Panels(
           k: len, n: width, count: p1 - p0, kc: len, direct: nil, rsB: 0, packed: buffer)
         multiplyRows(
-          kind, r0..<r1, panels: 0..<(p1 - p0), a: MatrixView(a.base + k0 * a.cs, rs: a.rs, cs: a.cs),
+          kind, r0..<r1, panels: 0..<(p1 - p0),
+          a: MatrixView(a.base + k0 * a.cs, rs: a.rs, cs: a.cs),
           b: block, c: MutableMatrixView(c.base + col0 * c.cs, rs: c.rs, cs: c.cs),
           accumulate: accumulate || k0 > 0, tile: tile)
         k0 += len
@@ -527,7 +530,12 @@ public enum Gemm {
     precondition(segments == 1 || (kind == .narrow6x16 && csA == 1))
     let n = b.n
     let mr = kind.mr
-    let a0 = a.p0, a1 = a.p1, a2 = a.p2, a3 = a.p3, a4 = a.p4, a5 = a.p5
+    let a0 = a.p0
+    let a1 = a.p1
+    let a2 = a.p2
+    let a3 = a.p3
+    let a4 = a.p4
+    let a5 = a.p5
     // The narrow kernel's last rows (32 filters = 5·6 + 2) go through a
     // 4-row kernel: eight accumulators still keep both FMA pipes busy,
     // and far fewer rows are computed only to be thrown away.
@@ -612,7 +620,8 @@ public enum Gemm {
 
   /// Copies 16 or 32 floats with vector moves.
   @inline(__always)
-  static func copyRow(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, _ count: Int) {
+  static func copyRow(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, _ count: Int)
+  {
     var q = 0
     while q < count {
       UnsafeMutableRawPointer(dst + q).storeBytes(
@@ -640,19 +649,43 @@ public enum Gemm {
     segments: Int = 1, segmentJump: Int = 0
   ) {
     typealias V = SIMD16<Float>
-    var c00 = V(), c01 = V(), c10 = V(), c11 = V()
-    var c20 = V(), c21 = V(), c30 = V(), c31 = V()
-    var c40 = V(), c41 = V(), c50 = V(), c51 = V()
-    var c60 = V(), c61 = V(), c70 = V(), c71 = V()
+    var c00 = V()
+    var c01 = V()
+    var c10 = V()
+    var c11 = V()
+    var c20 = V()
+    var c21 = V()
+    var c30 = V()
+    var c31 = V()
+    var c40 = V()
+    var c41 = V()
+    var c50 = V()
+    var c51 = V()
+    var c60 = V()
+    var c61 = V()
+    var c70 = V()
+    var c71 = V()
     @inline(__always) func ld(_ r: Int, _ h: Int) -> V {
       let offset: Int = r &* ldc &+ h &* 16
       return UnsafeRawPointer(c + offset).loadUnaligned(as: V.self)
     }
     if load {
-      c00 = ld(0, 0); c01 = ld(0, 1); c10 = ld(1, 0); c11 = ld(1, 1)
-      c20 = ld(2, 0); c21 = ld(2, 1); c30 = ld(3, 0); c31 = ld(3, 1)
-      c40 = ld(4, 0); c41 = ld(4, 1); c50 = ld(5, 0); c51 = ld(5, 1)
-      c60 = ld(6, 0); c61 = ld(6, 1); c70 = ld(7, 0); c71 = ld(7, 1)
+      c00 = ld(0, 0)
+      c01 = ld(0, 1)
+      c10 = ld(1, 0)
+      c11 = ld(1, 1)
+      c20 = ld(2, 0)
+      c21 = ld(2, 1)
+      c30 = ld(3, 0)
+      c31 = ld(3, 1)
+      c40 = ld(4, 0)
+      c41 = ld(4, 1)
+      c50 = ld(5, 0)
+      c51 = ld(5, 1)
+      c60 = ld(6, 0)
+      c61 = ld(6, 1)
+      c70 = ld(7, 0)
+      c71 = ld(7, 1)
     }
     let bStep = bs &* MemoryLayout<Float>.stride
     // `segments` as in `kernel6x16` (csA = 1): k as runs of `len` steps with
@@ -665,21 +698,29 @@ public enum Gemm {
           let b0 = pb.loadUnaligned(as: V.self)
           let b1 = pb.loadUnaligned(fromByteOffset: 64, as: V.self)
           var x = V(repeating: a0[off])
-          c00 = c00.addingProduct(x, b0); c01 = c01.addingProduct(x, b1)
+          c00 = c00.addingProduct(x, b0)
+          c01 = c01.addingProduct(x, b1)
           x = V(repeating: a1[off])
-          c10 = c10.addingProduct(x, b0); c11 = c11.addingProduct(x, b1)
+          c10 = c10.addingProduct(x, b0)
+          c11 = c11.addingProduct(x, b1)
           x = V(repeating: a2[off])
-          c20 = c20.addingProduct(x, b0); c21 = c21.addingProduct(x, b1)
+          c20 = c20.addingProduct(x, b0)
+          c21 = c21.addingProduct(x, b1)
           x = V(repeating: a3[off])
-          c30 = c30.addingProduct(x, b0); c31 = c31.addingProduct(x, b1)
+          c30 = c30.addingProduct(x, b0)
+          c31 = c31.addingProduct(x, b1)
           x = V(repeating: a4[off])
-          c40 = c40.addingProduct(x, b0); c41 = c41.addingProduct(x, b1)
+          c40 = c40.addingProduct(x, b0)
+          c41 = c41.addingProduct(x, b1)
           x = V(repeating: a5[off])
-          c50 = c50.addingProduct(x, b0); c51 = c51.addingProduct(x, b1)
+          c50 = c50.addingProduct(x, b0)
+          c51 = c51.addingProduct(x, b1)
           x = V(repeating: a6[off])
-          c60 = c60.addingProduct(x, b0); c61 = c61.addingProduct(x, b1)
+          c60 = c60.addingProduct(x, b0)
+          c61 = c61.addingProduct(x, b1)
           x = V(repeating: a7[off])
-          c70 = c70.addingProduct(x, b0); c71 = c71.addingProduct(x, b1)
+          c70 = c70.addingProduct(x, b0)
+          c71 = c71.addingProduct(x, b1)
           off &+= stride
           pb += bStep
         }
@@ -695,10 +736,22 @@ public enum Gemm {
       let offset: Int = r &* ldc &+ h &* 16
       UnsafeMutableRawPointer(c + offset).storeBytes(of: v, as: V.self)
     }
-    st(c00, 0, 0); st(c01, 0, 1); st(c10, 1, 0); st(c11, 1, 1)
-    st(c20, 2, 0); st(c21, 2, 1); st(c30, 3, 0); st(c31, 3, 1)
-    st(c40, 4, 0); st(c41, 4, 1); st(c50, 5, 0); st(c51, 5, 1)
-    st(c60, 6, 0); st(c61, 6, 1); st(c70, 7, 0); st(c71, 7, 1)
+    st(c00, 0, 0)
+    st(c01, 0, 1)
+    st(c10, 1, 0)
+    st(c11, 1, 1)
+    st(c20, 2, 0)
+    st(c21, 2, 1)
+    st(c30, 3, 0)
+    st(c31, 3, 1)
+    st(c40, 4, 0)
+    st(c41, 4, 1)
+    st(c50, 5, 0)
+    st(c51, 5, 1)
+    st(c60, 6, 0)
+    st(c61, 6, 1)
+    st(c70, 7, 0)
+    st(c71, 7, 1)
   }
 
   /// C[0..<6, 0..<16] (+)= Σ_p a_r[p·csA] · b[p·bs + 0..<16]: the wide
@@ -714,13 +767,23 @@ public enum Gemm {
     segments: Int = 1, segmentJump: Int = 0
   ) {
     typealias V = SIMD16<Float>
-    var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
+    var c0 = V()
+    var c1 = V()
+    var c2 = V()
+    var c3 = V()
+    var c4 = V()
+    var c5 = V()
     @inline(__always) func ld(_ r: Int) -> V {
       let offset: Int = r &* ldc
       return UnsafeRawPointer(c + offset).loadUnaligned(as: V.self)
     }
     if load {
-      c0 = ld(0); c1 = ld(1); c2 = ld(2); c3 = ld(3); c4 = ld(4); c5 = ld(5)
+      c0 = ld(0)
+      c1 = ld(1)
+      c2 = ld(2)
+      c3 = ld(3)
+      c4 = ld(4)
+      c5 = ld(5)
     }
     let bStep = bs &* MemoryLayout<Float>.stride
     // The loop body with A's step as an argument: called with the literal
@@ -764,7 +827,12 @@ public enum Gemm {
       let offset: Int = r &* ldc
       UnsafeMutableRawPointer(c + offset).storeBytes(of: v, as: V.self)
     }
-    st(c0, 0); st(c1, 1); st(c2, 2); st(c3, 3); st(c4, 4); st(c5, 5)
+    st(c0, 0)
+    st(c1, 1)
+    st(c2, 2)
+    st(c3, 3)
+    st(c4, 4)
+    st(c5, 5)
   }
 
   /// The 6×16 kernel's arithmetic for 4 rows (edges of the narrow kernel).
@@ -778,13 +846,19 @@ public enum Gemm {
     segments: Int = 1, segmentJump: Int = 0
   ) {
     typealias V = SIMD16<Float>
-    var c0 = V(), c1 = V(), c2 = V(), c3 = V()
+    var c0 = V()
+    var c1 = V()
+    var c2 = V()
+    var c3 = V()
     @inline(__always) func ld(_ r: Int) -> V {
       let offset: Int = r &* ldc
       return UnsafeRawPointer(c + offset).loadUnaligned(as: V.self)
     }
     if load {
-      c0 = ld(0); c1 = ld(1); c2 = ld(2); c3 = ld(3)
+      c0 = ld(0)
+      c1 = ld(1)
+      c2 = ld(2)
+      c3 = ld(3)
     }
     let bStep = bs &* MemoryLayout<Float>.stride
     // Literal strides, as in `kernel6x16`.
@@ -817,6 +891,9 @@ public enum Gemm {
       let offset: Int = r &* ldc
       UnsafeMutableRawPointer(c + offset).storeBytes(of: v, as: V.self)
     }
-    st(c0, 0); st(c1, 1); st(c2, 2); st(c3, 3)
+    st(c0, 0)
+    st(c1, 1)
+    st(c2, 2)
+    st(c3, 3)
   }
 }

@@ -15,14 +15,21 @@
 public enum PoolingKernels {
   /// The clipped window of output cell (oy, ox): rows y0..<y1, columns x0..<x1.
   @inline(__always)
-  static func window(_ g: ConvGeometry, _ oy: Int, _ ox: Int) -> (y0: Int, y1: Int, x0: Int, x1: Int) {
+  static func window(_ g: ConvGeometry, _ oy: Int, _ ox: Int) -> (
+    y0: Int, y1: Int, x0: Int, x1: Int
+  ) {
     let top = oy * g.strideY - g.padTop
     let left = ox * g.strideX - g.padLeft
-    return (max(top, 0), min(top + g.kernelHeight, g.inHeight), max(left, 0), min(left + g.kernelWidth, g.inWidth))
+    return (
+      max(top, 0), min(top + g.kernelHeight, g.inHeight), max(left, 0),
+      min(left + g.kernelWidth, g.inWidth)
+    )
   }
 
   /// The flat input index that the winner offset of output `index` points at.
-  public static func winnerInputIndex(_ g: ConvGeometry, outputIndex index: Int, offset: Int32) -> Int {
+  public static func winnerInputIndex(_ g: ConvGeometry, outputIndex index: Int, offset: Int32)
+    -> Int
+  {
     let c = index % g.inChannels
     let ox = (index / g.inChannels) % g.outWidth
     let oy = (index / (g.inChannels * g.outWidth)) % g.outHeight
@@ -36,14 +43,18 @@ public enum PoolingKernels {
 
   // MARK: - Fast paths
 
-  public static func maxForward(_ g: ConvGeometry, input: [Float]) -> (output: [Float], winners: [Int32]) {
+  public static func maxForward(_ g: ConvGeometry, input: [Float]) -> (
+    output: [Float], winners: [Int32]
+  ) {
     var output = [Float](repeating: 0, count: g.outputCount)
     var winners = [Int32](repeating: 0, count: g.outputCount)
     let channels = g.inChannels
     input.withUnsafeBufferPointer { xb in
       output.withUnsafeMutableBufferPointer { ob in
         winners.withUnsafeMutableBufferPointer { wb in
-          guard let xp = xb.baseAddress, let op = ob.baseAddress, let wp = wb.baseAddress else { return }
+          guard let xp = xb.baseAddress, let op = ob.baseAddress, let wp = wb.baseAddress else {
+            return
+          }
           let (x, o, w) = (SendableConstPointer(xp), SendablePointer(op), SendablePointer(wp))
           parallelUnits(g.batch) { n, _ in
             for oy in 0..<g.outHeight {
@@ -111,8 +122,10 @@ public enum PoolingKernels {
                 var best = UnsafeRawPointer(first + c).loadUnaligned(as: SIMD8<Float>.self)
                 for iy in win.y0..<win.y1 {
                   for ix in win.x0..<win.x1 where iy != win.y0 || ix != win.x0 {
-                    let v = UnsafeRawPointer(x.p + ((n * g.inHeight + iy) * g.inWidth + ix) * channels + c)
-                      .loadUnaligned(as: SIMD8<Float>.self)
+                    let v = UnsafeRawPointer(
+                      x.p + ((n * g.inHeight + iy) * g.inWidth + ix) * channels + c
+                    )
+                    .loadUnaligned(as: SIMD8<Float>.self)
                     best.replace(with: v, where: v .> best)
                   }
                 }
@@ -138,14 +151,20 @@ public enum PoolingKernels {
     }
   }
 
-  public static func maxBackward(_ g: ConvGeometry, outputGradient: [Float], winners: [Int32]) -> [Float] {
+  public static func maxBackward(_ g: ConvGeometry, outputGradient: [Float], winners: [Int32])
+    -> [Float]
+  {
     var inputGradient = [Float](repeating: 0, count: g.inputCount)
     let channels = g.inChannels
     outputGradient.withUnsafeBufferPointer { gb in
       winners.withUnsafeBufferPointer { wb in
         inputGradient.withUnsafeMutableBufferPointer { ib in
-          guard let gp = gb.baseAddress, let wp = wb.baseAddress, let ip = ib.baseAddress else { return }
-          let (gr, w, dx) = (SendableConstPointer(gp), SendableConstPointer(wp), SendablePointer(ip))
+          guard let gp = gb.baseAddress, let wp = wb.baseAddress, let ip = ib.baseAddress else {
+            return
+          }
+          let (gr, w, dx) = (
+            SendableConstPointer(gp), SendableConstPointer(wp), SendablePointer(ip)
+          )
           // Windows of one image only reach that image's input: images are independent.
           parallelUnits(g.batch) { n, _ in
             for oy in 0..<g.outHeight {
@@ -227,7 +246,9 @@ public enum PoolingKernels {
   // MARK: - Reference loops
 
   /// Max pooling, one output value at a time: the readable definition.
-  public static func maxForwardReference(_ g: ConvGeometry, input: [Float]) -> (output: [Float], winners: [Int32]) {
+  public static func maxForwardReference(_ g: ConvGeometry, input: [Float]) -> (
+    output: [Float], winners: [Int32]
+  ) {
     var output = [Float](repeating: 0, count: g.outputCount)
     var winners = [Int32](repeating: 0, count: g.outputCount)
     for n in 0..<g.batch {
@@ -268,7 +289,9 @@ public enum PoolingKernels {
           for c in 0..<g.inChannels {
             var sum: Float = 0
             for iy in win.y0..<win.y1 {
-              for ix in win.x0..<win.x1 { sum += input[((n * g.inHeight + iy) * g.inWidth + ix) * g.inChannels + c] }
+              for ix in win.x0..<win.x1 {
+                sum += input[((n * g.inHeight + iy) * g.inWidth + ix) * g.inChannels + c]
+              }
             }
             output[((n * g.outHeight + oy) * g.outWidth + ox) * g.inChannels + c] =
               sum / Float((win.y1 - win.y0) * (win.x1 - win.x0))

@@ -107,7 +107,8 @@ public enum Winograd {
   /// 30% of its time), so it is charged 15% more and F(2,3) keeps the
   /// shapes where the two are close.
   public static func choose(_ g: ConvGeometry, pool: Bool) -> Tile {
-    let cost2 = tiles(g, .f2, pool: pool), cost4 = tiles(g, .f4, pool: pool)
+    let cost2 = tiles(g, .f2, pool: pool)
+    let cost4 = tiles(g, .f4, pool: pool)
     let f2 = Double(cost2.y * cost2.x * Tile.f2.planes)
     let f4 = Double(cost4.y * cost4.x * Tile.f4.planes) * 1.15
     return f4 < f2 ? .f4 : .f2
@@ -170,7 +171,8 @@ public enum Winograd {
     precondition(kernel.count == 9 * channels * filters && filters % 8 == 0)
     return [Float](unsafeUninitializedCapacity: tile.planes * channels * filters) { u, count in
       kernel.withUnsafeBufferPointer { w in
-        transformKernel(w.baseAddress!, tile, channels: channels, filters: filters, into: u.baseAddress!)
+        transformKernel(
+          w.baseAddress!, tile, channels: channels, filters: filters, into: u.baseAddress!)
       }
       count = tile.planes * channels * filters
     }
@@ -191,8 +193,10 @@ public enum Winograd {
         out(2, (a - b + c) * half)
         out(3, c)
       } else {
-        let sixth = V(repeating: 1.0 / 6), twelfth = V(repeating: 1.0 / 12)
-        let quarter = V(repeating: 0.25), twentyFourth = V(repeating: 1.0 / 24)
+        let sixth = V(repeating: 1.0 / 6)
+        let twelfth = V(repeating: 1.0 / 12)
+        let quarter = V(repeating: 0.25)
+        let twentyFourth = V(repeating: 1.0 / 24)
         out(0, a * quarter)
         out(1, -(a + b + c) * sixth)
         out(2, -(a - b + c) * sixth)
@@ -207,7 +211,8 @@ public enum Winograd {
         while f < filters {
           // g[ky][kx] for 8 filters; kernel layout [ky][kx][c][f].
           @inline(__always) func g(_ ky: Int, _ kx: Int) -> V {
-            UnsafeRawPointer(w + ((ky * 3 + kx) * channels + c) * filters + f).loadUnaligned(as: V.self)
+            UnsafeRawPointer(w + ((ky * 3 + kx) * channels + c) * filters + f).loadUnaligned(
+              as: V.self)
           }
           // G g: α rows of three (gg[i·3 + kx]), column by column.
           for kx in 0..<3 {
@@ -254,7 +259,8 @@ public enum Winograd {
     u: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
     output: UnsafeMutablePointer<Float>, relu: Bool, pool: Bool
   ) {
-    let c = g.inChannels, f = g.filters
+    let c = g.inChannels
+    let f = g.filters
     let planes = tile.planes
     let (tilesY, tilesX) = tiles(g, tile, pool: pool)
     let count = g.batch * tilesY * tilesX
@@ -318,11 +324,14 @@ public enum Winograd {
   ) {
     let g = walk.g
     let c = g.inChannels
-    let h = g.inHeight, wd = g.inWidth
-    let alpha = walk.tile.alpha, m = walk.tile.m
+    let h = g.inHeight
+    let wd = g.inWidth
+    let alpha = walk.tile.alpha
+    let m = walk.tile.m
     let perTile = walk.tile.planes * c
     walk.forEach(from: first, count: count) { t, image, ty, tx in
-      let y0 = m * ty - g.padTop, x0 = m * tx - g.padLeft
+      let y0 = m * ty - g.padTop
+      let x0 = m * tx - g.padLeft
       let inside = y0 >= 0 && y0 + alpha <= h && x0 >= 0 && x0 + alpha <= wd
       let from: UnsafePointer<Float>
       let rowStride: Int
@@ -332,7 +341,8 @@ public enum Winograd {
       } else {
         for i in 0..<alpha {
           for j in 0..<alpha {
-            let y = y0 + i, x = x0 + j
+            let y = y0 + i
+            let x = x0 + j
             let cell = window + (i * alpha + j) * c
             if y >= 0 && y < h && x >= 0 && x < wd {
               cell.update(from: input + ((image * h + y) * wd + x) * c, count: c)
@@ -356,10 +366,13 @@ public enum Winograd {
   /// column j, channel ch at `d + i·rowStride + j·c + ch`.
   @inline(__always)
   static func transformWindow2(
-    _ d: UnsafePointer<Float>, rowStride: Int, channels c: Int, into out: UnsafeMutablePointer<Float>
+    _ d: UnsafePointer<Float>, rowStride: Int, channels c: Int,
+    into out: UnsafeMutablePointer<Float>
   ) {
-    let r0 = UnsafeRawPointer(d), r1 = r0 + rowStride * 4
-    let r2 = r1 + rowStride * 4, r3 = r2 + rowStride * 4
+    let r0 = UnsafeRawPointer(d)
+    let r1 = r0 + rowStride * 4
+    let r2 = r1 + rowStride * 4
+    let r3 = r2 + rowStride * 4
     let cb = c * 4
     var o = UnsafeMutableRawPointer(out)
     var byte = 0
@@ -373,7 +386,10 @@ public enum Winograd {
         let d3 = r3.loadUnaligned(fromByteOffset: at, as: V.self)
         return (d0 - d2, d1 + d2, d2 - d1, d1 - d3)
       }
-      let k0 = column(0), k1 = column(1), k2 = column(2), k3 = column(3)
+      let k0 = column(0)
+      let k1 = column(1)
+      let k2 = column(2)
+      let k3 = column(3)
       // (Bᵀ d) B: the same combination along row i; ξ = 4i + j.
       @inline(__always) func store(_ i: Int, _ a: V, _ b: V, _ c: V, _ d: V) {
         let at = i * 4 * 32
@@ -396,8 +412,12 @@ public enum Winograd {
   static func inputRows4(_ d0: V, _ d1: V, _ d2: V, _ d3: V, _ d4: V, _ d5: V)
     -> (V, V, V, V, V, V)
   {
-    let four = V(repeating: 4), five = V(repeating: 5), two = V(repeating: 2)
-    let s12 = d1 + d2, d12 = d1 - d2, d31 = d3 - d1
+    let four = V(repeating: 4)
+    let five = V(repeating: 5)
+    let two = V(repeating: 2)
+    let s12 = d1 + d2
+    let d12 = d1 - d2
+    let d31 = d3 - d1
     return (
       (d4 - five * d2) + four * d0,
       (d3 + d4) - four * s12,
@@ -413,7 +433,8 @@ public enum Winograd {
   /// through `temp` (36 vectors, in L1).
   @inline(__always)
   static func transformWindow4(
-    _ d: UnsafePointer<Float>, rowStride: Int, channels c: Int, into out: UnsafeMutablePointer<Float>,
+    _ d: UnsafePointer<Float>, rowStride: Int, channels c: Int,
+    into out: UnsafeMutablePointer<Float>,
     temp: UnsafeMutablePointer<Float>
   ) {
     let base = UnsafeRawPointer(d)
@@ -426,7 +447,9 @@ public enum Winograd {
       // Bᵀ d, column by column, into tmp[i][j].
       for j in 0..<6 {
         let col = base + (byte &+ j &* cb)
-        @inline(__always) func at(_ i: Int) -> V { col.loadUnaligned(fromByteOffset: i &* rs, as: V.self) }
+        @inline(__always) func at(_ i: Int) -> V {
+          col.loadUnaligned(fromByteOffset: i &* rs, as: V.self)
+        }
         let r = inputRows4(at(0), at(1), at(2), at(3), at(4), at(5))
         tmp.storeBytes(of: r.0, toByteOffset: (0 * 6 + j) * 32, as: V.self)
         tmp.storeBytes(of: r.1, toByteOffset: (1 * 6 + j) * 32, as: V.self)
@@ -437,7 +460,9 @@ public enum Winograd {
       }
       // (Bᵀ d) B, row by row; ξ = 6i + j.
       for i in 0..<6 {
-        @inline(__always) func at(_ j: Int) -> V { tmp.load(fromByteOffset: (i * 6 + j) * 32, as: V.self) }
+        @inline(__always) func at(_ j: Int) -> V {
+          tmp.load(fromByteOffset: (i * 6 + j) * 32, as: V.self)
+        }
         let r = inputRows4(at(0), at(1), at(2), at(3), at(4), at(5))
         let row = i * 6 * 32
         o.storeBytes(of: r.0, toByteOffset: row, as: V.self)
@@ -461,7 +486,8 @@ public enum Winograd {
   ) {
     let mr = kind.mr
     let width = kind == .wide8x32 ? 32 : 16
-    let rowV = planes * c, rowM = planes * f
+    let rowV = planes * c
+    let rowM = planes * f
     let jump = 8 * planes - 8
     for xi in 0..<planes {
       let a = UnsafePointer(v + xi * 8)
@@ -471,7 +497,9 @@ public enum Winograd {
         let rows = min(mr, count - r)
         // Rows past the block's last tile repeat it; their sums land in
         // unused rows of M and are never read.
-        @inline(__always) func row(_ i: Int) -> UnsafePointer<Float> { a + (r + min(i, rows - 1)) * rowV }
+        @inline(__always) func row(_ i: Int) -> UnsafePointer<Float> {
+          a + (r + min(i, rows - 1)) * rowV
+        }
         var col = 0
         while col < f {
           let out = m + r * rowM + col * planes + xi * width
@@ -539,10 +567,12 @@ public enum Winograd {
   ) {
     let g = walk.g
     let f = g.filters
-    let oh = g.outHeight, ow = g.outWidth
+    let oh = g.outHeight
+    let ow = g.outWidth
     walk.forEach(from: first, count: count) { t, image, ty, tx in
       let tileM = UnsafeRawPointer(m + t * 16 * f)
-      let oy = 2 * ty, ox = 2 * tx
+      let oy = 2 * ty
+      let ox = 2 * tx
       let wholeTile = oy + 2 <= oh && ox + 2 <= ow
       // Pooled, tile t is pooled pixel t (one 2x2 window per tile).
       let o =
@@ -558,10 +588,16 @@ public enum Winograd {
         }
         // Aᵀ M, column j: (m0 + m1 + m2, m1 − m2 − m3).
         @inline(__always) func column(_ j: Int) -> (V, V) {
-          let m0 = at(j), m1 = at(4 + j), m2 = at(8 + j), m3 = at(12 + j)
+          let m0 = at(j)
+          let m1 = at(4 + j)
+          let m2 = at(8 + j)
+          let m3 = at(12 + j)
           return (m0 + m1 + m2, m1 - m2 - m3)
         }
-        let q0 = column(0), q1 = column(1), q2 = column(2), q3 = column(3)
+        let q0 = column(0)
+        let q1 = column(1)
+        let q2 = column(2)
+        let q3 = column(3)
         // (Aᵀ M) A.
         let b = bias.map { UnsafeRawPointer($0 + k).loadUnaligned(as: V.self) } ?? V()
         var y00 = q0.0 + q1.0 + q2.0 + b
@@ -602,25 +638,34 @@ public enum Winograd {
   /// F(4,3)'s Aᵀ on six values.
   @inline(__always)
   static func outputRows4(_ m0: V, _ m1: V, _ m2: V, _ m3: V, _ m4: V, _ m5: V) -> (V, V, V, V) {
-    let s12 = m1 + m2, d12 = m1 - m2, s34 = m3 + m4, d34 = m3 - m4
-    let two = V(repeating: 2), four = V(repeating: 4), eight = V(repeating: 8)
+    let s12 = m1 + m2
+    let d12 = m1 - m2
+    let s34 = m3 + m4
+    let d34 = m3 - m4
+    let two = V(repeating: 2)
+    let four = V(repeating: 4)
+    let eight = V(repeating: 8)
     return (m0 + s12 + s34, d12 + two * d34, s12 + four * s34, (d12 + m5) + eight * d34)
   }
 
   @inline(__always)
   static func transformOutput4(
     _ walk: TileWalk, _ first: Int, _ count: Int, _ m: UnsafeMutablePointer<Float>, _ w: Int,
-    _ bias: UnsafePointer<Float>?, _ output: UnsafeMutablePointer<Float>, _ relu: Bool, _ pool: Bool,
+    _ bias: UnsafePointer<Float>?, _ output: UnsafeMutablePointer<Float>, _ relu: Bool,
+    _ pool: Bool,
     _ temp: UnsafeMutablePointer<Float>
   ) {
     let g = walk.g
     let f = g.filters
-    let oh = g.outHeight, ow = g.outWidth
-    let ph = oh / 2, pw = ow / 2
+    let oh = g.outHeight
+    let ow = g.outWidth
+    let ph = oh / 2
+    let pw = ow / 2
     let tmp = UnsafeMutableRawPointer(temp)
     walk.forEach(from: first, count: count) { t, image, ty, tx in
       let tileM = UnsafeRawPointer(m + t * 36 * f)
-      let oy = 4 * ty, ox = 4 * tx
+      let oy = 4 * ty
+      let ox = 4 * tx
       let rowsHere = pool ? min(2, ph - 2 * ty) : min(4, oh - oy)
       let colsHere = pool ? min(2, pw - 2 * tx) : min(4, ow - ox)
       let o =
@@ -645,7 +690,9 @@ public enum Winograd {
         let b = bias.map { UnsafeRawPointer($0 + k).loadUnaligned(as: V.self) } ?? V()
         // (Aᵀ M) A, row by row: y[i][0..<4].
         @inline(__always) func row(_ i: Int) -> (V, V, V, V) {
-          @inline(__always) func at(_ j: Int) -> V { tmp.load(fromByteOffset: (i * 6 + j) * 32, as: V.self) }
+          @inline(__always) func at(_ j: Int) -> V {
+            tmp.load(fromByteOffset: (i * 6 + j) * 32, as: V.self)
+          }
           var y = outputRows4(at(0), at(1), at(2), at(3), at(4), at(5))
           y = (y.0 + b, y.1 + b, y.2 + b, y.3 + b)
           if relu { y = (Self.relu(y.0), Self.relu(y.1), Self.relu(y.2), Self.relu(y.3)) }
@@ -656,7 +703,8 @@ public enum Winograd {
         }
         if pool {
           for py in 0..<rowsHere {
-            let a = row(2 * py), c = row(2 * py + 1)
+            let a = row(2 * py)
+            let c = row(2 * py + 1)
             put(max4(a.0, a.1, c.0, c.1), py, 0)
             if colsHere > 1 { put(max4(a.2, a.3, c.2, c.3), py, 1) }
           }

@@ -24,7 +24,9 @@ public final class Activation: Layer {
 
   public func outputShape(for input: Shape) throws(EngineError) -> Shape { input }
 
-  public func forward(_ input: Tensor, mode: Mode, rng: inout SeededGenerator) throws(EngineError) -> Tensor {
+  public func forward(_ input: Tensor, mode: Mode, rng: inout SeededGenerator) throws(EngineError)
+    -> Tensor
+  {
     let output = function.apply(input)
     savedInput = input
     savedOutput = output

@@ -8,10 +8,16 @@ public enum ActivationFunction: String, Sendable, CaseIterable {
   func apply(_ input: Tensor) -> Tensor {
     switch self {
     case .linear: return input
-    case .relu: return Tensor(validShape: input.shape, scalars: ElementwiseKernels.relu(input.scalars))
+    case .relu:
+      return Tensor(validShape: input.shape, scalars: ElementwiseKernels.relu(input.scalars))
     case .sigmoid:
-      return Tensor(validShape: input.shape, scalars: ElementwiseKernels.map(input.scalars) { 1 / (1 + Foundation.exp(-$0)) })
-    case .tanh: return Tensor(validShape: input.shape, scalars: ElementwiseKernels.map(input.scalars) { Foundation.tanh($0) })
+      return Tensor(
+        validShape: input.shape,
+        scalars: ElementwiseKernels.map(input.scalars) { 1 / (1 + Foundation.exp(-$0)) })
+    case .tanh:
+      return Tensor(
+        validShape: input.shape,
+        scalars: ElementwiseKernels.map(input.scalars) { Foundation.tanh($0) })
     case .softmax: return softmaxLastAxis(input)
     }
   }
@@ -24,15 +30,20 @@ public enum ActivationFunction: String, Sendable, CaseIterable {
     case .relu:
       // Slope 1 where x > 0 and 0 elsewhere; TensorFlow also uses 0 at exactly 0.
       return Tensor(
-        validShape: input.shape, scalars: ElementwiseKernels.reluBackward(outputGradient.scalars, input: input.scalars))
+        validShape: input.shape,
+        scalars: ElementwiseKernels.reluBackward(outputGradient.scalars, input: input.scalars))
     case .sigmoid:
       return Tensor(
         validShape: output.shape,
-        scalars: ElementwiseKernels.zip(outputGradient.scalars, output.scalars) { g, y in g * y * (1 - y) })
+        scalars: ElementwiseKernels.zip(outputGradient.scalars, output.scalars) { g, y in
+          g * y * (1 - y)
+        })
     case .tanh:
       return Tensor(
         validShape: output.shape,
-        scalars: ElementwiseKernels.zip(outputGradient.scalars, output.scalars) { g, y in g * (1 - y * y) })
+        scalars: ElementwiseKernels.zip(outputGradient.scalars, output.scalars) { g, y in
+          g * (1 - y * y)
+        })
     case .softmax:
       // dx_i = y_i · (g_i − Σ_j g_j y_j), row by row over the last axis.
       let classes = output.shape.dims.last ?? 1

@@ -20,7 +20,8 @@ public final class Conv2D: ActivatedLayer {
   /// The kernel as Winograd's transformed matrices, for `infer(exact:
   /// false)`: made once per set of weights (which kernel object, which
   /// version of it) and tile, not on every image.
-  private var winogradKernel: (kernel: ObjectIdentifier, version: Int, tile: Winograd.Tile, u: [Float])?
+  private var winogradKernel:
+    (kernel: ObjectIdentifier, version: Int, tile: Winograd.Tile, u: [Float])?
 
   init(spec: LayerSpec, name: String) {
     self.spec = spec
@@ -33,7 +34,8 @@ public final class Conv2D: ActivatedLayer {
 
   public func outputShape(for input: Shape) throws(EngineError) -> Shape {
     let (oh, ow) = try windowedOutputSize(
-      input, window: spec.kernelSize, strides: strides, padding: spec.padding, layer: "\(name) (Conv2D)",
+      input, window: spec.kernelSize, strides: strides, padding: spec.padding,
+      layer: "\(name) (Conv2D)",
       kind: "Conv2D", windowName: "kernel",
       fix: " with padding='valid'; use padding='same' or a smaller kernel")
     return [oh, ow, spec.units]
@@ -46,7 +48,8 @@ public final class Conv2D: ActivatedLayer {
     if let k = kernel, k.value.shape == [kh, kw, c, f] { return }
     kernel = Parameter(
       name: "kernel",
-      value: glorotUniform(shape: [kh, kw, c, f], fanIn: kh * kw * c, fanOut: kh * kw * f, rng: &rng))
+      value: glorotUniform(
+        shape: [kh, kw, c, f], fanIn: kh * kw * c, fanOut: kh * kw * f, rng: &rng))
     bias = spec.useBias ? Parameter(name: "bias", value: .zeros([f])) : nil
   }
 
@@ -54,8 +57,10 @@ public final class Conv2D: ActivatedLayer {
     let perSample = input.unbatched
     let out = try outputShape(for: perSample)
     let (kh, kw) = (spec.kernelSize[0], spec.kernelSize[1])
-    let padTop = spec.padding.outputLength(input: perSample[0], kernel: kh, stride: strides[0])?.before ?? 0
-    let padLeft = spec.padding.outputLength(input: perSample[1], kernel: kw, stride: strides[1])?.before ?? 0
+    let padTop =
+      spec.padding.outputLength(input: perSample[0], kernel: kh, stride: strides[0])?.before ?? 0
+    let padLeft =
+      spec.padding.outputLength(input: perSample[1], kernel: kw, stride: strides[1])?.before ?? 0
     return ConvGeometry(
       batch: input[0], inHeight: perSample[0], inWidth: perSample[1], inChannels: perSample[2],
       outHeight: out[0], outWidth: out[1], filters: spec.units,
@@ -63,12 +68,17 @@ public final class Conv2D: ActivatedLayer {
       padTop: padTop, padLeft: padLeft)
   }
 
-  public func forward(_ input: Tensor, mode: Mode, rng: inout SeededGenerator) throws(EngineError) -> Tensor {
+  public func forward(_ input: Tensor, mode: Mode, rng: inout SeededGenerator) throws(EngineError)
+    -> Tensor
+  {
     guard input.shape.rank == 4 else { throw .badShape("\(name) needs a batch of images") }
     let g = try geometry(for: input.shape)
-    guard let kernel, kernel.value.shape == [g.kernelHeight, g.kernelWidth, g.inChannels, g.filters] else {
+    guard let kernel,
+      kernel.value.shape == [g.kernelHeight, g.kernelWidth, g.inChannels, g.filters]
+    else {
       throw .incompatibleInput(
-        layer: "\(name) (Conv2D)", expected: "the shape it was built for", got: input.shape.unbatched,
+        layer: "\(name) (Conv2D)", expected: "the shape it was built for",
+        got: input.shape.unbatched,
         hint: "rebuild the model for this input")
     }
     let raw = ConvKernels.forward(
@@ -86,12 +96,17 @@ public final class Conv2D: ActivatedLayer {
   /// 3x3 stride-1 layer may take Winograd's F(4x4, 3x3) or F(2x2, 3x3)
   /// (`Winograd`), the same values up to rounding with 4x or 2.25x fewer
   /// multiply-adds.
-  func inferPreActivation(_ input: Tensor, relu: Bool, exact: Bool = true) throws(EngineError) -> Tensor {
+  func inferPreActivation(_ input: Tensor, relu: Bool, exact: Bool = true) throws(EngineError)
+    -> Tensor
+  {
     guard input.shape.rank == 4 else { throw .badShape("\(name) needs a batch of images") }
     let g = try geometry(for: input.shape)
-    guard let kernel, kernel.value.shape == [g.kernelHeight, g.kernelWidth, g.inChannels, g.filters] else {
+    guard let kernel,
+      kernel.value.shape == [g.kernelHeight, g.kernelWidth, g.inChannels, g.filters]
+    else {
       throw .incompatibleInput(
-        layer: "\(name) (Conv2D)", expected: "the shape it was built for", got: input.shape.unbatched,
+        layer: "\(name) (Conv2D)", expected: "the shape it was built for",
+        got: input.shape.unbatched,
         hint: "rebuild the model for this input")
     }
     if !exact, let raw = winograd(g, input, kernel: kernel, relu: relu, pool: false) {
@@ -99,8 +114,10 @@ public final class Conv2D: ActivatedLayer {
     }
     let raw =
       relu
-      ? ConvKernels.forwardReLU(g, input: input.scalars, kernel: kernel.value.scalars, bias: bias?.value.scalars)
-      : ConvKernels.forward(g, input: input.scalars, kernel: kernel.value.scalars, bias: bias?.value.scalars)
+      ? ConvKernels.forwardReLU(
+        g, input: input.scalars, kernel: kernel.value.scalars, bias: bias?.value.scalars)
+      : ConvKernels.forward(
+        g, input: input.scalars, kernel: kernel.value.scalars, bias: bias?.value.scalars)
     return Tensor(validShape: [g.batch, g.outHeight, g.outWidth, g.filters], scalars: raw)
   }
 
@@ -110,7 +127,8 @@ public final class Conv2D: ActivatedLayer {
   func inferReLUMaxPool2(_ input: Tensor, exact: Bool = true) throws(EngineError) -> Tensor? {
     guard input.shape.rank == 4 else { throw .badShape("\(name) needs a batch of images") }
     let g = try geometry(for: input.shape)
-    guard let kernel, kernel.value.shape == [g.kernelHeight, g.kernelWidth, g.inChannels, g.filters],
+    guard let kernel,
+      kernel.value.shape == [g.kernelHeight, g.kernelWidth, g.inChannels, g.filters],
       g.outHeight >= 2, g.outWidth >= 2
     else { return nil }
     let shape: Shape = [g.batch, g.outHeight / 2, g.outWidth / 2, g.filters]
@@ -151,7 +169,9 @@ public final class Conv2D: ActivatedLayer {
 
   /// Backward from dLoss/d(pre-activation): the fused softmax loss starts here.
   /// The input gradient is skipped when nobody needs it (the first layer).
-  func backward(preActivationGradient gradient: Tensor, inputGradient: Bool) throws(EngineError) -> Tensor? {
+  func backward(preActivationGradient gradient: Tensor, inputGradient: Bool) throws(EngineError)
+    -> Tensor?
+  {
     guard let input = savedInput, let g = savedGeometry, let kernel else {
       throw .backwardBeforeForward(layer: name)
     }

@@ -26,7 +26,8 @@ public final class Dense: ActivatedLayer {
 
   public func outputShape(for input: Shape) throws(EngineError) -> Shape {
     guard input.rank >= 1, let last = input.dims.last, last > 0 else {
-      throw .incompatibleInput(layer: "\(name) (Dense)", expected: "(features,)", got: input, hint: "")
+      throw .incompatibleInput(
+        layer: "\(name) (Dense)", expected: "(features,)", got: input, hint: "")
     }
     var dims = input.dims
     dims[dims.count - 1] = spec.units
@@ -37,15 +38,19 @@ public final class Dense: ActivatedLayer {
     _ = try outputShape(for: input)
     let (i, u) = (input.dims[input.rank - 1], spec.units)
     if let k = kernel, k.value.shape == [i, u] { return }
-    kernel = Parameter(name: "kernel", value: glorotUniform(shape: [i, u], fanIn: i, fanOut: u, rng: &rng))
+    kernel = Parameter(
+      name: "kernel", value: glorotUniform(shape: [i, u], fanIn: i, fanOut: u, rng: &rng))
     bias = spec.useBias ? Parameter(name: "bias", value: .zeros([u])) : nil
   }
 
-  public func forward(_ input: Tensor, mode: Mode, rng: inout SeededGenerator) throws(EngineError) -> Tensor {
+  public func forward(_ input: Tensor, mode: Mode, rng: inout SeededGenerator) throws(EngineError)
+    -> Tensor
+  {
     let inFeatures = input.shape.dims.last ?? 0
     guard let kernel, input.shape.rank >= 2, kernel.value.shape == [inFeatures, spec.units] else {
       throw .incompatibleInput(
-        layer: "\(name) (Dense)", expected: "the shape it was built for", got: input.shape.unbatched,
+        layer: "\(name) (Dense)", expected: "the shape it was built for",
+        got: input.shape.unbatched,
         hint: "rebuild the model for this input")
     }
     let rows = input.count / max(inFeatures, 1)
@@ -64,17 +69,22 @@ public final class Dense: ActivatedLayer {
   /// before the layer's own activation, then ReLU when `relu` is set. With
   /// `exact`, the bits of `forward`; without, a few rows against a big
   /// kernel may take `DenseKernels.forwardSlicedK`.
-  func inferPreActivation(_ input: Tensor, relu: Bool, exact: Bool = true) throws(EngineError) -> Tensor {
+  func inferPreActivation(_ input: Tensor, relu: Bool, exact: Bool = true) throws(EngineError)
+    -> Tensor
+  {
     let inFeatures = input.shape.dims.last ?? 0
     guard let kernel, input.shape.rank >= 2, kernel.value.shape == [inFeatures, spec.units] else {
       throw .incompatibleInput(
-        layer: "\(name) (Dense)", expected: "the shape it was built for", got: input.shape.unbatched,
+        layer: "\(name) (Dense)", expected: "the shape it was built for",
+        got: input.shape.unbatched,
         hint: "rebuild the model for this input")
     }
     let rows = input.count / max(inFeatures, 1)
     // A few rows against a kernel of a megabyte or more: sliced sums (same
     // values up to rounding, not the same bits as `forward`).
-    let sliced = exact == false && rows <= DenseKernels.fewRows && inFeatures * spec.units >= DenseKernels.sliceableKernel
+    let sliced =
+      exact == false && rows <= DenseKernels.fewRows
+      && inFeatures * spec.units >= DenseKernels.sliceableKernel
     let raw =
       sliced
       ? DenseKernels.forwardSlicedK(
@@ -92,14 +102,17 @@ public final class Dense: ActivatedLayer {
 
   /// Backward from dLoss/d(pre-activation): the fused softmax loss starts here.
   /// The input gradient is skipped when nobody needs it (the first layer).
-  func backward(preActivationGradient gradient: Tensor, inputGradient: Bool) throws(EngineError) -> Tensor? {
+  func backward(preActivationGradient gradient: Tensor, inputGradient: Bool) throws(EngineError)
+    -> Tensor?
+  {
     guard let input = savedInput, let kernel else { throw .backwardBeforeForward(layer: name) }
     let inFeatures = input.shape.dims.last ?? 0
     let rows = input.count / max(inFeatures, 1)
     Parameter.accumulateGradients(kernel, bias) { kernelGradient, biasGradient in
       DenseKernels.accumulateKernelGradient(
         rows: rows, inFeatures: inFeatures, units: spec.units, input: input.scalars,
-        outputGradient: gradient.scalars, kernelGradient: &kernelGradient, biasGradient: &biasGradient)
+        outputGradient: gradient.scalars, kernelGradient: &kernelGradient,
+        biasGradient: &biasGradient)
     }
     guard inputGradient else { return nil }
     let inputGradient = DenseKernels.backwardInput(

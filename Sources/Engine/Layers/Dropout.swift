@@ -27,7 +27,9 @@ public final class Dropout: Layer {
 
   public func outputShape(for input: Shape) throws(EngineError) -> Shape { input }
 
-  public func forward(_ input: Tensor, mode: Mode, rng: inout SeededGenerator) throws(EngineError) -> Tensor {
+  public func forward(_ input: Tensor, mode: Mode, rng: inout SeededGenerator) throws(EngineError)
+    -> Tensor
+  {
     lastMode = mode
     guard mode == .training, rate > 0 else {
       savedScale = nil

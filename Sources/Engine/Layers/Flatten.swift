@@ -16,12 +16,15 @@ public final class Flatten: Layer {
     // A product of huge sizes would trap in `scalarCount`; it can only be refused.
     guard let count = input.checkedScalarCount else {
       throw .tooLarge(
-        "\(name) (Flatten) cannot flatten \(input.withNoneBatch): it has more values than can be counted; use a smaller input")
+        "\(name) (Flatten) cannot flatten \(input.withNoneBatch): it has more values than can be counted; use a smaller input"
+      )
     }
     return [count]
   }
 
-  public func forward(_ input: Tensor, mode: Mode, rng: inout SeededGenerator) throws(EngineError) -> Tensor {
+  public func forward(_ input: Tensor, mode: Mode, rng: inout SeededGenerator) throws(EngineError)
+    -> Tensor
+  {
     savedInputShape = input.shape
     return try input.reshaped([input.shape[0], input.shape.unbatched.scalarCount])
   }

@@ -68,7 +68,8 @@ public protocol Layer: AnyObject {
   /// Creates the weights for `input` (per sample); layers without weights do nothing.
   func build(for input: Shape, using rng: inout SeededGenerator) throws(EngineError)
   /// Computes the output for a batched `input` and caches what backward needs.
-  func forward(_ input: Tensor, mode: Mode, rng: inout SeededGenerator) throws(EngineError) -> Tensor
+  func forward(_ input: Tensor, mode: Mode, rng: inout SeededGenerator) throws(EngineError)
+    -> Tensor
   /// Takes dLoss/dOutput, adds into each parameter's gradient, returns dLoss/dInput.
   func backward(_ outputGradient: Tensor) throws(EngineError) -> Tensor
   /// Trainable tensors, kernel first, as Keras lists them.
@@ -80,7 +81,8 @@ public protocol Layer: AnyObject {
 
 extension Layer {
   public var parameters: [Parameter] { [] }
-  public func backward(_ outputGradient: Tensor, inputGradient: Bool) throws(EngineError) -> Tensor? {
+  public func backward(_ outputGradient: Tensor, inputGradient: Bool) throws(EngineError) -> Tensor?
+  {
     try backward(outputGradient)
   }
   public func build(for input: Shape, using rng: inout SeededGenerator) throws(EngineError) {}
@@ -117,7 +119,8 @@ extension ActivatedLayer {
     try backward(outputGradient, inputGradient: true) ?? outputGradient
   }
 
-  public func backward(_ outputGradient: Tensor, inputGradient: Bool) throws(EngineError) -> Tensor? {
+  public func backward(_ outputGradient: Tensor, inputGradient: Bool) throws(EngineError) -> Tensor?
+  {
     try backward(
       preActivationGradient: activationCache.backward(activationFunction, outputGradient),
       inputGradient: inputGradient)
@@ -140,7 +143,9 @@ struct ActivationCache {
 
   /// dLoss/d(pre-activation) from dLoss/d(output); the identity for `linear`.
   func backward(_ function: ActivationFunction, _ outputGradient: Tensor) -> Tensor {
-    guard function != .linear, let pre = preActivation, let out = output else { return outputGradient }
+    guard function != .linear, let pre = preActivation, let out = output else {
+      return outputGradient
+    }
     return function.backward(outputGradient: outputGradient, input: pre, output: out)
   }
 }

@@ -24,16 +24,23 @@ extension LayerSpec {
     self.init(kind: kind)
     let signature: [String]
     switch kind {
-    case .conv2D: signature = ["filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "groups", "activation", "use_bias"]
+    case .conv2D:
+      signature = [
+        "filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "groups",
+        "activation", "use_bias",
+      ]
     case .dense: signature = ["units", "activation", "use_bias"]
-    case .maxPooling2D, .averagePooling2D: signature = ["pool_size", "strides", "padding", "data_format"]
+    case .maxPooling2D, .averagePooling2D:
+      signature = ["pool_size", "strides", "padding", "data_format"]
     case .dropout: signature = ["rate", "noise_shape", "seed"]
     case .activation: signature = ["activation"]
     case .flatten: signature = ["data_format"]
     case .relu: signature = ["max_value", "negative_slope", "threshold"]
     case .softmax: signature = ["axis"]
     }
-    let common = ["name", "input_shape", "kernel_initializer", "bias_initializer", "trainable", "dtype"]
+    let common = [
+      "name", "input_shape", "kernel_initializer", "bias_initializer", "trainable", "dtype",
+    ]
     guard args.count <= signature.count else {
       throw SyntaxError(
         "\(className) takes at most \(signature.count) positional arguments, got \(args.count)",
@@ -45,21 +52,26 @@ extension LayerSpec {
         let close = closestMatch(key, in: signature + common)
         throw SyntaxError(
           "\(className) has no argument '\(key)'", column: value.column,
-          hint: close.map { "did you mean '\($0)'?" } ?? "arguments: " + signature.joined(separator: ", "))
+          hint: close.map { "did you mean '\($0)'?" } ?? "arguments: "
+            + signature.joined(separator: ", "))
       }
       if given.contains(where: { $0.0 == key }) {
         throw SyntaxError("'\(key)' is given twice", column: value.column)
       }
       given.append((key, value))
     }
-    let required: [LayerKind: String] = [.conv2D: "filters", .dense: "units", .dropout: "rate", .activation: "activation"]
+    let required: [LayerKind: String] = [
+      .conv2D: "filters", .dense: "units", .dropout: "rate", .activation: "activation",
+    ]
     if let needed = required[kind], !given.contains(where: { $0.0 == needed }) {
       throw SyntaxError(
         "\(className) needs '\(needed)'", column: node.column + node.text.count - 1,
         hint: kind == .conv2D ? "e.g. Conv2D(32, (3, 3))" : "e.g. " + LayerSpec.example(kind))
     }
     if kind == .conv2D, !given.contains(where: { $0.0 == "kernel_size" }) {
-      throw SyntaxError("Conv2D needs 'kernel_size'", column: node.column + node.text.count - 1, hint: "e.g. Conv2D(32, (3, 3))")
+      throw SyntaxError(
+        "Conv2D needs 'kernel_size'", column: node.column + node.text.count - 1,
+        hint: "e.g. Conv2D(32, (3, 3))")
     }
     for (key, value) in given {
       switch key {
@@ -70,10 +82,15 @@ extension LayerSpec {
       case "pool_size":
         poolSize = try LayerSpec.pair(value, key)
       case "strides":
-        if case .none = value.value { strides = nil } else { strides = try LayerSpec.pair(value, key) }
+        if case .none = value.value {
+          strides = nil
+        } else {
+          strides = try LayerSpec.pair(value, key)
+        }
       case "padding":
         guard case .string(let s) = value.value, let p = Padding(rawValue: s.lowercased()) else {
-          throw SyntaxError("padding must be 'valid' or 'same', got \(value.text)", column: value.column)
+          throw SyntaxError(
+            "padding must be 'valid' or 'same', got \(value.text)", column: value.column)
         }
         padding = p
       case "activation":
@@ -81,13 +98,15 @@ extension LayerSpec {
           activation = .linear
         } else {
           guard case .string(let s) = value.value else {
-            throw SyntaxError("activation must be a name in quotes, e.g. 'relu'", column: value.column)
+            throw SyntaxError(
+              "activation must be a name in quotes, e.g. 'relu'", column: value.column)
           }
           guard let a = ActivationFunction(rawValue: s) else {
             let names = ActivationFunction.allCases.map(\.rawValue)
             throw SyntaxError(
               "unknown activation '\(s)'", column: value.column,
-              hint: closestMatch(s, in: names).map { "did you mean '\($0)'?" } ?? "activations: " + names.joined(separator: ", "))
+              hint: closestMatch(s, in: names).map { "did you mean '\($0)'?" } ?? "activations: "
+                + names.joined(separator: ", "))
           }
           activation = a
         }
@@ -102,33 +121,46 @@ extension LayerSpec {
         guard case .string(let s) = value.value, !s.isEmpty,
           s.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == "." })
         else {
-          throw SyntaxError("name must be a word in quotes, e.g. name='edges'", column: value.column)
+          throw SyntaxError(
+            "name must be a word in quotes, e.g. name='edges'", column: value.column)
         }
         name = s
       case "input_shape":
         inputShape = try LayerSpec.shape(value, arrays: arrays)
       case "data_format":
-        try LayerSpec.onlyDefault(value, key, allowed: [.string("channels_last"), .none], why: "LayerLab is channels-last (NHWC), as Keras's default")
+        try LayerSpec.onlyDefault(
+          value, key, allowed: [.string("channels_last"), .none],
+          why: "LayerLab is channels-last (NHWC), as Keras's default")
       case "dilation_rate":
-        try LayerSpec.onlyDefault(value, key, allowed: [.int(1), .tuple([])], why: "dilated convolutions are not supported", pairOfOnes: true)
+        try LayerSpec.onlyDefault(
+          value, key, allowed: [.int(1), .tuple([])], why: "dilated convolutions are not supported",
+          pairOfOnes: true)
       case "groups":
-        try LayerSpec.onlyDefault(value, key, allowed: [.int(1)], why: "grouped convolutions are not supported")
+        try LayerSpec.onlyDefault(
+          value, key, allowed: [.int(1)], why: "grouped convolutions are not supported")
       case "kernel_initializer":
-        try LayerSpec.onlyDefault(value, key, allowed: [.string("glorot_uniform")], why: "kernels start glorot_uniform, Keras's default")
+        try LayerSpec.onlyDefault(
+          value, key, allowed: [.string("glorot_uniform")],
+          why: "kernels start glorot_uniform, Keras's default")
       case "bias_initializer":
-        try LayerSpec.onlyDefault(value, key, allowed: [.string("zeros")], why: "biases start at zero, Keras's default")
+        try LayerSpec.onlyDefault(
+          value, key, allowed: [.string("zeros")], why: "biases start at zero, Keras's default")
       case "trainable":
         try LayerSpec.onlyDefault(value, key, allowed: [.bool(true)], why: "every layer trains")
       case "dtype":
-        try LayerSpec.onlyDefault(value, key, allowed: [.string("float32")], why: "the engine computes in float32")
+        try LayerSpec.onlyDefault(
+          value, key, allowed: [.string("float32")], why: "the engine computes in float32")
       case "noise_shape", "max_value":
-        try LayerSpec.onlyDefault(value, key, allowed: [.none], why: "only the default is supported")
+        try LayerSpec.onlyDefault(
+          value, key, allowed: [.none], why: "only the default is supported")
       case "seed":
         break  // Masks come from the session's seed, so that one seed repeats everything.
       case "negative_slope", "threshold":
-        try LayerSpec.onlyDefault(value, key, allowed: [.int(0), .float(0)], why: "only the plain ReLU is supported")
+        try LayerSpec.onlyDefault(
+          value, key, allowed: [.int(0), .float(0)], why: "only the plain ReLU is supported")
       case "axis":
-        try LayerSpec.onlyDefault(value, key, allowed: [.int(-1)], why: "softmax runs over the last axis")
+        try LayerSpec.onlyDefault(
+          value, key, allowed: [.int(-1)], why: "softmax runs over the last axis")
       default:
         break
       }
@@ -173,18 +205,22 @@ extension LayerSpec {
       return [v, v]
     case .tuple(let items), .list(let items):
       guard items.count == 2 else {
-        throw SyntaxError("\(key) must be two numbers, e.g. (3, 3), got \(node.text)", column: node.column)
+        throw SyntaxError(
+          "\(key) must be two numbers, e.g. (3, 3), got \(node.text)", column: node.column)
       }
       return [try positiveInt(items[0], key), try positiveInt(items[1], key)]
     default:
-      throw SyntaxError("\(key) must be a number or a pair, e.g. (3, 3), got \(node.text)", column: node.column)
+      throw SyntaxError(
+        "\(key) must be a number or a pair, e.g. (3, 3), got \(node.text)", column: node.column)
     }
   }
 
   static func shape(_ node: PyNode, arrays: [String: Shape]) throws(SyntaxError) -> Shape {
     switch node.value {
     case .tuple(let items), .list(let items):
-      guard !items.isEmpty else { throw SyntaxError("input_shape must not be empty", column: node.column) }
+      guard !items.isEmpty else {
+        throw SyntaxError("input_shape must not be empty", column: node.column)
+      }
       var dims: [Int] = []
       for item in items { dims.append(try positiveInt(item, "input_shape")) }
       return Shape(dims)
@@ -204,14 +240,17 @@ extension LayerSpec {
     default:
       break
     }
-    throw SyntaxError("input_shape must be a tuple such as (100, 100, 3) or X.shape[1:]", column: node.column)
+    throw SyntaxError(
+      "input_shape must be a tuple such as (100, 100, 3) or X.shape[1:]", column: node.column)
   }
 
   static func onlyDefault(
     _ node: PyNode, _ key: String, allowed: [PyValue], why: String, pairOfOnes: Bool = false
   ) throws(SyntaxError) {
     if allowed.contains(node.value) { return }
-    if pairOfOnes, case .tuple(let items) = node.value, items.allSatisfy({ $0.value == .int(1) }) { return }
+    if pairOfOnes, case .tuple(let items) = node.value, items.allSatisfy({ $0.value == .int(1) }) {
+      return
+    }
     throw SyntaxError("\(key)=\(node.text) is not supported: \(why)", column: node.column)
   }
 }
@@ -238,7 +277,8 @@ public func editDistance(_ a: String, _ b: String) -> Int {
   for i in 1...x.count {
     current[0] = i
     for j in 1...y.count {
-      current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1))
+      current[j] = min(
+        previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1))
     }
     swap(&previous, &current)
   }

@@ -66,14 +66,16 @@ public struct LayerSpec: Equatable, Sendable {
     switch kind {
     case .conv2D:
       guard units > 0 else {
-        throw .invalidArgument(layer: "Conv2D", message: "filters must be a positive integer, got \(units)")
+        throw .invalidArgument(
+          layer: "Conv2D", message: "filters must be a positive integer, got \(units)")
       }
       try positive(kernelSize, "kernel_size")
       try positive(strides ?? [1, 1], "strides")
       return Conv2D(spec: self, name: name)
     case .dense:
       guard units > 0 else {
-        throw .invalidArgument(layer: "Dense", message: "units must be a positive integer, got \(units)")
+        throw .invalidArgument(
+          layer: "Dense", message: "units must be a positive integer, got \(units)")
       }
       return Dense(spec: self, name: name)
     case .maxPooling2D, .averagePooling2D:

@@ -11,10 +11,12 @@ extension Padding {
   ) throws(EngineError) -> (length: Int, before: Int)? {
     guard input > 0 else { return nil }
     if self == .same {
-      guard !input.addingReportingOverflow(stride).overflow, !input.addingReportingOverflow(kernel).overflow
+      guard !input.addingReportingOverflow(stride).overflow,
+        !input.addingReportingOverflow(kernel).overflow
       else {
         throw .tooLarge(
-          "\(layer): a window of \(kernel) with stride \(stride) over \(input) pixels is too large to compute; use a kernel and strides no larger than the picture")
+          "\(layer): a window of \(kernel) with stride \(stride) over \(input) pixels is too large to compute; use a kernel and strides no larger than the picture"
+        )
       }
     }
     return outputLength(input: input, kernel: kernel, stride: stride)
@@ -32,7 +34,8 @@ extension Padding {
 ///   - windowName: `kernel` or `pool`, for messages.
 ///   - fix: what to try when the window is larger than the map.
 func windowedOutputSize(
-  _ input: Shape, window: [Int], strides: [Int], padding: Padding, layer: String, kind: String, windowName: String,
+  _ input: Shape, window: [Int], strides: [Int], padding: Padding, layer: String, kind: String,
+  windowName: String,
   fix: String
 ) throws(EngineError) -> (height: Int, width: Int) {
   guard input.rank == 3 else {
@@ -42,8 +45,10 @@ func windowedOutputSize(
   }
   let (wh, ww) = (window[0], window[1])
   guard
-    let (oh, _) = try padding.checkedOutputLength(input: input[0], kernel: wh, stride: strides[0], layer: layer),
-    let (ow, _) = try padding.checkedOutputLength(input: input[1], kernel: ww, stride: strides[1], layer: layer)
+    let (oh, _) = try padding.checkedOutputLength(
+      input: input[0], kernel: wh, stride: strides[0], layer: layer),
+    let (ow, _) = try padding.checkedOutputLength(
+      input: input[1], kernel: ww, stride: strides[1], layer: layer)
   else {
     throw .incompatibleInput(
       layer: layer, expected: "at least \(wh)x\(ww) pixels", got: input,

@@ -42,11 +42,15 @@ public final class Pooling2D: Layer {
       batch: input[0], inHeight: perSample[0], inWidth: perSample[1], inChannels: perSample[2],
       outHeight: out[0], outWidth: out[1], filters: perSample[2],
       kernelHeight: ph, kernelWidth: pw, strideY: strides[0], strideX: strides[1],
-      padTop: spec.padding.outputLength(input: perSample[0], kernel: ph, stride: strides[0])?.before ?? 0,
-      padLeft: spec.padding.outputLength(input: perSample[1], kernel: pw, stride: strides[1])?.before ?? 0)
+      padTop: spec.padding.outputLength(input: perSample[0], kernel: ph, stride: strides[0])?.before
+        ?? 0,
+      padLeft: spec.padding.outputLength(input: perSample[1], kernel: pw, stride: strides[1])?
+        .before ?? 0)
   }
 
-  public func forward(_ input: Tensor, mode: Mode, rng: inout SeededGenerator) throws(EngineError) -> Tensor {
+  public func forward(_ input: Tensor, mode: Mode, rng: inout SeededGenerator) throws(EngineError)
+    -> Tensor
+  {
     guard input.shape.rank == 4 else { throw .badShape("\(name) needs a batch of images") }
     let g = try geometry(for: input.shape)
     let output: [Float]
@@ -93,6 +97,7 @@ public final class Pooling2D: Layer {
   /// The input index that won output cell `outputIndex` in the last max-pooling pass.
   public func winner(ofOutput outputIndex: Int) -> Int? {
     guard isMax, let g = savedGeometry, winners.indices.contains(outputIndex) else { return nil }
-    return PoolingKernels.winnerInputIndex(g, outputIndex: outputIndex, offset: winners[outputIndex])
+    return PoolingKernels.winnerInputIndex(
+      g, outputIndex: outputIndex, offset: winners[outputIndex])
   }
 }

@@ -96,7 +96,8 @@ public func crossEntropy(
 public func accuracy(output: Tensor, labels: [Int]) -> Float {
   guard let classes = output.shape.dims.last, classes > 0, !labels.isEmpty else { return 0 }
   var correct = 0
-  for n in 0..<labels.count where argmax(output.scalars[(n * classes)..<((n + 1) * classes)]) == labels[n] {
+  for n in 0..<labels.count
+  where argmax(output.scalars[(n * classes)..<((n + 1) * classes)]) == labels[n] {
     correct += 1
   }
   return Float(correct) / Float(labels.count)
@@ -112,7 +113,8 @@ public func argmax(_ values: ArraySlice<Float>) -> Int {
 func classificationShape(_ output: Tensor, labels: [Int]) throws(EngineError) -> (Int, Int) {
   guard output.shape.rank == 2, output.shape[0] == labels.count else {
     throw .badShape(
-      "the model's output is shaped \(output.shape) but there are \(labels.count) labels: a classifier ends in Dense(classes)")
+      "the model's output is shaped \(output.shape) but there are \(labels.count) labels: a classifier ends in Dense(classes)"
+    )
   }
   let classes = output.shape[1]
   for label in labels where label < 0 || label >= classes {

@@ -10,10 +10,14 @@ import Foundation
 /// file) runs the saved input through Keras and compares every layer's output.
 public enum KerasExport {
   /// The script text; `weightsFile` is the `.npz` name relative to the script.
-  public static func script(for model: Sequential, weightsFile: String, labels: [String] = []) throws(EngineError) -> String {
+  public static func script(for model: Sequential, weightsFile: String, labels: [String] = [])
+    throws(EngineError) -> String
+  {
     guard let inputShape = model.inputShape else { throw .noInputShape }
     guard !model.layers.isEmpty else { throw .noLayers }
-    let shape = "(" + inputShape.dims.map(String.init).joined(separator: ", ") + (inputShape.rank == 1 ? ",)" : ")")
+    let shape =
+      "(" + inputShape.dims.map(String.init).joined(separator: ", ")
+      + (inputShape.rank == 1 ? ",)" : ")")
     var adds: [String] = []
     for layer in model.layers {
       var spec = layer.spec

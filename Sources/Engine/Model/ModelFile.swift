@@ -25,10 +25,14 @@ public enum ModelFile {
   }
 
   /// Writes `model` (architecture and weights) to `path`, atomically.
-  public static func save(_ model: Sequential, extras: Extras = Extras(), path: String) throws(EngineError) {
+  public static func save(_ model: Sequential, extras: Extras = Extras(), path: String)
+    throws(EngineError)
+  {
     var lines = [formatLine]
     if let shape = model.inputShape {
-      lines.append("input_shape (" + shape.dims.map(String.init).joined(separator: ", ") + (shape.rank == 1 ? ",)" : ")"))
+      lines.append(
+        "input_shape (" + shape.dims.map(String.init).joined(separator: ", ")
+          + (shape.rank == 1 ? ",)" : ")"))
     }
     if !extras.labels.isEmpty { lines.append("labels " + extras.labels.joined(separator: ",")) }
     for layer in model.layers {
@@ -38,19 +42,26 @@ public enum ModelFile {
       lines.append("\(layer.name) = \(spec.expression)")
     }
     let text = Array((lines.joined(separator: "\n") + "\n").utf8)
-    let architecture = (name: "architecture", array: NDArray(validShape: [text.count], storage: .uint8(text)))
+    let architecture = (
+      name: "architecture", array: NDArray(validShape: [text.count], storage: .uint8(text))
+    )
     try Npz.write([architecture] + model.weightArrays(), path: path, compression: .deflate)
   }
 
   /// Reads a model file into a new model; nothing else is touched, so a bad
   /// file leaves the caller's model as it was.
-  public static func load(path: String, seed: UInt64 = 0) throws(EngineError) -> (Sequential, Extras) {
+  public static func load(path: String, seed: UInt64 = 0) throws(EngineError) -> (
+    Sequential, Extras
+  ) {
     let arrays = try Npz.read(path: path)
     guard let architecture = arrays.first(where: { $0.name == "architecture" })?.array,
       case .uint8(let bytes) = architecture.storage,
       let text = String(bytes: bytes, encoding: .utf8)
     else {
-      throw .file(path: path, message: "not a LayerLab model (no architecture inside); for weights only use 'load weights'")
+      throw .file(
+        path: path,
+        message:
+          "not a LayerLab model (no architecture inside); for weights only use 'load weights'")
     }
     var lines = text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
     guard lines.first == formatLine else {
@@ -65,7 +76,9 @@ public enum ModelFile {
       }
       if line.hasPrefix("input_shape ") {
         let shapeText = String(line.dropFirst("input_shape ".count))
-        guard let node = try? PyParser.parse(shapeText), let shape = try? LayerSpec.shape(node, arrays: [:]) else {
+        guard let node = try? PyParser.parse(shapeText),
+          let shape = try? LayerSpec.shape(node, arrays: [:])
+        else {
           throw bad("not a shape")
         }
         try model.setInputShape(shape)

@@ -110,7 +110,8 @@ public struct PyParser {
       pos += 1
       let inner = try expression()
       switch inner.value {
-      case .int(let v): node = PyNode(value: .int(ch == "-" ? -v : v), column: start, text: text(from: start))
+      case .int(let v):
+        node = PyNode(value: .int(ch == "-" ? -v : v), column: start, text: text(from: start))
       case .float(let v):
         node = PyNode(value: .float(ch == "-" ? -v : v), column: start, text: text(from: start))
       default: throw SyntaxError("'\(ch)' must come before a number", column: start)
@@ -151,7 +152,8 @@ public struct PyParser {
       guard end < chars.count else { throw SyntaxError("'[' is never closed", column: open) }
       let index = String(chars[(open + 1)..<end]).filter { $0 != " " }
       pos = end + 1
-      node = PyNode(value: .`subscript`(base: node, index: index), column: start, text: text(from: start))
+      node = PyNode(
+        value: .`subscript`(base: node, index: index), column: start, text: text(from: start))
     }
     return node
   }
@@ -159,8 +161,10 @@ public struct PyParser {
   private mutating func number() throws(SyntaxError) -> PyNode {
     let start = pos
     while pos < chars.count,
-      chars[pos].isNumber || chars[pos] == "." || chars[pos] == "_" || chars[pos] == "e" || chars[pos] == "E"
-        || ((chars[pos] == "-" || chars[pos] == "+") && pos > start && "eE".contains(chars[pos - 1]))
+      chars[pos].isNumber || chars[pos] == "." || chars[pos] == "_" || chars[pos] == "e"
+        || chars[pos] == "E"
+        || ((chars[pos] == "-" || chars[pos] == "+") && pos > start
+          && "eE".contains(chars[pos - 1]))
     {
       pos += 1
     }
@@ -218,14 +222,17 @@ public struct PyParser {
 
   private mutating func identifier() -> String {
     let start = pos
-    while pos < chars.count, chars[pos].isLetter || chars[pos].isNumber || chars[pos] == "_" { pos += 1 }
+    while pos < chars.count, chars[pos].isLetter || chars[pos].isNumber || chars[pos] == "_" {
+      pos += 1
+    }
     return text(from: start)
   }
 
   private mutating func nameOrCall() throws(SyntaxError) -> PyNode {
     let start = pos
     var dotted = identifier()
-    while pos + 1 < chars.count, chars[pos] == ".", chars[pos + 1].isLetter || chars[pos + 1] == "_" {
+    while pos + 1 < chars.count, chars[pos] == ".", chars[pos + 1].isLetter || chars[pos + 1] == "_"
+    {
       pos += 1
       dotted += "." + identifier()
     }
@@ -265,7 +272,8 @@ public struct PyParser {
         } else {
           pos = save
           if !kwargs.isEmpty {
-            throw SyntaxError("a positional argument cannot follow a keyword argument", column: save)
+            throw SyntaxError(
+              "a positional argument cannot follow a keyword argument", column: save)
           }
           args.append(try expression())
         }
@@ -284,6 +292,7 @@ public struct PyParser {
       }
     }
     return PyNode(
-      value: .call(callee: dotted, args: args, kwargs: kwargs), column: start, text: text(from: start))
+      value: .call(callee: dotted, args: args, kwargs: kwargs), column: start,
+      text: text(from: start))
   }
 }

@@ -28,7 +28,9 @@ extension Sequential {
 
   /// `infer`, plus what the loss needs when the model ends in a softmax: the
   /// input of a last softmax layer, or the last layer's pre-activation.
-  func inferPass(_ input: Tensor, exact: Bool = true) throws(EngineError) -> (output: Tensor, logits: Tensor?) {
+  func inferPass(_ input: Tensor, exact: Bool = true) throws(EngineError) -> (
+    output: Tensor, logits: Tensor?
+  ) {
     guard !layers.isEmpty else { throw .noLayers }
     guard let inputShape else { throw .noInputShape }
     guard input.shape.rank == inputShape.rank + 1, input.shape.unbatched == inputShape else {

@@ -22,7 +22,8 @@ extension Sequential {
     guard let bytes, bytes <= maxActivationBytes else {
       let size = bytes.map { readableBytes($0) } ?? "more bytes than can be counted"
       throw .tooLarge(
-        "\(what): \(shape.withNoneBatch) per sample takes \(size) as float32, more than the limit of \(readableBytes(maxActivationBytes)); use a smaller input, fewer filters or units, or pool first (or raise maxActivationBytes)")
+        "\(what): \(shape.withNoneBatch) per sample takes \(size) as float32, more than the limit of \(readableBytes(maxActivationBytes)); use a smaller input, fewer filters or units, or pool first (or raise maxActivationBytes)"
+      )
     }
   }
 
@@ -37,7 +38,8 @@ extension Sequential {
       guard own != nil, !overflow, sum <= maxParameters else {
         let count = own.map { groupedThousands($0) } ?? "more than can be counted"
         throw .tooLarge(
-          "\(layer.name) (\(layer.typeName)) would bring the model to more than the limit of \(groupedThousands(maxParameters)) parameters (it alone has \(count)); use fewer filters or units, or pool before Flatten (or raise maxParameters)")
+          "\(layer.name) (\(layer.typeName)) would bring the model to more than the limit of \(groupedThousands(maxParameters)) parameters (it alone has \(count)); use fewer filters or units, or pool before Flatten (or raise maxParameters)"
+        )
       }
       total = sum
     }

@@ -28,7 +28,9 @@ extension Sequential {
   public func snapshot() -> ModelSnapshot {
     ModelSnapshot(
       modelName: name,
-      entries: layers.map { .init(spec: $0.spec, name: $0.name, weights: $0.parameters.map(\.value)) },
+      entries: layers.map {
+        .init(spec: $0.spec, name: $0.name, weights: $0.parameters.map(\.value))
+      },
       inputShape: inputShape, nameCounters: nameCounters, seed: seed,
       initRNG: initRNG, maskRNG: maskRNG, shuffleRNG: shuffleRNG)
   }
@@ -54,11 +56,15 @@ extension Sequential {
       }
       let parameters = layer.parameters
       guard parameters.count == entry.weights.count else {
-        throw .weightsMismatch("internal: \(entry.name) has \(parameters.count) weights, the snapshot \(entry.weights.count)")
+        throw .weightsMismatch(
+          "internal: \(entry.name) has \(parameters.count) weights, the snapshot \(entry.weights.count)"
+        )
       }
       for (parameter, value) in zip(parameters, entry.weights) {
         guard parameter.value.shape == value.shape else {
-          throw .weightsMismatch("internal: \(entry.name)/\(parameter.name) is \(parameter.value.shape), the snapshot \(value.shape)")
+          throw .weightsMismatch(
+            "internal: \(entry.name)/\(parameter.name) is \(parameter.value.shape), the snapshot \(value.shape)"
+          )
         }
         parameter.value = value
         parameter.zeroGradient()

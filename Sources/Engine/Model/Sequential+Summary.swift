@@ -16,7 +16,9 @@ extension Sequential {
   /// terminal, 76 when piped (Python falls back to 80 columns). Pass the
   /// terminal's width as `columns`. `optimizerParameters` adds Keras's
   /// "Optimizer params" line once an optimizer holds state.
-  public func summary(style: TableStyle = .ascii, columns: Int = 80, optimizerParameters: Int = 0) -> String {
+  public func summary(style: TableStyle = .ascii, columns: Int = 80, optimizerParameters: Int = 0)
+    -> String
+  {
     // Columns end at 45%, 80% and 100% of the line; rich then shrinks the
     // cells by 3, 4 and 3 to make room for borders and padding. Checked
     // against Keras 3.15: cells of 36/27/15 at 88 and 31/22/13 at 76.
@@ -26,8 +28,14 @@ extension Sequential {
     // Top, header rule, row rule and bottom: (left, middle, right, fill); then the two verticals.
     let (top, head, mid, bottom, headV, v) =
       style == .unicode
-      ? (["┏", "┳", "┓", "━"], ["┡", "╇", "┩", "━"], ["├", "┼", "┤", "─"], ["└", "┴", "┘", "─"], "┃", "│")
-      : (["+", "+", "+", "="], ["+", "+", "+", "="], ["+", "+", "+", "-"], ["+", "+", "+", "-"], "|", "|")
+      ? (
+        ["┏", "┳", "┓", "━"], ["┡", "╇", "┩", "━"], ["├", "┼", "┤", "─"], ["└", "┴", "┘", "─"], "┃",
+        "│"
+      )
+      : (
+        ["+", "+", "+", "="], ["+", "+", "+", "="], ["+", "+", "+", "-"], ["+", "+", "+", "-"], "|",
+        "|"
+      )
     func rule(_ c: [String]) -> String {
       c[0] + widths.map { String(repeating: c[3], count: $0 + 2) }.joined(separator: c[1]) + c[2]
     }
@@ -56,11 +64,13 @@ extension Sequential {
     let trainable = parameterCount
     let total = trainable + optimizerParameters
     lines.append(" Total params: \(groupedThousands(total)) (\(readableBytes(total * 4)))")
-    lines.append(" Trainable params: \(groupedThousands(trainable)) (\(readableBytes(trainable * 4)))")
+    lines.append(
+      " Trainable params: \(groupedThousands(trainable)) (\(readableBytes(trainable * 4)))")
     lines.append(" Non-trainable params: 0 (0.00 B)")
     if optimizerParameters > 0 {
       lines.append(
-        " Optimizer params: \(groupedThousands(optimizerParameters)) (\(readableBytes(optimizerParameters * 4)))")
+        " Optimizer params: \(groupedThousands(optimizerParameters)) (\(readableBytes(optimizerParameters * 4)))"
+      )
     }
     return lines.joined(separator: "\n")
   }

@@ -12,7 +12,9 @@ extension Sequential {
   var head: Head {
     guard let last = layers.last else { return .plain }
     if let a = last as? Activation, a.function == .softmax { return .softmaxLayer }
-    if let a = last as? any ActivatedLayer, a.activationFunction == .softmax { return .softmaxActivation(a) }
+    if let a = last as? any ActivatedLayer, a.activationFunction == .softmax {
+      return .softmaxActivation(a)
+    }
     return .plain
   }
 
@@ -25,11 +27,14 @@ extension Sequential {
     let acc = accuracy(output: output, labels: labels)
     switch head {
     case .softmaxLayer:
-      let logits = inferred ?? (layers.count >= 2 ? lastOutputs[layers.count - 2] : (lastInput ?? output))
+      let logits =
+        inferred ?? (layers.count >= 2 ? lastOutputs[layers.count - 2] : (lastInput ?? output))
       let fused = try softmaxCrossEntropy(logits: logits, labels: labels)
       return (fused.loss, acc, fused.logitsGradient, layers.count - 1)
     case .softmaxActivation(let layer):
-      guard let logits = inferred ?? layer.lastPreActivation else { throw .backwardBeforeForward(layer: layer.name) }
+      guard let logits = inferred ?? layer.lastPreActivation else {
+        throw .backwardBeforeForward(layer: layer.name)
+      }
       let fused = try softmaxCrossEntropy(logits: logits, labels: labels)
       return (fused.loss, acc, fused.logitsGradient, layers.count)
     case .plain:
@@ -50,10 +55,14 @@ extension Sequential {
     let output = try forward(images, mode: .training)
     let step = try lossAndGradient(output: output, labels: labels, loss: kind)
     guard step.loss.isFinite else {
-      throw .nonFinite("the loss became \(step.loss): training diverged; the weights are kept as they were before this batch (try a smaller learning rate)")
+      throw .nonFinite(
+        "the loss became \(step.loss): training diverged; the weights are kept as they were before this batch (try a smaller learning rate)"
+      )
     }
     if case .softmaxActivation(let layer) = head {
-      if let below = try layer.backward(preActivationGradient: step.gradient, inputGradient: layers.count > 1) {
+      if let below = try layer.backward(
+        preActivationGradient: step.gradient, inputGradient: layers.count > 1)
+      {
         try backward(below, from: layers.count - 1, needInputGradient: false)
       }
     } else {
@@ -61,7 +70,9 @@ extension Sequential {
     }
     let params = parameters
     guard params.allSatisfy({ $0.gradient.isFinite }) else {
-      throw .nonFinite("a gradient became infinite or NaN: training diverged; the weights are kept as they were before this batch (try a smaller learning rate)")
+      throw .nonFinite(
+        "a gradient became infinite or NaN: training diverged; the weights are kept as they were before this batch (try a smaller learning rate)"
+      )
     }
     // A copy of the weights into buffers kept from step to step (no
     // allocation, no page faults), so a step that overflows can be taken back.
@@ -69,7 +80,9 @@ extension Sequential {
     optimizer.apply(to: params)
     guard params.allSatisfy({ $0.value.isFinite }) else {
       weightBackup.restore(params)
-      throw .nonFinite("a weight overflowed to infinity or NaN: training diverged; the weights are kept as they were before this batch (try a smaller learning rate)")
+      throw .nonFinite(
+        "a weight overflowed to infinity or NaN: training diverged; the weights are kept as they were before this batch (try a smaller learning rate)"
+      )
     }
     // The outputs kept from this pass came from the weights before the
     // update: forget them, so nothing shows or explains them as current.
@@ -100,7 +113,8 @@ extension Sequential {
       let step: (loss: Float, accuracy: Float, gradient: Tensor, startBelow: Int)
       if end < count {
         let pass = try inferPass(batch)
-        step = try lossAndGradient(output: pass.output, labels: batchLabels, loss: kind, logits: pass.logits)
+        step = try lossAndGradient(
+          output: pass.output, labels: batchLabels, loss: kind, logits: pass.logits)
       } else {
         let output = try forward(batch, mode: .inference)
         step = try lossAndGradient(output: output, labels: batchLabels, loss: kind)
@@ -140,7 +154,9 @@ final class WeightBackup {
   private var buffers: [[Float]] = []
 
   func save(_ parameters: [Parameter]) {
-    if buffers.count != parameters.count || zip(buffers, parameters).contains(where: { $0.count != $1.value.count }) {
+    if buffers.count != parameters.count
+      || zip(buffers, parameters).contains(where: { $0.count != $1.value.count })
+    {
       buffers = parameters.map { [Float](repeating: 0, count: $0.value.count) }
     }
     for (index, p) in parameters.enumerated() {
@@ -154,6 +170,8 @@ final class WeightBackup {
   }
 
   func restore(_ parameters: [Parameter]) {
-    for (p, saved) in zip(parameters, buffers) where saved.count == p.value.count { p.value.scalars = saved }
+    for (p, saved) in zip(parameters, buffers) where saved.count == p.value.count {
+      p.value.scalars = saved
+    }
   }
 }

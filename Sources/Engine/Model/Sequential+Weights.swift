@@ -11,7 +11,8 @@ extension Sequential {
   /// Writes ``weightArrays()`` to `path` as `.npz`, atomically.
   public func saveWeights(to path: String) throws(EngineError) {
     guard inputShape != nil else {
-      throw .weightsMismatch("the model has no weights yet: give it an input shape (an image or input_shape=) first")
+      throw .weightsMismatch(
+        "the model has no weights yet: give it an input shape (an image or input_shape=) first")
     }
     try Npz.write(weightArrays(), path: path)
   }
@@ -25,9 +26,12 @@ extension Sequential {
   }
 
   /// ``loadWeights(from:)`` for arrays already read; `source` names them in errors.
-  public func loadWeights(_ arrays: [(name: String, array: NDArray)], source: String) throws(EngineError) {
+  public func loadWeights(_ arrays: [(name: String, array: NDArray)], source: String)
+    throws(EngineError)
+  {
     guard inputShape != nil else {
-      throw .weightsMismatch("the model has no weights yet: give it an input shape (an image or input_shape=) first")
+      throw .weightsMismatch(
+        "the model has no weights yet: give it an input shape (an image or input_shape=) first")
     }
     var byName: [String: NDArray] = [:]
     for (name, array) in arrays { byName[name] = array }
@@ -36,19 +40,25 @@ extension Sequential {
       for parameter in layer.parameters {
         let key = "\(layer.name)/\(parameter.name)"
         guard let array = byName.removeValue(forKey: key) else {
-          throw .weightsMismatch("\(source) has no '\(key)': it was saved from a different model (see 'summary')")
+          throw .weightsMismatch(
+            "\(source) has no '\(key)': it was saved from a different model (see 'summary')")
         }
         guard array.shape == parameter.value.shape.dims else {
           throw .weightsMismatch(
-            "\(source): '\(key)' is shaped \(Shape(array.shape)) but the model needs \(parameter.value.shape)")
+            "\(source): '\(key)' is shaped \(Shape(array.shape)) but the model needs \(parameter.value.shape)"
+          )
         }
         let tensor = try array.tensor()
-        guard tensor.isFinite else { throw .nonFinite("\(source): '\(key)' holds NaN or infinite values") }
+        guard tensor.isFinite else {
+          throw .nonFinite("\(source): '\(key)' holds NaN or infinite values")
+        }
         updates.append((parameter, tensor))
       }
     }
     if let extra = byName.keys.sorted().first {
-      throw .weightsMismatch("\(source) has '\(extra)', which the model has no place for: it was saved from another model")
+      throw .weightsMismatch(
+        "\(source) has '\(extra)', which the model has no place for: it was saved from another model"
+      )
     }
     for (parameter, tensor) in updates {
       parameter.value = tensor

@@ -75,7 +75,8 @@ public final class Sequential {
       throw .indexOutOfRange(index: index, count: layers.count)
     }
     if let explicit = spec.name, layers.contains(where: { $0.name == explicit }) {
-      throw .invalidArgument(layer: spec.kind.rawValue, message: "a layer named '\(explicit)' already exists")
+      throw .invalidArgument(
+        layer: spec.kind.rawValue, message: "a layer named '\(explicit)' already exists")
     }
     if spec.inputShape != nil, index != 0 {
       throw .invalidArgument(
@@ -166,7 +167,9 @@ public final class Sequential {
   }
 
   /// New layers for `specs` with their names; weights copied from `keepWeightsFrom` where given.
-  func rebuilt(_ specs: [(LayerSpec, String)], keepWeightsFrom: [any Layer]) throws(EngineError) -> [any Layer] {
+  func rebuilt(_ specs: [(LayerSpec, String)], keepWeightsFrom: [any Layer]) throws(EngineError)
+    -> [any Layer]
+  {
     var fresh: [any Layer] = []
     for (spec, name) in specs { fresh.append(try spec.makeLayer(name: name)) }
     if let shape = fresh.first?.spec.inputShape ?? inputShape {
@@ -225,7 +228,10 @@ public final class Sequential {
     let stop = min(max(end ?? layers.count, 0), layers.count)
     var gradient = outputGradient
     for index in stride(from: stop - 1, through: 0, by: -1) {
-      guard let next = try layers[index].backward(gradient, inputGradient: index > 0 || needInputGradient) else {
+      guard
+        let next = try layers[index].backward(
+          gradient, inputGradient: index > 0 || needInputGradient)
+      else {
         return nil
       }
       gradient = next

@@ -35,7 +35,9 @@ public struct FitOptions: Sendable {
   /// for validation, as Keras's `validation_split` takes it.
   public var validationSplit: Float = 0
   public var shuffle: Bool = true
-  public init(epochs: Int = 1, batchSize: Int = 32, validationSplit: Float = 0, shuffle: Bool = true) {
+  public init(
+    epochs: Int = 1, batchSize: Int = 32, validationSplit: Float = 0, shuffle: Bool = true
+  ) {
     self.epochs = epochs
     self.batchSize = batchSize
     self.validationSplit = validationSplit
@@ -60,15 +62,23 @@ extension Sequential {
   ) throws(EngineError) -> (history: [EpochRecord], outcome: FitOutcome) {
     let total = labels.count
     guard images.shape.rank >= 2, images.shape[0] == total, total > 0 else {
-      throw .data("fit needs as many labels as images, got \(images.shape.dims.first ?? 0) images and \(total) labels")
+      throw .data(
+        "fit needs as many labels as images, got \(images.shape.dims.first ?? 0) images and \(total) labels"
+      )
     }
-    guard options.epochs >= 1 else { throw .data("epochs must be at least 1, got \(options.epochs)") }
-    guard options.batchSize >= 1 else { throw .data("batch_size must be at least 1, got \(options.batchSize)") }
+    guard options.epochs >= 1 else {
+      throw .data("epochs must be at least 1, got \(options.epochs)")
+    }
+    guard options.batchSize >= 1 else {
+      throw .data("batch_size must be at least 1, got \(options.batchSize)")
+    }
     guard options.validationSplit >= 0, options.validationSplit < 1 else {
-      throw .data("validation_split must be in [0, 1), got \(formatNumber(options.validationSplit))")
+      throw .data(
+        "validation_split must be in [0, 1), got \(formatNumber(options.validationSplit))")
     }
     // Keras: split_at = int(n * (1 - validation_split)); the tail validates.
-    let trainCount = options.validationSplit > 0 ? Int(Float(total) * (1 - options.validationSplit)) : total
+    let trainCount =
+      options.validationSplit > 0 ? Int(Float(total) * (1 - options.validationSplit)) : total
     guard trainCount > 0 else { throw .data("validation_split leaves no training samples") }
     var validation = explicitValidation
     if options.validationSplit > 0, trainCount < total {
@@ -87,7 +97,8 @@ extension Sequential {
       var seen = 0
       for b in 0..<batches {
         if shouldStop() { return (history, .interrupted(epoch: epoch, batch: b)) }
-        let indices = Array(order[(b * options.batchSize)..<min((b + 1) * options.batchSize, trainCount)])
+        let indices = Array(
+          order[(b * options.batchSize)..<min((b + 1) * options.batchSize, trainCount)])
         let x = trainImages.gather(batch: indices)
         let y = indices.map { trainLabels[$0] }
         let step: (loss: Float, accuracy: Float)
@@ -108,7 +119,8 @@ extension Sequential {
       var record = EpochRecord(
         epoch: epoch, loss: Float(lossSum / Double(seen)), accuracy: Float(correct / Double(seen)))
       if let validation {
-        let v = try evaluate(validation.images, labels: validation.labels, loss: kind, batchSize: options.batchSize)
+        let v = try evaluate(
+          validation.images, labels: validation.labels, loss: kind, batchSize: options.batchSize)
         record.validationLoss = v.loss
         record.validationAccuracy = v.accuracy
       }

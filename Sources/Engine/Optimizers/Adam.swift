@@ -18,7 +18,9 @@ public final class Adam: Optimizer {
   private var m = OptimizerSlots()
   private var v = OptimizerSlots()
 
-  public init(learningRate: Float = 0.001, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-7) {
+  public init(
+    learningRate: Float = 0.001, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-7
+  ) {
     self.learningRate = learningRate
     self.beta1 = beta1
     self.beta2 = beta2
@@ -42,9 +44,13 @@ public final class Adam: Optimizer {
         m.slots[index].withUnsafeMutableBufferPointer { mb in
           v.slots[index].withUnsafeMutableBufferPointer { vb in
             p.value.scalars.withUnsafeMutableBufferPointer { wb in
-              guard let gp = gb.baseAddress, let mp = mb.baseAddress, let vp = vb.baseAddress, let wp = wb.baseAddress
+              guard let gp = gb.baseAddress, let mp = mb.baseAddress, let vp = vb.baseAddress,
+                let wp = wb.baseAddress
               else { return }
-              let (g, mm, vv, w) = (SendableConstPointer(gp), SendablePointer(mp), SendablePointer(vp), SendablePointer(wp))
+              let (g, mm, vv, w) = (
+                SendableConstPointer(gp), SendablePointer(mp), SendablePointer(vp),
+                SendablePointer(wp)
+              )
               // Each weight's update is its own: any split of the work gives the same bits.
               let chunk = ElementwiseKernels.chunk
               parallelUnits((count + chunk - 1) / chunk) { unit, _ in
@@ -55,7 +61,9 @@ public final class Adam: Optimizer {
                 // the last bit either way), so the same bits; the pointers'
                 // possible aliasing kept the compiler from vectorizing it.
                 typealias V = SIMD8<Float>
-                let (b1v, b2v, av, ev) = (V(repeating: b1), V(repeating: b2), V(repeating: alpha), V(repeating: eps))
+                let (b1v, b2v, av, ev) = (
+                  V(repeating: b1), V(repeating: b2), V(repeating: alpha), V(repeating: eps)
+                )
                 while i + 8 <= end {
                   let at = i &* 4
                   let gi = UnsafeRawPointer(g.p).loadUnaligned(fromByteOffset: at, as: V.self)

@@ -5,7 +5,9 @@
 /// model file or transcript can say which one trains the model.
 public struct OptimizerSpec: Equatable, Sendable {
   public enum Kind: String, Sendable, CaseIterable {
-    case sgd = "SGD", rmsprop = "RMSprop", adam = "Adam"
+    case sgd = "SGD"
+    case rmsprop = "RMSprop"
+    case adam = "Adam"
   }
   public var kind: Kind
   /// Keras 3's defaults: 0.01 for SGD, 0.001 for RMSprop and Adam.
@@ -27,7 +29,10 @@ public struct OptimizerSpec: Equatable, Sendable {
   public func make() -> any Optimizer {
     switch kind {
     case .sgd: SGD(learningRate: learningRate, momentum: momentum, nesterov: nesterov)
-    case .rmsprop: RMSprop(learningRate: learningRate, rho: rho, momentum: momentum, epsilon: epsilon, centered: centered)
+    case .rmsprop:
+      RMSprop(
+        learningRate: learningRate, rho: rho, momentum: momentum, epsilon: epsilon,
+        centered: centered)
     case .adam: Adam(learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon)
     }
   }
@@ -49,13 +54,16 @@ public struct OptimizerSpec: Equatable, Sendable {
       kwargs = k
     default:
       throw SyntaxError(
-        "expected an optimizer such as 'adam' or keras.optimizers.Adam(), got \(node.text)", column: node.column)
+        "expected an optimizer such as 'adam' or keras.optimizers.Adam(), got \(node.text)",
+        column: node.column)
     }
-    guard let kind = Kind.allCases.first(where: { $0.rawValue.lowercased() == name.lowercased() }) else {
+    guard let kind = Kind.allCases.first(where: { $0.rawValue.lowercased() == name.lowercased() })
+    else {
       let names = Kind.allCases.map(\.rawValue)
       throw SyntaxError(
         "unknown optimizer '\(name)'", column: node.column,
-        hint: closestMatch(name, in: names).map { "did you mean '\($0)'?" } ?? "optimizers: " + names.joined(separator: ", "))
+        hint: closestMatch(name, in: names).map { "did you mean '\($0)'?" } ?? "optimizers: "
+          + names.joined(separator: ", "))
     }
     self.init(kind: kind)
     let signature: [String]
@@ -65,15 +73,21 @@ public struct OptimizerSpec: Equatable, Sendable {
     case .adam: signature = ["learning_rate", "beta_1", "beta_2", "epsilon"]
     }
     guard args.count <= signature.count else {
-      throw SyntaxError("\(kind.rawValue) takes at most \(signature.count) positional arguments", column: args[signature.count].column)
+      throw SyntaxError(
+        "\(kind.rawValue) takes at most \(signature.count) positional arguments",
+        column: args[signature.count].column)
     }
     var given = zip(signature, args).map { ($0, $1) }
     for (key, value) in kwargs {
       let canonical = key == "lr" ? "learning_rate" : key
-      guard signature.contains(canonical) || ["name", "amsgrad", "weight_decay", "clipnorm", "clipvalue"].contains(canonical) else {
+      guard
+        signature.contains(canonical)
+          || ["name", "amsgrad", "weight_decay", "clipnorm", "clipvalue"].contains(canonical)
+      else {
         throw SyntaxError(
           "\(kind.rawValue) has no argument '\(key)'", column: value.column,
-          hint: closestMatch(key, in: signature).map { "did you mean '\($0)'?" } ?? "arguments: " + signature.joined(separator: ", "))
+          hint: closestMatch(key, in: signature).map { "did you mean '\($0)'?" } ?? "arguments: "
+            + signature.joined(separator: ", "))
       }
       given.append((canonical, value))
     }
@@ -86,7 +100,8 @@ public struct OptimizerSpec: Equatable, Sendable {
         if key == "nesterov" { nesterov = flag } else { centered = flag }
       case "amsgrad":
         guard value.value == .bool(false) else {
-          throw SyntaxError("amsgrad=True is not supported: LayerLab's Adam is the plain one", column: value.column)
+          throw SyntaxError(
+            "amsgrad=True is not supported: LayerLab's Adam is the plain one", column: value.column)
         }
       case "name":
         break
@@ -101,10 +116,15 @@ public struct OptimizerSpec: Equatable, Sendable {
         }
         switch key {
         case "learning_rate":
-          guard number > 0 else { throw SyntaxError("learning_rate must be positive, got \(value.text)", column: value.column) }
+          guard number > 0 else {
+            throw SyntaxError(
+              "learning_rate must be positive, got \(value.text)", column: value.column)
+          }
           learningRate = number
         case "momentum":
-          guard number < 1 else { throw SyntaxError("momentum must be below 1, got \(value.text)", column: value.column) }
+          guard number < 1 else {
+            throw SyntaxError("momentum must be below 1, got \(value.text)", column: value.column)
+          }
           momentum = number
         case "rho": rho = number
         case "beta_1": beta1 = number

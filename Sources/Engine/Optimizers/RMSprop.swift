@@ -61,7 +61,9 @@ public final class RMSprop: Optimizer {
   }
 
   /// Keras counts its iteration and learning-rate variables too, once built.
-  public var stateCount: Int { velocity.count == 0 ? 0 : velocity.count + momentums.count + averages.count + 2 }
+  public var stateCount: Int {
+    velocity.count == 0 ? 0 : velocity.count + momentums.count + averages.count + 2
+  }
 
   public var expression: String {
     var args = ["learning_rate=\(formatNumber(learningRate))"]

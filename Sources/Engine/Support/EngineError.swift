@@ -44,7 +44,8 @@ extension EngineError: CustomStringConvertible {
     case .noLayers:
       return "the model has no layers yet: add one, e.g. add Conv2D(32, (3, 3))"
     case .noInputShape:
-      return "the model has no input shape: give input_shape=(H, W, C) to the first layer or load an image"
+      return
+        "the model has no input shape: give input_shape=(H, W, C) to the first layer or load an image"
     case .layerNotFound(let name):
       return "no layer named '\(name)'"
     case .indexOutOfRange(let index, let count):

@@ -81,7 +81,8 @@ public struct Tensor: Equatable, Sendable {
     var dims = shape.dims
     dims[0] = range.count
     return Tensor(
-      validShape: Shape(dims), scalars: Array(scalars[(range.lowerBound * per)..<(range.upperBound * per)]))
+      validShape: Shape(dims),
+      scalars: Array(scalars[(range.lowerBound * per)..<(range.upperBound * per)]))
   }
 
   /// The listed items of the leading (batch) axis, in that order.

@@ -49,7 +49,9 @@ struct Arguments {
   let usage: String
 
   var count: Int { tokens.count }
-  var isEmpty: Bool { tokens.isEmpty && (call.map { $0.args.isEmpty && $0.kwargs.isEmpty } ?? true) }
+  var isEmpty: Bool {
+    tokens.isEmpty && (call.map { $0.args.isEmpty && $0.kwargs.isEmpty } ?? true)
+  }
 
   /// The text after the command word, as typed.
   var rest: String { String(line.dropFirst(restColumn)) }
@@ -70,8 +72,11 @@ struct Arguments {
     guard let value = Int(token.text), range.contains(value) else {
       let wanted =
         range.upperBound == Int.max
-        ? "a whole number from \(range.lowerBound)" : "a number from \(range.lowerBound) to \(range.upperBound)"
-      throw LabError(message: "expected \(wanted), got '\(token.text)'", column: token.column, hint: "usage: \(usage)")
+        ? "a whole number from \(range.lowerBound)"
+        : "a number from \(range.lowerBound) to \(range.upperBound)"
+      throw LabError(
+        message: "expected \(wanted), got '\(token.text)'", column: token.column,
+        hint: "usage: \(usage)")
     }
     return value
   }
@@ -80,7 +85,8 @@ struct Arguments {
   func noMore(than count: Int) throws(LabError) {
     guard tokens.count > count else { return }
     let extra = tokens[count]
-    throw LabError(message: "unexpected '\(extra.text)'", column: extra.column, hint: "usage: \(usage)")
+    throw LabError(
+      message: "unexpected '\(extra.text)'", column: extra.column, hint: "usage: \(usage)")
   }
 
   /// The text from word `index` to the end of the line, with its column.

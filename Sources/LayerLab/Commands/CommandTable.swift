@@ -23,7 +23,9 @@ enum CommandTable: CommandGroupSlots {
   static func lookup(_ token: Token) throws(LabError) -> Command {
     if let command = find(token.text) { return command }
     let names = all.flatMap { [$0.name] + $0.aliases }
-    let hint = closestMatch(token.text, in: names).map { "did you mean '\($0)'?" } ?? "type 'help' for the list"
+    let hint =
+      closestMatch(token.text, in: names).map { "did you mean '\($0)'?" }
+      ?? "type 'help' for the list"
     throw LabError(message: "unknown command '\(token.text)'", column: token.column, hint: hint)
   }
 
@@ -48,7 +50,8 @@ enum CommandTable: CommandGroupSlots {
       }
     }
     lines.append("")
-    lines.append("Keras lines work too: model.add(Conv2D(32, (3, 3))), model.summary(), model = Sequential()")
+    lines.append(
+      "Keras lines work too: model.add(Conv2D(32, (3, 3))), model.summary(), model = Sequential()")
     lines.append("help COMMAND shows usage and an example.")
     return lines
   }
@@ -57,7 +60,10 @@ enum CommandTable: CommandGroupSlots {
   static func details(_ command: Command) -> [String] {
     var lines = ["usage: " + command.usage, command.summary]
     if !command.aliases.isEmpty { lines.append("also: " + command.aliases.joined(separator: ", ")) }
-    if !command.details.isEmpty { lines += command.details.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
+    if !command.details.isEmpty {
+      lines += command.details.split(separator: "\n", omittingEmptySubsequences: false).map(
+        String.init)
+    }
     lines.append("example: " + command.example)
     return lines
   }

@@ -2,7 +2,8 @@ import Engine
 
 extension CommandTable {
   static let data = Command(
-    name: "data", group: .training, usage: "data demo [train=N] [test=N] [size=S] | data PATH [validation_split=F]",
+    name: "data", group: .training,
+    usage: "data demo [train=N] [test=N] [size=S] | data PATH [validation_split=F]",
     summary: "Load labelled pictures to train on: the built-in creatures, or a dataset",
     example: "data demo train=240 test=120",
     details: """
@@ -37,9 +38,11 @@ extension CommandTable {
       let train = DemoCreatures.make(count: trainCount, size: size, seed: session.seed &* 2 &+ 1)
       let test = DemoCreatures.make(count: testCount, size: size, seed: session.seed &* 2 &+ 2)
       split = DataSplit(
-        train: try Dataset(images: train.images, labels: train.labels, classNames: DemoCreatures.classNames),
+        train: try Dataset(
+          images: train.images, labels: train.labels, classNames: DemoCreatures.classNames),
         test: testCount > 0
-          ? try Dataset(images: test.images, labels: test.labels, classNames: DemoCreatures.classNames) : nil)
+          ? try Dataset(
+            images: test.images, labels: test.labels, classNames: DemoCreatures.classNames) : nil)
       source = "demo"
     } else {
       var rest = arguments
@@ -48,7 +51,8 @@ extension CommandTable {
       try options.only(["validation_split"], usage: arguments.usage)
       let fraction = try options.float("validation_split", default: 0.2, in: 0...0.9)
       split = try DatasetLoader.load(
-        path: first, pixelScale: session.display.pixelScale, validationSplit: fraction, seed: session.seed)
+        path: first, pixelScale: session.display.pixelScale, validationSplit: fraction,
+        seed: session.seed)
       source = first
     }
     try useData(split, from: source, in: session)
@@ -59,7 +63,9 @@ extension CommandTable {
   static func useData(_ split: DataSplit, from source: String, in session: Session) throws {
     let shape = split.train.sampleShape
     guard split.train.images.isFinite, split.test?.images.isFinite ?? true else {
-      throw LabError(message: "\(source) holds NaN or infinite pixel values", hint: "clean the arrays before loading them")
+      throw LabError(
+        message: "\(source) holds NaN or infinite pixel values",
+        hint: "clean the arrays before loading them")
     }
     if let input = session.model.inputShape, input != shape {
       session.console.out(
@@ -87,7 +93,8 @@ extension CommandTable {
     if let test = data.test {
       session.console.out("  \(groupedThousands(test.count)) test pictures \(test.images.shape)")
     } else {
-      session.console.out("  no test set: use validation_split when fitting to hold some pictures out")
+      session.console.out(
+        "  no test set: use validation_split when fitting to hold some pictures out")
     }
     var counts = [Int](repeating: 0, count: train.classCount)
     for label in train.labels { counts[label] += 1 }
@@ -102,7 +109,8 @@ extension CommandTable {
     details: "Applies to 'image' and 'data' from now on; float arrays are always taken as they are."
   ) { session, arguments in
     guard let token = arguments.word(at: 0) else {
-      session.console.out("8-bit pixels are multiplied by \(formatNumber(session.display.pixelScale)) when loaded")
+      session.console.out(
+        "8-bit pixels are multiplied by \(formatNumber(session.display.pixelScale)) when loaded")
       return
     }
     try arguments.noMore(than: 1)
@@ -115,11 +123,13 @@ extension CommandTable {
     }
     guard let scale, scale.isFinite, scale > 0, scale <= 1 else {
       throw LabError(
-        message: "expected a scale such as 1/256, 1/255 or 1, got '\(token)'", column: arguments.tokens[0].column,
+        message: "expected a scale such as 1/256, 1/255 or 1, got '\(token)'",
+        column: arguments.tokens[0].column,
         hint: "usage: \(arguments.usage)")
     }
     session.display.pixelScale = scale
-    session.console.out("8-bit pixels will be multiplied by \(token) (\(formatNumber(scale))) when loaded")
+    session.console.out(
+      "8-bit pixels will be multiplied by \(token) (\(formatNumber(scale))) when loaded")
   }
 }
 
@@ -128,7 +138,9 @@ extension Arguments {
   mutating func dropFirstWord() {
     guard !tokens.isEmpty else { return }
     let rest = Array(tokens.dropFirst())
-    self = Arguments(line: line, tokens: rest, restColumn: rest.first?.column ?? line.count, call: call, usage: usage)
+    self = Arguments(
+      line: line, tokens: rest, restColumn: rest.first?.column ?? line.count, call: call,
+      usage: usage)
   }
 }
 
@@ -136,7 +148,8 @@ extension CommandTable {
   /// `X_train, x_test, Y_train, y_test = np.load("data.npz")`: the seed's way
   /// to load its four arrays, read as `data PATH`.
   static func loadArrays(_ names: [Token], _ value: PyNode, in session: Session) throws {
-    guard case .call(let callee, let args, _) = value.value, callee.hasSuffix("load"), let first = args.first,
+    guard case .call(let callee, let args, _) = value.value, callee.hasSuffix("load"),
+      let first = args.first,
       case .string(let path) = first.value
     else {
       throw SyntaxError(
@@ -148,7 +161,8 @@ extension CommandTable {
         "'\(name.text)' is not a name LayerLab gives dataset arrays", column: name.column,
         hint: "use X_train, x_test, Y_train, y_test (or x_train, y_train, x_test, y_test)")
     }
-    let split = try DatasetLoader.load(path: path, pixelScale: session.display.pixelScale, seed: session.seed)
+    let split = try DatasetLoader.load(
+      path: path, pixelScale: session.display.pixelScale, seed: session.seed)
     try useData(split, from: path, in: session)
   }
 
@@ -157,10 +171,12 @@ extension CommandTable {
   static func noteArrayPreparation(_ name: String, _ text: String, in session: Session) {
     if text.contains("to_categorical") {
       session.console.out(
-        "(\(name): LayerLab keeps labels as class numbers and compares them with the softmax as one-hot rows, which categorical_crossentropy needs)")
+        "(\(name): LayerLab keeps labels as class numbers and compares them with the softmax as one-hot rows, which categorical_crossentropy needs)"
+      )
     } else {
       session.console.out(
-        "(\(name): 8-bit pixels were already multiplied by \(formatNumber(session.display.pixelScale)) when loaded; see 'pixels')")
+        "(\(name): 8-bit pixels were already multiplied by \(formatNumber(session.display.pixelScale)) when loaded; see 'pixels')"
+      )
     }
   }
 }

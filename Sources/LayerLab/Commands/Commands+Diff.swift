@@ -19,7 +19,9 @@ extension CommandTable {
     if arguments.count > 1 {
       let word = arguments.tokens[1]
       guard word.text == "channels" || word.text == "channel" else {
-        throw LabError(message: "unexpected '\(word.text)'", column: word.column, hint: "usage: \(arguments.usage)")
+        throw LabError(
+          message: "unexpected '\(word.text)'", column: word.column,
+          hint: "usage: \(arguments.usage)")
       }
       let spec = try arguments.requiredWord(at: 2, "the channel list")
       try arguments.noMore(than: 3)
@@ -28,8 +30,11 @@ extension CommandTable {
     }
     guard let new = session.passes.latest, let old = session.passes.previous else {
       throw LabError(
-        message: session.passes.latest == nil ? "there is no pass to compare yet" : "there is only one pass so far",
-        hint: "diff compares the last two 'forward' runs: forward, change something (fit, image, kernel), forward again")
+        message: session.passes.latest == nil
+          ? "there is no pass to compare yet" : "there is only one pass so far",
+        hint:
+          "diff compares the last two 'forward' runs: forward, change something (fit, image, kernel), forward again"
+      )
     }
     guard let after = new.output(of: name) else {
       throw LabError(message: "the last pass had no layer '\(name)'", hint: "run 'forward' again")
@@ -41,7 +46,8 @@ extension CommandTable {
     }
     guard before.shape == after.shape else {
       throw LabError(
-        message: "\(name)'s output was \(before.shape) and is now \(after.shape): maps of different shapes cannot be compared",
+        message:
+          "\(name)'s output was \(before.shape) and is now \(after.shape): maps of different shapes cannot be compared",
         hint: "keep the same image size and layers between the two passes")
     }
     let lines = try view.lines(before: before, after: after)

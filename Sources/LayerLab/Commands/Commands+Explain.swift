@@ -25,7 +25,8 @@ extension CommandTable {
     let actual = Double(explanation.cell.actual)
     guard abs(explanation.value - actual) <= 1e-4 * max(1, abs(actual)) else {
       throw LabError(
-        message: "the weights changed after the last pass: it stored \(Fmt.sig(actual)), today's weights give \(Fmt.sig(explanation.value))",
+        message:
+          "the weights changed after the last pass: it stored \(Fmt.sig(actual)), today's weights give \(Fmt.sig(explanation.value))",
         hint: "run 'forward' again, then explain")
     }
     let renderer = ExplainRenderer(width: session.display.width, labels: session.labels)
@@ -33,18 +34,25 @@ extension CommandTable {
   }
 
   /// The Y X C (or I) after the layer, each checked against `shape` (batched).
-  private static func cellIndices(_ arguments: Arguments, shape: Shape, layer: String) throws(LabError) -> [Int] {
-    let axes = shape.rank == 4 ? ["row", "column", "channel"] : Array(repeating: "index", count: shape.rank - 1)
-    let spelled = shape.rank == 4 ? "Y X C" : (1..<shape.rank).map { "I\($0)" }.joined(separator: " ")
+  private static func cellIndices(_ arguments: Arguments, shape: Shape, layer: String)
+    throws(LabError) -> [Int]
+  {
+    let axes =
+      shape.rank == 4
+      ? ["row", "column", "channel"] : Array(repeating: "index", count: shape.rank - 1)
+    let spelled =
+      shape.rank == 4 ? "Y X C" : (1..<shape.rank).map { "I\($0)" }.joined(separator: " ")
     guard arguments.count - 1 >= axes.count else {
       throw LabError(
-        message: "\(layer)'s output is \(shape): give \(shape.rank == 4 ? "Y X C" : spelled == "I1" ? "I" : spelled), numbered from 0",
+        message:
+          "\(layer)'s output is \(shape): give \(shape.rank == 4 ? "Y X C" : spelled == "I1" ? "I" : spelled), numbered from 0",
         column: arguments.line.count, hint: "usage: \(arguments.usage)")
     }
     if arguments.count - 1 > axes.count {
       let extra = arguments.tokens[axes.count + 1]
       throw LabError(
-        message: "\(layer)'s output is \(shape): give \(shape.rank == 4 ? "Y X C" : spelled == "I1" ? "I" : spelled), no more",
+        message:
+          "\(layer)'s output is \(shape): give \(shape.rank == 4 ? "Y X C" : spelled == "I1" ? "I" : spelled), no more",
         column: extra.column, hint: "usage: \(arguments.usage)")
     }
     var result: [Int] = []
@@ -53,7 +61,8 @@ extension CommandTable {
       let size = shape[axis + 1]
       guard let value = Int(token.text), (0..<size).contains(value) else {
         throw LabError(
-          message: "there is no \(name) \(token.text): \(layer)'s output has \(size) \(name == "index" ? "entries" : name + "s"), 0-\(size - 1)",
+          message:
+            "there is no \(name) \(token.text): \(layer)'s output has \(size) \(name == "index" ? "entries" : name + "s"), 0-\(size - 1)",
           column: token.column, hint: "usage: \(arguments.usage)")
       }
       result.append(value)

@@ -3,7 +3,8 @@ import Foundation
 
 extension CommandTable {
   static let export = Command(
-    name: "export", group: .files, usage: "export keras PATH.py | export png PATH.png input|LAYER [channels 0-7]",
+    name: "export", group: .files,
+    usage: "export keras PATH.py | export png PATH.png input|LAYER [channels 0-7]",
     summary: "Write the model as a Keras 3 script, or a layer's maps as a PNG",
     example: "export keras model.py",
     details: """
@@ -26,7 +27,8 @@ extension CommandTable {
     default:
       throw LabError(
         message: "expected 'keras' or 'png', got '\(what.text)'", column: what.column,
-        hint: closestMatch(what.text, in: ["keras", "png"]).map { "did you mean '\($0)'?" } ?? "usage: \(arguments.usage)")
+        hint: closestMatch(what.text, in: ["keras", "png"]).map { "did you mean '\($0)'?" }
+          ?? "usage: \(arguments.usage)")
     }
   }
 
@@ -34,15 +36,20 @@ extension CommandTable {
     let path = try arguments.requiredWord(at: 1, "the script's file name")
     try arguments.noMore(than: 2)
     guard path.text.hasSuffix(".py"), path.text.count > 3 else {
-      throw LabError(message: "'\(path.text)' must end in .py", column: path.column, hint: "usage: \(arguments.usage)")
+      throw LabError(
+        message: "'\(path.text)' must end in .py", column: path.column,
+        hint: "usage: \(arguments.usage)")
     }
     let model = session.model
     guard !model.layers.isEmpty, model.inputShape != nil else {
-      throw LabError(message: "there is no built model to export", hint: "add layers and load an image (or give input_shape=) first")
+      throw LabError(
+        message: "there is no built model to export",
+        hint: "add layers and load an image (or give input_shape=) first")
     }
     let weightsPath = String(path.text.dropLast(3)) + ".npz"
     let weightsFile = URL(fileURLWithPath: weightsPath).lastPathComponent
-    let script = try KerasExport.script(for: model, weightsFile: weightsFile, labels: session.labels)
+    let script = try KerasExport.script(
+      for: model, weightsFile: weightsFile, labels: session.labels)
     // Weights first: a script must never name a weights file that is not there.
     try model.saveWeights(to: weightsPath)
     try AtomicFile.write(Data(script.utf8), to: path.text)
@@ -50,21 +57,30 @@ extension CommandTable {
       "wrote \(path.text) (Keras 3, \(model.layers.count) layers) and \(weightsPath) "
         + "(\(model.parameters.count) arrays, \(groupedThousands(model.parameterCount)) weights)")
     session.console.out("run it:        python3 \(path.text)")
-    session.console.out("compare it:    save activations activations.npz, then python3 \(path.text) --check activations.npz")
+    session.console.out(
+      "compare it:    save activations activations.npz, then python3 \(path.text) --check activations.npz"
+    )
   }
 
   private static func exportPNG(_ session: Session, _ arguments: Arguments) throws {
     let path = try arguments.requiredWord(at: 1, "the PNG's file name")
     guard path.text.hasSuffix(".png") else {
-      throw LabError(message: "'\(path.text)' must end in .png", column: path.column, hint: "usage: \(arguments.usage)")
+      throw LabError(
+        message: "'\(path.text)' must end in .png", column: path.column,
+        hint: "usage: \(arguments.usage)")
     }
     // The rest reads as 'show' does, so the PNG holds the same selection.
     let rest = Array(arguments.tokens.dropFirst(2))
     let showArguments = Arguments(
-      line: arguments.line, tokens: rest, restColumn: rest.first?.column ?? arguments.line.count, usage: arguments.usage)
+      line: arguments.line, tokens: rest, restColumn: rest.first?.column ?? arguments.line.count,
+      usage: arguments.usage)
     // Only the channel choice carries over from 'show'; its other options shape ASCII, not pixels.
-    if let extra = rest.dropFirst().first(where: { !["channels", "channel"].contains($0.text) && $0.text.first?.isNumber != true }) {
-      throw LabError(message: "unexpected '\(extra.text)'", column: extra.column, hint: "usage: \(arguments.usage)")
+    if let extra = rest.dropFirst().first(where: {
+      !["channels", "channel"].contains($0.text) && $0.text.first?.isNumber != true
+    }) {
+      throw LabError(
+        message: "unexpected '\(extra.text)'", column: extra.column,
+        hint: "usage: \(arguments.usage)")
     }
     let request = try ShowRequest(showArguments)
     let sheet: MapSheet
@@ -89,12 +105,17 @@ extension CommandTable {
           column: request.channelsColumn, hint: "choose channels from 0 to \(count - 1)")
       }
       sheet = MapSheet.maps(output, channels: chosen)
-      described = "\(token.text == model.layers[index].name ? token.text : model.layers[index].name) "
+      described =
+        "\(token.text == model.layers[index].name ? token.text : model.layers[index].name) "
         + (output.shape.rank == 4 ? "channels \(MapSheet.spelled(chosen))" : "\(output.shape)")
     case .all, .dropout:
-      throw LabError(message: "export png draws one layer or the input", column: rest.first?.column, hint: "usage: \(arguments.usage)")
+      throw LabError(
+        message: "export png draws one layer or the input", column: rest.first?.column,
+        hint: "usage: \(arguments.usage)")
     }
-    try PNGCodec.write(rgb8: sheet.pixels, width: sheet.width, height: sheet.height, channels: sheet.channels, path: path.text)
+    try PNGCodec.write(
+      rgb8: sheet.pixels, width: sheet.width, height: sheet.height, channels: sheet.channels,
+      path: path.text)
     session.console.out(
       "wrote \(path.text): \(described), \(sheet.count) map\(sheet.count == 1 ? "" : "s") at \(sheet.scale) px per cell, "
         + "\(sheet.width)x\(sheet.height) \(sheet.channels == 3 ? "RGB" : "gray")")

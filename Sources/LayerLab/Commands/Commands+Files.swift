@@ -17,7 +17,8 @@ extension CommandTable {
     isModelMethod: true, keywords: ["weights", "activations", "model"], takesPath: true
   ) { session, arguments in
     if let call = arguments.call {
-      try saveModel(path: try pathArgument(call.args, usage: arguments.usage), in: session, keras: true)
+      try saveModel(
+        path: try pathArgument(call.args, usage: arguments.usage), in: session, keras: true)
       return
     }
     let (what, path) = try fileArguments(arguments, ["weights", "activations", "model"])
@@ -29,10 +30,13 @@ extension CommandTable {
     if what == "weights" {
       try model.saveWeights(to: path)
       let count = model.parameters.count
-      session.console.out("saved \(count) arrays (\(groupedThousands(model.parameterCount)) weights) to \(path)")
+      session.console.out(
+        "saved \(count) arrays (\(groupedThousands(model.parameterCount)) weights) to \(path)")
       return
     }
-    guard let input = model.lastInput, model.lastOutputs.count == model.layers.count, !model.layers.isEmpty else {
+    guard let input = model.lastInput, model.lastOutputs.count == model.layers.count,
+      !model.layers.isEmpty
+    else {
       throw LayerView.noPass
     }
     var arrays = [(name: "input", array: NDArray(tensor: input))]
@@ -40,7 +44,8 @@ extension CommandTable {
       arrays.append((name: layer.name, array: NDArray(tensor: output)))
     }
     try Npz.write(arrays, path: path)
-    session.console.out("saved \(arrays.count) arrays (input and \(model.layers.count) layer outputs) to \(path)")
+    session.console.out(
+      "saved \(arrays.count) arrays (input and \(model.layers.count) layer outputs) to \(path)")
   }
 
   static let load = Command(
@@ -59,21 +64,29 @@ extension CommandTable {
       try session.model.loadWeights(arrays, source: path)
       return "load weights \(path)"
     }
-    session.console.out("loaded \(arrays.count) arrays from \(path) into \(session.model.layers.count) layers")
+    session.console.out(
+      "loaded \(arrays.count) arrays from \(path) into \(session.model.layers.count) layers")
   }
 
   /// `weights PATH` → ("weights", "PATH"), checking the word and the `.npz` ending.
-  private static func fileArguments(_ arguments: Arguments, _ words: [String]) throws(LabError) -> (String, String) {
+  private static func fileArguments(_ arguments: Arguments, _ words: [String]) throws(LabError) -> (
+    String, String
+  ) {
     let what = try arguments.requiredWord(at: 0, words.joined(separator: " or "))
     guard words.contains(what.text) else {
       throw LabError(
-        message: "expected \(words.map { "'\($0)'" }.joined(separator: " or ")), got '\(what.text)'", column: what.column,
-        hint: closestMatch(what.text, in: words).map { "did you mean '\($0)'?" } ?? "usage: \(arguments.usage)")
+        message:
+          "expected \(words.map { "'\($0)'" }.joined(separator: " or ")), got '\(what.text)'",
+        column: what.column,
+        hint: closestMatch(what.text, in: words).map { "did you mean '\($0)'?" }
+          ?? "usage: \(arguments.usage)")
     }
     let path = try arguments.requiredWord(at: 1, "the file name")
     try arguments.noMore(than: 2)
     guard path.text.hasSuffix(".npz") else {
-      throw LabError(message: "'\(path.text)' must end in .npz", column: path.column, hint: "usage: \(arguments.usage)")
+      throw LabError(
+        message: "'\(path.text)' must end in .npz", column: path.column,
+        hint: "usage: \(arguments.usage)")
     }
     return (what.text, path.text)
   }
@@ -81,7 +94,9 @@ extension CommandTable {
   /// The single string argument of `model.save("PATH")` or `load_model("PATH")`.
   static func pathArgument(_ args: [PyNode], usage: String) throws(SyntaxError) -> String {
     guard args.count == 1, case .string(let path) = args[0].value, !path.isEmpty else {
-      throw SyntaxError("expected one file name in quotes", column: args.first?.column ?? 0, hint: "usage: \(usage)")
+      throw SyntaxError(
+        "expected one file name in quotes", column: args.first?.column ?? 0, hint: "usage: \(usage)"
+      )
     }
     return path
   }
@@ -97,13 +112,15 @@ extension CommandTable {
   static func saveModel(path requested: String, in session: Session, keras: Bool) throws {
     let model = session.model
     guard !model.layers.isEmpty, model.inputShape != nil else {
-      throw LabError(message: "there is no built model to save", hint: "add layers with an input shape first")
+      throw LabError(
+        message: "there is no built model to save", hint: "add layers with an input shape first")
     }
     let path = modelPath(requested)
     try ModelFile.save(model, extras: .init(labels: session.labels), path: path)
     let note = path == requested ? "" : " (LayerLab's own format, an .npz, not HDF5)"
     session.console.out(
-      "saved the model (\(model.layers.count) layers, \(groupedThousands(model.parameterCount)) weights) to \(path)\(note)")
+      "saved the model (\(model.layers.count) layers, \(groupedThousands(model.parameterCount)) weights) to \(path)\(note)"
+    )
     if keras || path != requested { session.console.out("load it again with: load model \(path)") }
   }
 

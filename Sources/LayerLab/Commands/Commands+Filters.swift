@@ -19,17 +19,22 @@ extension CommandTable {
     guard let conv = layer as? Conv2D else {
       let article = "AEIOU".contains(layer.typeName.prefix(1)) ? "an" : "a"
       throw LabError(
-        message: "\(layer.name) is \(article) \(layer.typeName) layer; only Conv2D has kernels to draw",
+        message:
+          "\(layer.name) is \(article) \(layer.typeName) layer; only Conv2D has kernels to draw",
         column: layerToken.column, hint: "type 'layers' to find a Conv2D")
     }
     guard let kernel = conv.kernel?.value else {
-      throw LabError(message: "\(conv.name) has no weights yet", hint: "load an image or give input_shape= first")
+      throw LabError(
+        message: "\(conv.name) has no weights yet", hint: "load an image or give input_shape= first"
+      )
     }
     var chosen: Int?
     if arguments.count > 1 {
       let word = arguments.tokens[1]
       guard word.text == "filter" else {
-        throw LabError(message: "unexpected '\(word.text)'", column: word.column, hint: "usage: \(arguments.usage)")
+        throw LabError(
+          message: "unexpected '\(word.text)'", column: word.column,
+          hint: "usage: \(arguments.usage)")
       }
       chosen = try arguments.int(at: 2, "the filter", in: 0...(kernel.shape[3] - 1))
       try arguments.noMore(than: 3)
@@ -49,36 +54,54 @@ struct FilterView {
   static let defaultChannels = 3
 
   func lines(_ name: String, kernel: Tensor, filter: Int?) -> [CellLine] {
-    let (kh, kw, inChannels, filters) = (kernel.shape[0], kernel.shape[1], kernel.shape[2], kernel.shape[3])
+    let (kh, kw, inChannels, filters) = (
+      kernel.shape[0], kernel.shape[1], kernel.shape[2], kernel.shape[3]
+    )
     let shownFilters = filter.map { [$0] } ?? Array(0..<min(filters, Self.defaultFilters))
-    let shownChannels = Array(0..<(filter == nil ? min(inChannels, Self.defaultChannels) : inChannels))
+    let shownChannels = Array(
+      0..<(filter == nil ? min(inChannels, Self.defaultChannels) : inChannels))
     // Small kernels are blown up so a 3x3 reads as a picture, not three dots.
     let zoom = max(1, min(3, 8 / max(kh, kw)))
     var renderer = FeatureMapRenderer(width: width)
     renderer.size = 2 * kw * zoom
-    var lines = [CellLine(text: "\(name) kernel \(kernel.shape): one grid per filter f and input channel c, each shaded from its lowest to its highest weight")]
+    var lines = [
+      CellLine(
+        text:
+          "\(name) kernel \(kernel.shape): one grid per filter f and input channel c, each shaded from its lowest to its highest weight"
+      )
+    ]
     for f in shownFilters {
       var pictures: [(caption: String, lines: [CellLine])] = []
       for c in shownChannels {
         var values: [Float] = []
         for y in 0..<(kh * zoom) {
           for x in 0..<(kw * zoom) {
-            values.append(kernel.scalars[(((y / zoom) * kw + x / zoom) * inChannels + c) * filters + f])
+            values.append(
+              kernel.scalars[(((y / zoom) * kw + x / zoom) * inChannels + c) * filters + f])
           }
         }
         let low = values.min() ?? 0
         let high = values.max() ?? 0
-        let map = FeatureMap(caption: "f\(f) c\(c) " + Fmt.range(low, high), height: kh * zoom, width: kw * zoom, values: values)
+        let map = FeatureMap(
+          caption: "f\(f) c\(c) " + Fmt.range(low, high), height: kh * zoom, width: kw * zoom,
+          values: values)
         pictures.append((map.caption, renderer.picture(map, low: low, high: high)))
       }
       lines.append([])
       lines += renderer.grid(pictures)
     }
     var notes: [String] = []
-    if shownFilters.count < filters { notes.append("filters 0-\(shownFilters.count - 1) of \(filters)") }
-    if shownChannels.count < inChannels { notes.append("channels 0-\(shownChannels.count - 1) of \(inChannels)") }
+    if shownFilters.count < filters {
+      notes.append("filters 0-\(shownFilters.count - 1) of \(filters)")
+    }
+    if shownChannels.count < inChannels {
+      notes.append("channels 0-\(shownChannels.count - 1) of \(inChannels)")
+    }
     if filter == nil, !notes.isEmpty {
-      lines.append(CellLine(text: "(" + notes.joined(separator: ", ") + "; e.g. filters \(name) filter \(min(shownFilters.count, filters - 1)))"))
+      lines.append(
+        CellLine(
+          text: "(" + notes.joined(separator: ", ")
+            + "; e.g. filters \(name) filter \(min(shownFilters.count, filters - 1)))"))
     }
     return lines
   }

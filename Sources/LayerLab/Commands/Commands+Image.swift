@@ -17,7 +17,9 @@ extension CommandTable {
     keywords: ["demo", "train", "test"], takesPath: true
   ) { session, arguments in
     guard let first = arguments.tokens.first else {
-      let current = session.image.map { "image: \(session.imageSource), X.shape = \($0.shape)" } ?? "no image loaded"
+      let current =
+        session.image.map { "image: \(session.imageSource), X.shape = \($0.shape)" }
+        ?? "no image loaded"
       session.console.out(current)
       session.console.out("demo pictures: " + session.images.demoNames.joined(separator: ", "))
       return
@@ -30,7 +32,8 @@ extension CommandTable {
         let names = session.images.demoNames
         throw LabError(
           message: "there is no demo picture '\(name.text)'", column: name.column,
-          hint: closestMatch(name.text, in: names).map { "did you mean '\($0)'?" } ?? "demo pictures: " + names.joined(separator: ", "))
+          hint: closestMatch(name.text, in: names).map { "did you mean '\($0)'?" }
+            ?? "demo pictures: " + names.joined(separator: ", "))
       }
       var (height, width) = (48, 48)
       if arguments.count > 2 {
@@ -41,12 +44,15 @@ extension CommandTable {
       source = "demo \(name.text)"
     } else if first.text == "train" || first.text == "test", arguments.count > 1 {
       let data = try session.requireData()
-      guard let set = first.text == "train" ? data.train : data.test else { throw noTestSet(session) }
+      guard let set = first.text == "train" ? data.train : data.test else {
+        throw noTestSet(session)
+      }
       let index = try arguments.int(at: 1, "the picture's number", in: 0...(set.count - 1))
       try arguments.noMore(than: 2)
       picture = try set.images.slice(batch: index..<(index + 1)).reshaped(set.sampleShape)
       let label = set.labels[index]
-      source = "\(first.text) \(index) (a picture of \(label < set.classNames.count ? set.classNames[label] : "class \(label)"))"
+      source =
+        "\(first.text) \(index) (a picture of \(label < set.classNames.count ? set.classNames[label] : "class \(label)"))"
     } else {
       try arguments.noMore(than: 1)
       picture = try session.images.load(path: first.text, pixelScale: session.display.pixelScale)
@@ -69,7 +75,8 @@ extension CommandTable {
       let converted = try session.images.convert(picture, channels: shape[2])
       fitted = session.images.resize(converted, height: shape[0], width: shape[1])
       if fitted.shape != picture.shape {
-        note = "; fitted from \(picture.shape[0])x\(picture.shape[1])x\(picture.shape[2]) to the model's input"
+        note =
+          "; fitted from \(picture.shape[0])x\(picture.shape[1])x\(picture.shape[2]) to the model's input"
       }
     } else {
       try session.changeModel {
@@ -91,8 +98,12 @@ extension CommandTable {
   private static func size(_ token: Token, _ usage: String) throws(LabError) -> (Int, Int) {
     let parts = token.text.lowercased().split(separator: "x", omittingEmptySubsequences: false)
     let sides = parts.compactMap { Int($0) }
-    guard sides.count == parts.count, (1...2).contains(sides.count), sides.allSatisfy({ (4...512).contains($0) }) else {
-      throw LabError(message: "expected a size such as 100x100 (4 to 512 pixels a side), got '\(token.text)'", column: token.column, hint: "usage: \(usage)")
+    guard sides.count == parts.count, (1...2).contains(sides.count),
+      sides.allSatisfy({ (4...512).contains($0) })
+    else {
+      throw LabError(
+        message: "expected a size such as 100x100 (4 to 512 pixels a side), got '\(token.text)'",
+        column: token.column, hint: "usage: \(usage)")
     }
     return (sides[0], sides[sides.count - 1])
   }

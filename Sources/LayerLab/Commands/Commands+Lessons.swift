@@ -23,7 +23,8 @@ extension CommandTable {
   }
 
   static let lessonList = Command(
-    name: "lessons", group: .lessons, usage: "lessons", summary: "List the lessons with their numbers",
+    name: "lessons", group: .lessons, usage: "lessons",
+    summary: "List the lessons with their numbers",
     example: "lessons"
   ) { session, arguments in
     try arguments.noMore(than: 0)
@@ -36,10 +37,14 @@ extension CommandTable {
     let slugWidth = entries.map(\.slug.count).max() ?? 0
     for entry in entries {
       let number = entry.number.map(String.init) ?? ""
-      session.console.out("  " + number.padded(numberWidth) + "  " + entry.slug.padding(slugWidth) + "  " + entry.heading)
+      session.console.out(
+        "  " + number.padded(numberWidth) + "  " + entry.slug.padding(slugWidth) + "  "
+          + entry.heading)
     }
     let name = first.number.map(String.init) ?? first.slug
-    session.console.out("start one with 'lesson \(name)' or by name, e.g. 'lesson \(entries.last?.slug ?? first.slug)'")
+    session.console.out(
+      "start one with 'lesson \(name)' or by name, e.g. 'lesson \(entries.last?.slug ?? first.slug)'"
+    )
   }
 
   static let pause = Command(

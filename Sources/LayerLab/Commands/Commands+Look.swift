@@ -7,33 +7,42 @@ extension CommandTable {
     name: "forward", group: .look, usage: "forward [training]",
     summary: "Run the image through the model (training: with fresh Dropout masks)",
     example: "forward training",
-    details: "Inference leaves Dropout switched off; a training pass drops cells at random, which 'show dropout' draws.",
+    details:
+      "Inference leaves Dropout switched off; a training pass drops cells at random, which 'show dropout' draws.",
     keywords: ["training", "inference"]
   ) { session, arguments in
     var mode = Mode.inference
     if let word = arguments.tokens.first {
       guard let chosen = Mode(rawValue: word.text) else {
-        throw LabError(message: "expected 'training' or nothing, got '\(word.text)'", column: word.column, hint: "usage: \(arguments.usage)")
+        throw LabError(
+          message: "expected 'training' or nothing, got '\(word.text)'", column: word.column,
+          hint: "usage: \(arguments.usage)")
       }
       mode = chosen
     }
     try arguments.noMore(than: 1)
     let model = session.model
     guard let image = session.image else {
-      throw LabError(message: "there is no image to run", hint: "load one first, e.g. image demo cat")
+      throw LabError(
+        message: "there is no image to run", hint: "load one first, e.g. image demo cat")
     }
     guard !model.layers.isEmpty else { throw EngineError.noLayers }
     let (input, note) = try fitted(image, to: model, session)
     let output = try model.forward(input, mode: mode)
     if let note { session.console.out(note) }
     session.passes.record(
-      .init(layerNames: model.layers.map(\.name), outputs: model.lastOutputs, label: "\(mode.rawValue) pass on \(session.imageSource)"))
+      .init(
+        layerNames: model.layers.map(\.name), outputs: model.lastOutputs,
+        label: "\(mode.rawValue) pass on \(session.imageSource)"))
     var line = (mode == .training ? "training pass (fresh Dropout masks): " : "inference pass: ")
     line += "\(input.shape) -> \(output.shape)"
-    if let last = model.layers.last, LayerView.isProbability(output, layer: last), output.shape.rank == 2 {
+    if let last = model.layers.last, LayerView.isProbability(output, layer: last),
+      output.shape.rank == 2
+    {
       let row = Array(output.scalars.prefix(output.shape[1]))
       if let top = row.indices.max(by: { row[$0] < row[$1] }) {
-        line += "; top class \(LayerView.label(top, session.labels)) at \(Fmt.fixed(row[top] * 100, 1))%"
+        line +=
+          "; top class \(LayerView.label(top, session.labels)) at \(Fmt.fixed(row[top] * 100, 1))%"
       }
     } else {
       let range = output.range
@@ -51,7 +60,9 @@ extension CommandTable {
       Shades run dark to bright: ' .:-=+*#%@'. In Dropout pictures 'x' marks a switched-off cell
       (and 'o' a kept one in 'show dropout mask').
       """,
-    keywords: ["input", "all", "dropout", "channels", "scale", "shared", "each", "size", "mask", "gray"]
+    keywords: [
+      "input", "all", "dropout", "channels", "scale", "shared", "each", "size", "mask", "gray",
+    ]
   ) { session, arguments in
     let request = try ShowRequest(arguments)
     var view = LayerView(session: session, request: request)
@@ -65,26 +76,39 @@ extension CommandTable {
     case .dropout(let name):
       let index: Int
       if let name {
-        index = try layerIndex(session, Arguments(line: arguments.line, tokens: [name], restColumn: name.column, usage: arguments.usage), at: 0)
+        index = try layerIndex(
+          session,
+          Arguments(
+            line: arguments.line, tokens: [name], restColumn: name.column, usage: arguments.usage),
+          at: 0)
         guard session.model.layers[index] is Dropout else {
-          throw LabError(message: "'\(name.text)' is not a Dropout layer", column: name.column, hint: "type 'layers' to find one")
+          throw LabError(
+            message: "'\(name.text)' is not a Dropout layer", column: name.column,
+            hint: "type 'layers' to find one")
         }
       } else {
         guard let first = session.model.layers.firstIndex(where: { $0 is Dropout }) else {
-          throw LabError(message: "the model has no Dropout layer", hint: "add one, e.g. add Dropout(0.25)")
+          throw LabError(
+            message: "the model has no Dropout layer", hint: "add one, e.g. add Dropout(0.25)")
         }
         index = first
       }
       lines = try view.layer(index)
     case .layer(let token):
-      let index = try layerIndex(session, Arguments(line: arguments.line, tokens: [token], restColumn: token.column, usage: arguments.usage), at: 0)
+      let index = try layerIndex(
+        session,
+        Arguments(
+          line: arguments.line, tokens: [token], restColumn: token.column, usage: arguments.usage),
+        at: 0)
       lines = try view.layer(index)
     }
     for line in lines { session.console.out(line.rendered(color: session.display.color)) }
   }
 
   /// The image as the model takes it: its channels and size adapted when they differ.
-  static func fitted(_ image: Tensor, to model: Sequential, _ session: Session) throws -> (Tensor, String?) {
+  static func fitted(_ image: Tensor, to model: Sequential, _ session: Session) throws -> (
+    Tensor, String?
+  ) {
     guard let shape = model.inputShape, shape != image.shape.unbatched else { return (image, nil) }
     guard shape.rank == 3 else {
       throw LabError(
@@ -96,6 +120,9 @@ extension CommandTable {
     let resized = session.images.resize(converted, height: shape[0], width: shape[1])
     let batch = try resized.reshaped(resized.shape.batched(1))
     let from = image.shape
-    return (batch, "(the \(from[1])x\(from[2])x\(from[3]) image was fitted to the model's input \(shape[0])x\(shape[1])x\(shape[2]))")
+    return (
+      batch,
+      "(the \(from[1])x\(from[2])x\(from[3]) image was fitted to the model's input \(shape[0])x\(shape[1])x\(shape[2]))"
+    )
   }
 }

@@ -20,7 +20,9 @@ extension CommandTable {
     let recorder = session.recorder
     guard let word = arguments.tokens.first else {
       if let path = recorder.path {
-        session.console.out("recording to \(path): \(recorder.lines.count) line\(recorder.lines.count == 1 ? "" : "s") so far; 'record stop' ends it")
+        session.console.out(
+          "recording to \(path): \(recorder.lines.count) line\(recorder.lines.count == 1 ? "" : "s") so far; 'record stop' ends it"
+        )
       } else {
         session.console.out("not recording; 'record PATH.lab' starts")
       }
@@ -29,25 +31,34 @@ extension CommandTable {
     try arguments.noMore(than: 1)
     if word.text == "stop" {
       guard let (path, count) = recorder.stop() else {
-        throw LabError(message: "nothing is being recorded", column: word.column, hint: "start with 'record PATH.lab'")
+        throw LabError(
+          message: "nothing is being recorded", column: word.column,
+          hint: "start with 'record PATH.lab'")
       }
-      session.console.out("saved \(count) line\(count == 1 ? "" : "s") to \(path); play it with 'lesson \(path)'")
+      session.console.out(
+        "saved \(count) line\(count == 1 ? "" : "s") to \(path); play it with 'lesson \(path)'")
       return
     }
     guard word.text.hasSuffix(".lab") else {
-      throw LabError(message: "'\(word.text)' must end in .lab, as lessons do", column: word.column, hint: "usage: \(arguments.usage)")
+      throw LabError(
+        message: "'\(word.text)' must end in .lab, as lessons do", column: word.column,
+        hint: "usage: \(arguments.usage)")
     }
     if let current = recorder.path {
       throw LabError(
-        message: "already recording to \(current)", column: word.column, hint: "end it with 'record stop' first")
+        message: "already recording to \(current)", column: word.column,
+        hint: "end it with 'record stop' first")
     }
     let replacing = FileManager.default.fileExists(atPath: word.text)
     try recorder.start(word.text)
     session.console.out(
       "recording to \(word.text)\(replacing ? " (replacing the file that was there)" : ""): "
-        + "commands that work are saved as typed; 'pause' ends a step, 'record stop' ends the recording")
+        + "commands that work are saved as typed; 'pause' ends a step, 'record stop' ends the recording"
+    )
     if !session.model.layers.isEmpty || session.image != nil {
-      session.console.out("(a lesson starts from an empty model and no picture: the model and image you have now are not in it)")
+      session.console.out(
+        "(a lesson starts from an empty model and no picture: the model and image you have now are not in it)"
+      )
     }
   }
 }

@@ -18,18 +18,23 @@ extension CommandTable {
 
   static let seed = Command(
     name: "seed", group: .session, usage: "seed N",
-    summary: "Fix the random numbers: redraw the weights and restart the Dropout masks", example: "seed 42"
+    summary: "Fix the random numbers: redraw the weights and restart the Dropout masks",
+    example: "seed 42"
   ) { session, arguments in
     let value = try arguments.int(at: 0, "the seed", in: 0...Int.max)
     try arguments.noMore(than: 1)
     try session.reseed(UInt64(value))
     let count = session.model.layers.filter { !$0.parameters.isEmpty }.count
-    let weights = count == 0 ? "new layers will draw their weights from it" : "weights of \(count) layer\(count == 1 ? "" : "s") redrawn"
+    let weights =
+      count == 0
+      ? "new layers will draw their weights from it"
+      : "weights of \(count) layer\(count == 1 ? "" : "s") redrawn"
     session.console.out("seed \(value): \(weights); Dropout masks restart from it")
   }
 
   static let quit = Command(
-    name: "quit", aliases: ["exit"], group: .session, usage: "quit", summary: "Leave LayerLab (Ctrl-D works too)",
+    name: "quit", aliases: ["exit"], group: .session, usage: "quit",
+    summary: "Leave LayerLab (Ctrl-D works too)",
     example: "quit"
   ) { session, arguments in
     try arguments.noMore(than: 0)

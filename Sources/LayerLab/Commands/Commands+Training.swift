@@ -21,7 +21,9 @@ extension CommandTable {
     let options = try KerasArguments(arguments)
     try options.only(["optimizer", "loss", "metrics", "learning_rate"], usage: arguments.usage)
     if let extra = options.positional.first {
-      throw SyntaxError("compile takes key=value arguments", column: extra.column, hint: "usage: \(arguments.usage)")
+      throw SyntaxError(
+        "compile takes key=value arguments", column: extra.column, hint: "usage: \(arguments.usage)"
+      )
     }
     var spec = OptimizerSpec(kind: .adam)
     if let node = options.value("optimizer") {
@@ -32,20 +34,24 @@ extension CommandTable {
       }
     }
     if options.value("learning_rate") != nil {
-      spec.learningRate = try options.float("learning_rate", default: spec.learningRate, in: 1e-9...10)
+      spec.learningRate = try options.float(
+        "learning_rate", default: spec.learningRate, in: 1e-9...10)
     }
     var loss = LossKind.categoricalCrossentropy
     if let node = options.value("loss") {
       let text: String
       switch node.value {
       case .string(let s), .name(let s): text = s
-      default: throw SyntaxError("loss must be a name such as 'categorical_crossentropy'", column: node.column)
+      default:
+        throw SyntaxError(
+          "loss must be a name such as 'categorical_crossentropy'", column: node.column)
       }
       guard let kind = LossKind(rawValue: text) else {
         let names = LossKind.allCases.map(\.rawValue)
         throw SyntaxError(
           "unknown loss '\(text)'", column: node.column,
-          hint: closestMatch(text, in: names).map { "did you mean '\($0)'?" } ?? "losses: " + names.joined(separator: ", "))
+          hint: closestMatch(text, in: names).map { "did you mean '\($0)'?" } ?? "losses: "
+            + names.joined(separator: ", "))
       }
       loss = kind
     }
@@ -59,17 +65,21 @@ extension CommandTable {
         switch item.value {
         case .string("accuracy"), .name("accuracy"), .string("acc"), .name("acc"): continue
         default:
-          throw SyntaxError("LayerLab measures 'accuracy' only", column: item.column, hint: "use metrics=['accuracy']")
+          throw SyntaxError(
+            "LayerLab measures 'accuracy' only", column: item.column,
+            hint: "use metrics=['accuracy']")
         }
       }
     }
     session.training = TrainingSetup(loss: loss, optimizerSpec: spec, optimizer: spec.make())
     session.history = []
-    session.console.out("compiled: loss \(loss.rawValue), optimizer \(spec.expression), metrics accuracy")
+    session.console.out(
+      "compiled: loss \(loss.rawValue), optimizer \(spec.expression), metrics accuracy")
   }
 
   static let fit = Command(
-    name: "fit", group: .training, usage: "fit [epochs=E] [batch_size=B] [validation_split=F] [shuffle=True]",
+    name: "fit", group: .training,
+    usage: "fit [epochs=E] [batch_size=B] [validation_split=F] [shuffle=True]",
     summary: "Train on the loaded data, epoch by epoch, as Keras's model.fit does",
     example: "fit epochs=5 batch_size=32 validation_split=0.2",
     details: """
@@ -82,7 +92,9 @@ extension CommandTable {
     isModelMethod: true
   ) { session, arguments in
     let options = try KerasArguments(arguments)
-    try options.only(["epochs", "batch_size", "validation_split", "shuffle", "verbose", "x", "y"], usage: arguments.usage)
+    try options.only(
+      ["epochs", "batch_size", "validation_split", "shuffle", "verbose", "x", "y"],
+      usage: arguments.usage)
     let setup = try session.requireTraining()
     var images = try session.requireData().train.images
     var labels = try session.requireData().train.labels
@@ -113,11 +125,15 @@ extension CommandTable {
           if live {
             let metrics = [("accuracy", p.accuracy), ("loss", p.loss)]
             session.console.transient(
-              progress.line(step: p.batch, of: p.batches, elapsed: Date().timeIntervalSince(epochStart), metrics: metrics))
+              progress.line(
+                step: p.batch, of: p.batches, elapsed: Date().timeIntervalSince(epochStart),
+                metrics: metrics))
           }
         },
         onEpoch: { record in
-          let steps = (images.shape[0] - Int(Float(images.shape[0]) * fitOptions.validationSplit) + fitOptions.batchSize - 1)
+          let steps =
+            (images.shape[0] - Int(Float(images.shape[0]) * fitOptions.validationSplit)
+              + fitOptions.batchSize - 1)
             / fitOptions.batchSize
           if live { session.console.transient("") }
           session.console.out(
@@ -136,7 +152,9 @@ extension CommandTable {
       break
     case .interrupted(let epoch, let batch):
       Interrupt.clear()
-      session.console.out("interrupted in epoch \(epoch) after batch \(batch): the weights learned so far are kept ('undo' goes back)")
+      session.console.out(
+        "interrupted in epoch \(epoch) after batch \(batch): the weights learned so far are kept ('undo' goes back)"
+      )
     case .diverged(let message):
       throw LabError(message: message)
     }
@@ -186,26 +204,30 @@ extension CommandTable {
         guard let test = data.test else { throw noTestSet(session) }
         (images, labels) = (test.images, test.labels)
       } else {
-        (images, labels) = try resolveArrays(options.positional, in: session, usage: arguments.usage)
+        (images, labels) = try resolveArrays(
+          options.positional, in: session, usage: arguments.usage)
       }
     }
     try options.only(["batch_size", "verbose"], usage: arguments.usage)
     let batchSize = try options.int("batch_size", default: 32, in: 1...65_536, session: session)
     try checkShapes(images, session: session)
     let result = try session.model.evaluate(
-      images, labels: labels, loss: setup.loss, batchSize: batchSize, shouldStop: { Interrupt.pending != 0 })
+      images, labels: labels, loss: setup.loss, batchSize: batchSize,
+      shouldStop: { Interrupt.pending != 0 })
     try Interrupt.check()
     let steps = (labels.count + batchSize - 1) / batchSize
     session.console.out(
       ProgressRenderer(live: session.display.terminal).line(
-        step: steps, of: steps, elapsed: 0, metrics: [("accuracy", result.accuracy), ("loss", result.loss)]))
+        step: steps, of: steps, elapsed: 0,
+        metrics: [("accuracy", result.accuracy), ("loss", result.loss)]))
     return [result.loss, result.accuracy]
   }
 
   static func noTestSet(_ session: Session) -> LabError {
     LabError(
       message: "the data from \(session.dataSource) has no test set",
-      hint: "evaluate train measures the training pictures; or load data that has x_test and y_test")
+      hint: "evaluate train measures the training pictures; or load data that has x_test and y_test"
+    )
   }
 
   static let predict = Command(
@@ -214,15 +236,20 @@ extension CommandTable {
     example: "predict", isModelMethod: true
   ) { session, arguments in
     guard let image = session.image else {
-      throw LabError(message: "no image to predict", hint: "load one first: image demo cat, or image photo.png")
+      throw LabError(
+        message: "no image to predict", hint: "load one first: image demo cat, or image photo.png")
     }
     let output = try session.model.forward(image, mode: .inference)
     guard output.shape.rank == 2 else {
-      throw LabError(message: "the model's output is \(output.shape), not one score per class", hint: "end the model with Dense(classes) and Activation('softmax')")
+      throw LabError(
+        message: "the model's output is \(output.shape), not one score per class",
+        hint: "end the model with Dense(classes) and Activation('softmax')")
     }
     let values = Array(output.scalars)
     let labels = (0..<values.count).map { $0 < session.labels.count ? session.labels[$0] : "\($0)" }
-    for line in StripRenderer(width: session.display.width).bars(values, labels: labels) { session.console.out(line) }
+    for line in StripRenderer(width: session.display.width).bars(values, labels: labels) {
+      session.console.out(line)
+    }
     let best = argmax(values[...])
     session.console.out("predicted: \(labels[best]) (\(ProgressRenderer.four(values[best])))")
   }
@@ -246,22 +273,30 @@ extension CommandTable {
     let hasValidation = history.allSatisfy { $0.validationLoss != nil }
     func series(_ train: [Float], _ validation: [Float?]) -> [LinePlot.Series] {
       var result = [LinePlot.Series(glyph: "*", values: train)]
-      if hasValidation { result.append(LinePlot.Series(glyph: "o", values: validation.map { $0 ?? .nan })) }
+      if hasValidation {
+        result.append(LinePlot.Series(glyph: "o", values: validation.map { $0 ?? .nan }))
+      }
       return result
     }
     let plot = LinePlot()
-    var lines = plot.render(title: "loss", series: series(history.map(\.loss), history.map(\.validationLoss)))
+    var lines = plot.render(
+      title: "loss", series: series(history.map(\.loss), history.map(\.validationLoss)))
     lines += plot.render(
-      title: "accuracy", series: series(history.map(\.accuracy), history.map(\.validationAccuracy)), fixedRange: (0, 1))
+      title: "accuracy", series: series(history.map(\.accuracy), history.map(\.validationAccuracy)),
+      fixedRange: (0, 1))
     lines.append(hasValidation ? "* training  o validation  @ both" : "* training")
     return lines
   }
 
   /// `(X, y)` named in a Keras call → the arrays they stand for.
-  static func resolveArrays(_ nodes: [PyNode], in session: Session, usage: String) throws -> (Tensor, [Int]) {
+  static func resolveArrays(_ nodes: [PyNode], in session: Session, usage: String) throws -> (
+    Tensor, [Int]
+  ) {
     let data = try session.requireData()
     guard nodes.count == 2 else {
-      throw SyntaxError("expected the images and the labels, e.g. (X, y)", column: nodes.first?.column ?? 0, hint: "usage: \(usage)")
+      throw SyntaxError(
+        "expected the images and the labels, e.g. (X, y)", column: nodes.first?.column ?? 0,
+        hint: "usage: \(usage)")
     }
     func role(_ node: PyNode) throws -> DataArray {
       guard case .name(let name) = node.value, let role = DataArray(name: name) else {
@@ -281,7 +316,8 @@ extension CommandTable {
       return (test.images, test.labels)
     default:
       throw SyntaxError(
-        "'\(nodes[0].text)' and '\(nodes[1].text)' are not a matching pair of images and labels", column: nodes[1].column,
+        "'\(nodes[0].text)' and '\(nodes[1].text)' are not a matching pair of images and labels",
+        column: nodes[1].column,
         hint: "pair X_train with Y_train and x_test with y_test")
     }
   }
@@ -289,12 +325,17 @@ extension CommandTable {
   /// Refuses pictures the model cannot take, before any work starts.
   static func checkShapes(_ images: Tensor, session: Session) throws {
     guard let input = session.model.inputShape, !session.model.layers.isEmpty else {
-      throw LabError(message: "the model has no layers yet", hint: "build it first, e.g. add Conv2D(32, (3, 3), input_shape=X.shape[1:])")
+      throw LabError(
+        message: "the model has no layers yet",
+        hint: "build it first, e.g. add Conv2D(32, (3, 3), input_shape=X.shape[1:])")
     }
     guard images.shape.unbatched == input else {
       throw LabError(
-        message: "the model takes \(input.withNoneBatch) but the pictures are \(images.shape.unbatched.withNoneBatch)",
-        hint: "start a new model for them: model = Sequential(), then add layers with input_shape=X.shape[1:]")
+        message:
+          "the model takes \(input.withNoneBatch) but the pictures are \(images.shape.unbatched.withNoneBatch)",
+        hint:
+          "start a new model for them: model = Sequential(), then add layers with input_shape=X.shape[1:]"
+      )
     }
   }
 }

@@ -20,7 +20,8 @@ struct KernelRequest {
   var channel: (value: Int, token: Token)?
   var action: Action = .print
 
-  static let usage = "kernel LAYER [filter F] [channel C] [preset NAME | = [[...]]] | kernel LAYER bias [F] = V"
+  static let usage =
+    "kernel LAYER [filter F] [channel C] [preset NAME | = [[...]]] | kernel LAYER bias [F] = V"
 
   /// Reads the words before `=` and the Python literal after it.
   init(_ arguments: Arguments) throws {
@@ -30,19 +31,23 @@ struct KernelRequest {
     let head = try Tokenizer.split(String(line.prefix(equals ?? line.count)))
     let words = Array(head.drop { $0.column < arguments.restColumn })
     guard let first = words.first else {
-      throw LabError(message: "the layer is missing", column: equals ?? line.count, hint: "usage: \(Self.usage)")
+      throw LabError(
+        message: "the layer is missing", column: equals ?? line.count, hint: "usage: \(Self.usage)")
     }
     layer = first
     var isBias = false
     var index = 1
     func number(_ what: String) throws -> (Int, Token) {
       guard index < words.count else {
-        throw LabError(message: "\(what) is missing", column: equals ?? line.count, hint: "usage: \(Self.usage)")
+        throw LabError(
+          message: "\(what) is missing", column: equals ?? line.count, hint: "usage: \(Self.usage)")
       }
       let token = words[index]
       index += 1
       guard let value = Int(token.text), value >= 0 else {
-        throw LabError(message: "expected \(what) (a number from 0), got '\(token.text)'", column: token.column, hint: "usage: \(Self.usage)")
+        throw LabError(
+          message: "expected \(what) (a number from 0), got '\(token.text)'", column: token.column,
+          hint: "usage: \(Self.usage)")
       }
       return (value, token)
     }
@@ -54,36 +59,52 @@ struct KernelRequest {
       case "channel": channel = try number("the channel number")
       case "bias":
         isBias = true
-        if index < words.count, Int(words[index].text) != nil { filter = try number("the filter number") }
+        if index < words.count, Int(words[index].text) != nil {
+          filter = try number("the filter number")
+        }
       case "preset":
         guard index < words.count else {
-          throw LabError(message: "the preset name is missing", column: line.count, hint: "presets: " + KernelPreset.names)
+          throw LabError(
+            message: "the preset name is missing", column: line.count,
+            hint: "presets: " + KernelPreset.names)
         }
         let name = words[index]
         index += 1
         guard let preset = KernelPreset(rawValue: name.text) else {
           throw LabError(
             message: "there is no preset '\(name.text)'", column: name.column,
-            hint: closestMatch(name.text, in: KernelPreset.allCases.map(\.rawValue)).map { "did you mean '\($0)'?" }
+            hint: closestMatch(name.text, in: KernelPreset.allCases.map(\.rawValue)).map {
+              "did you mean '\($0)'?"
+            }
               ?? "presets: " + KernelPreset.names)
         }
         action = .preset(preset, name)
       default:
         throw LabError(
           message: "unexpected '\(word.text)'", column: word.column,
-          hint: closestMatch(word.text, in: ["filter", "channel", "preset", "bias"]).map { "did you mean '\($0)'?" }
+          hint: closestMatch(word.text, in: ["filter", "channel", "preset", "bias"]).map {
+            "did you mean '\($0)'?"
+          }
             ?? "usage: \(Self.usage)")
       }
     }
     if isBias, channel != nil, let token = channel?.token {
-      throw LabError(message: "a bias belongs to a filter, not a channel", column: token.column, hint: "e.g. kernel \(layer.text) bias 0 = 0.5")
+      throw LabError(
+        message: "a bias belongs to a filter, not a channel", column: token.column,
+        hint: "e.g. kernel \(layer.text) bias 0 = 0.5")
     }
     guard let equals else {
-      if isBias { throw LabError(message: "the bias value is missing", column: line.count, hint: "e.g. kernel \(layer.text) bias 0 = 0.5") }
+      if isBias {
+        throw LabError(
+          message: "the bias value is missing", column: line.count,
+          hint: "e.g. kernel \(layer.text) bias 0 = 0.5")
+      }
       return
     }
     if case .preset(_, let name) = action {
-      throw LabError(message: "give a preset or numbers after '=', not both", column: name.column, hint: "usage: \(Self.usage)")
+      throw LabError(
+        message: "give a preset or numbers after '=', not both", column: name.column,
+        hint: "usage: \(Self.usage)")
     }
     // Blanks up to '=' keep the literal's columns those of the typed line.
     let literal = String(repeating: " ", count: equals + 1) + String(line.dropFirst(equals + 1))

@@ -1,3 +1,5 @@
+import Engine
+
 /// What `show` was asked to draw, and how.
 struct ShowRequest {
   enum Target: Equatable {
@@ -21,7 +23,8 @@ struct ShowRequest {
   /// `show input gray`: the picture as one luminance map.
   var gray = false
 
-  static let usage = "show input|all|LAYER|N|dropout [NAME] [channels 0-7] [scale shared|each] [size N] [mask] [gray]"
+  static let usage =
+    "show input|all|LAYER|N|dropout [NAME] [channels 0-7] [scale shared|each] [size N] [mask] [gray]"
 
   /// Reads `show` arguments; every word must be understood.
   init(_ arguments: Arguments) throws(LabError) {
@@ -53,7 +56,9 @@ struct ShowRequest {
         let mode = try arguments.requiredWord(at: index, "shared or each")
         index += 1
         guard mode.text == "shared" || mode.text == "each" else {
-          throw LabError(message: "scale must be 'shared' or 'each', got '\(mode.text)'", column: mode.column, hint: "usage: \(Self.usage)")
+          throw LabError(
+            message: "scale must be 'shared' or 'each', got '\(mode.text)'", column: mode.column,
+            hint: "usage: \(Self.usage)")
         }
         sharedScale = mode.text == "shared"
       case "size":
@@ -68,7 +73,8 @@ struct ShowRequest {
         } else {
           throw LabError(
             message: "unexpected '\(token.text)'", column: token.column,
-            hint: closestMatch(token.text, in: Self.optionWords).map { "did you mean '\($0)'?" } ?? "usage: \(Self.usage)")
+            hint: closestMatch(token.text, in: Self.optionWords).map { "did you mean '\($0)'?" }
+              ?? "usage: \(Self.usage)")
         }
       }
     }
@@ -85,7 +91,8 @@ struct ShowRequest {
     var result: [Int] = []
     for part in token.text.split(separator: ",", omittingEmptySubsequences: false) {
       let ends = part.split(separator: "-", omittingEmptySubsequences: false)
-      guard (1...2).contains(ends.count), let low = Int(ends[0]), let high = Int(ends[ends.count - 1]), low >= 0, low <= high,
+      guard (1...2).contains(ends.count), let low = Int(ends[0]),
+        let high = Int(ends[ends.count - 1]), low >= 0, low <= high,
         high - low < 4096
       else {
         throw LabError(
@@ -97,5 +104,3 @@ struct ShowRequest {
     return result
   }
 }
-
-import Engine

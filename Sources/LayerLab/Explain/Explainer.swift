@@ -11,7 +11,9 @@ struct Explainer {
 
   /// The cell `indices` (`[y, x, c]` or `[i]`) of layer `index`'s output for batch item 0.
   func explain(layer index: Int, at indices: [Int]) throws -> Explanation {
-    guard model.lastOutputs.indices.contains(index), let firstInput = model.lastInput, let mode = model.lastMode else {
+    guard model.lastOutputs.indices.contains(index), let firstInput = model.lastInput,
+      let mode = model.lastMode
+    else {
       throw LayerView.noPass
     }
     let layer = model.layers[index]
@@ -28,11 +30,15 @@ struct Explainer {
     case let pool as Pooling2D: kind = .pooling(pooling(pool, input: input, at: indices))
     case let dropout as Dropout:
       kind = .dropout(self.dropout(dropout, input: input, output: output, at: indices, mode: mode))
-    case let dense as Dense: kind = .dense(try self.dense(dense, input: input, at: indices, index: index))
-    case let activation as Activation: kind = .activation(squash(activation.function, input: input, at: indices))
+    case let dense as Dense:
+      kind = .dense(try self.dense(dense, input: input, at: indices, index: index))
+    case let activation as Activation:
+      kind = .activation(squash(activation.function, input: input, at: indices))
     case is Flatten:
       let from = Self.unflattened(indices[0], shape: input.shape.unbatched)
-      kind = .flatten(.init(inputShape: input.shape.unbatched, from: from, input: Double(input.scalars[indices[0]])))
+      kind = .flatten(
+        .init(
+          inputShape: input.shape.unbatched, from: from, input: Double(input.scalars[indices[0]])))
     default:
       throw LabError(message: "explain does not know \(layer.typeName) layers yet")
     }
@@ -59,32 +65,42 @@ struct Explainer {
 
   // MARK: - Per kind
 
-  private func convolution(_ conv: Conv2D, input: Tensor, at cell: [Int]) throws -> Explanation.Convolution {
+  private func convolution(_ conv: Conv2D, input: Tensor, at cell: [Int]) throws
+    -> Explanation.Convolution
+  {
     guard let kernel = conv.kernel?.value else { throw LayerView.noPass }
     let spec = conv.spec
-    let (kh, kw, inChannels, filters) = (kernel.shape[0], kernel.shape[1], kernel.shape[2], kernel.shape[3])
+    let (kh, kw, inChannels, filters) = (
+      kernel.shape[0], kernel.shape[1], kernel.shape[2], kernel.shape[3]
+    )
     let strides = spec.strides ?? [1, 1]
-    let (top, left) = windowCorner(spec.padding, input: input.shape, window: [kh, kw], strides: strides, at: cell)
+    let (top, left) = windowCorner(
+      spec.padding, input: input.shape, window: [kh, kw], strides: strides, at: cell)
     let filter = cell[2]
     let channels = (0..<inChannels).map { c in
       Explanation.ChannelPart(
         channel: c,
         window: window(input, top: top, left: left, size: [kh, kw], channel: c),
         kernel: (0..<kh).map { ky in
-          (0..<kw).map { kx in Double(kernel.scalars[((ky * kw + kx) * inChannels + c) * filters + filter]) }
+          (0..<kw).map { kx in
+            Double(kernel.scalars[((ky * kw + kx) * inChannels + c) * filters + filter])
+          }
         })
     }
     var result = Explanation.Convolution(
-      top: top, left: left, strides: strides, padding: spec.padding, inChannels: inChannels, channels: channels,
+      top: top, left: left, strides: strides, padding: spec.padding, inChannels: inChannels,
+      channels: channels,
       bias: Double(conv.bias?.value.scalars[filter] ?? 0), squash: nil)
-    result.squash = squashAfterSum(conv.activationFunction, pre: result.preActivation, logits: conv.lastPreActivation, at: cell)
+    result.squash = squashAfterSum(
+      conv.activationFunction, pre: result.preActivation, logits: conv.lastPreActivation, at: cell)
     return result
   }
 
   private func pooling(_ pool: Pooling2D, input: Tensor, at cell: [Int]) -> Explanation.Pooling {
     let spec = pool.spec
     let size = spec.poolSize
-    let (top, left) = windowCorner(spec.padding, input: input.shape, window: size, strides: spec.strides ?? size, at: cell)
+    let (top, left) = windowCorner(
+      spec.padding, input: input.shape, window: size, strides: spec.strides ?? size, at: cell)
     let values = window(input, top: top, left: left, size: size, channel: cell[2])
     var winner: (row: Int, column: Int)?
     if spec.kind == .maxPooling2D {
@@ -101,20 +117,26 @@ struct Explainer {
       }
     }
     return .init(
-      isMax: spec.kind == .maxPooling2D, top: top, left: left, channel: cell[2], window: values, winner: winner)
+      isMax: spec.kind == .maxPooling2D, top: top, left: left, channel: cell[2], window: values,
+      winner: winner)
   }
 
-  private func dropout(_ layer: Dropout, input: Tensor, output: Tensor, at cell: [Int], mode: Mode) -> Explanation.DropoutStep {
+  private func dropout(_ layer: Dropout, input: Tensor, output: Tensor, at cell: [Int], mode: Mode)
+    -> Explanation.DropoutStep
+  {
     let offset = Self.offset(cell, in: input.shape)
     var kept: Bool?
     if mode == .training, layer.rate > 0, let mask = layer.lastMask, mask.shape == output.shape {
       kept = mask.scalars[offset] != 0
     }
     return .init(
-      input: Double(input.scalars[offset]), rate: Double(layer.rate), kept: kept, scale: Double(layer.keptScale))
+      input: Double(input.scalars[offset]), rate: Double(layer.rate), kept: kept,
+      scale: Double(layer.keptScale))
   }
 
-  private func dense(_ dense: Dense, input: Tensor, at cell: [Int], index: Int) throws -> Explanation.DenseSum {
+  private func dense(_ dense: Dense, input: Tensor, at cell: [Int], index: Int) throws
+    -> Explanation.DenseSum
+  {
     guard let kernel = dense.kernel?.value else { throw LayerView.noPass }
     let (inFeatures, units) = (kernel.shape[0], kernel.shape[1])
     let unit = cell[cell.count - 1]
@@ -122,30 +144,45 @@ struct Explainer {
     let rowStart = Self.offset(Array(cell.dropLast()) + [0], in: input.shape)
     let terms = (0..<inFeatures).map { i in
       Explanation.Term(
-        index: i, input: Double(input.scalars[rowStart + i]), weight: Double(kernel.scalars[i * units + unit]))
+        index: i, input: Double(input.scalars[rowStart + i]),
+        weight: Double(kernel.scalars[i * units + unit]))
     }
-    .sorted { abs($0.product) > abs($1.product) || (abs($0.product) == abs($1.product) && $0.index < $1.index) }
+    .sorted {
+      abs($0.product) > abs($1.product)
+        || (abs($0.product) == abs($1.product) && $0.index < $1.index)
+    }
     var flattenedFrom: Shape?
     if index > 0, model.layers[index - 1] is Flatten {
-      flattenedFrom = index > 1 ? model.lastOutputs[index - 2].shape.unbatched : model.lastInput?.shape.unbatched
+      flattenedFrom =
+        index > 1 ? model.lastOutputs[index - 2].shape.unbatched : model.lastInput?.shape.unbatched
     }
     var result = Explanation.DenseSum(
-      unit: unit, inFeatures: inFeatures, terms: terms, bias: Double(dense.bias?.value.scalars[unit] ?? 0),
+      unit: unit, inFeatures: inFeatures, terms: terms,
+      bias: Double(dense.bias?.value.scalars[unit] ?? 0),
       squash: nil, flattenedFrom: flattenedFrom)
-    result.squash = squashAfterSum(dense.activationFunction, pre: result.preActivation, logits: dense.lastPreActivation, at: cell)
+    result.squash = squashAfterSum(
+      dense.activationFunction, pre: result.preActivation, logits: dense.lastPreActivation, at: cell
+    )
     return result
   }
 
-  private func squash(_ function: ActivationFunction, input: Tensor, at cell: [Int]) -> Explanation.Squash {
+  private func squash(_ function: ActivationFunction, input: Tensor, at cell: [Int])
+    -> Explanation.Squash
+  {
     let offset = Self.offset(cell, in: input.shape)
-    guard function == .softmax else { return .elementwise(function, input: Double(input.scalars[offset])) }
+    guard function == .softmax else {
+      return .elementwise(function, input: Double(input.scalars[offset]))
+    }
     let classes = input.shape.dims.last ?? 1
     let start = offset - offset % classes
-    return .softmax(row: input.scalars[start..<(start + classes)].map(Double.init), index: offset - start)
+    return .softmax(
+      row: input.scalars[start..<(start + classes)].map(Double.init), index: offset - start)
   }
 
   /// The activation= of a Conv2D or Dense; a softmax needs the rest of the row from the pass.
-  private func squashAfterSum(_ function: ActivationFunction, pre: Double, logits: Tensor?, at cell: [Int]) -> Explanation.Squash? {
+  private func squashAfterSum(
+    _ function: ActivationFunction, pre: Double, logits: Tensor?, at cell: [Int]
+  ) -> Explanation.Squash? {
     switch function {
     case .linear: return nil
     case .softmax:
@@ -164,14 +201,20 @@ struct Explainer {
   // MARK: - Windows
 
   /// Input row and column of the window's top-left cell for output `cell`, padding as the engine pads.
-  private func windowCorner(_ padding: Padding, input: Shape, window: [Int], strides: [Int], at cell: [Int]) -> (Int, Int) {
-    let padTop = padding.outputLength(input: input[1], kernel: window[0], stride: strides[0])?.before ?? 0
-    let padLeft = padding.outputLength(input: input[2], kernel: window[1], stride: strides[1])?.before ?? 0
+  private func windowCorner(
+    _ padding: Padding, input: Shape, window: [Int], strides: [Int], at cell: [Int]
+  ) -> (Int, Int) {
+    let padTop =
+      padding.outputLength(input: input[1], kernel: window[0], stride: strides[0])?.before ?? 0
+    let padLeft =
+      padding.outputLength(input: input[2], kernel: window[1], stride: strides[1])?.before ?? 0
     return (cell[0] * strides[0] - padTop, cell[1] * strides[1] - padLeft)
   }
 
   /// Channel `channel` of batch item 0 under the window; nil outside the picture.
-  private func window(_ input: Tensor, top: Int, left: Int, size: [Int], channel: Int) -> [[Double?]] {
+  private func window(_ input: Tensor, top: Int, left: Int, size: [Int], channel: Int)
+    -> [[Double?]]
+  {
     let (h, w) = (input.shape[1], input.shape[2])
     return (0..<size[0]).map { ky in
       (0..<size[1]).map { kx in

@@ -39,7 +39,9 @@ struct Lesson: Sendable {
     }
     steps.append(current)
     // A step of blank lines only (after a final pause, or two pauses in a row) has nothing to show.
-    self.steps = steps.filter { step in step.contains { !$0.text.allSatisfy { $0 == " " || $0 == "\t" } } }
+    self.steps = steps.filter { step in
+      step.contains { !$0.text.allSatisfy { $0 == " " || $0 == "\t" } }
+    }
     self.title = title ?? Self.slug(fileName)
   }
 
@@ -58,7 +60,9 @@ struct Lesson: Sendable {
     var name = Substring(fileName)
     if name.hasSuffix(".lab") { name = name.dropLast(4) }
     let digits = name.prefix { $0.isNumber }
-    if !digits.isEmpty, name.dropFirst(digits.count).first == "-" { name = name.dropFirst(digits.count + 1) }
+    if !digits.isEmpty, name.dropFirst(digits.count).first == "-" {
+      name = name.dropFirst(digits.count + 1)
+    }
     return String(name)
   }
 

@@ -35,19 +35,25 @@ struct LessonCatalog {
     let environment = ProcessInfo.processInfo.environment
     guard
       let folder = locate(
-        executable: executablePath(), currentDirectory: FileManager.default.currentDirectoryPath, environment: environment)
+        executable: executablePath(), currentDirectory: FileManager.default.currentDirectoryPath,
+        environment: environment)
     else {
       throw LabError(
         message: "cannot find the lessons folder",
-        hint: "run layerlab from its checkout, or set \(environmentKey) to the folder that holds 01-image-tensor.lab")
+        hint:
+          "run layerlab from its checkout, or set \(environmentKey) to the folder that holds 01-image-tensor.lab"
+      )
     }
     return LessonCatalog(folder: folder)
   }
 
   /// Where the lessons are, given where the program and the learner are.
-  static func locate(executable: String?, currentDirectory: String, environment: [String: String]) -> String? {
+  static func locate(executable: String?, currentDirectory: String, environment: [String: String])
+    -> String?
+  {
     if let executable {
-      let start = URL(fileURLWithPath: executable).resolvingSymlinksInPath().deletingLastPathComponent()
+      let start = URL(fileURLWithPath: executable).resolvingSymlinksInPath()
+        .deletingLastPathComponent()
       if let found = packageLessons(above: start) { return found }
     }
     let here = URL(fileURLWithPath: currentDirectory)
@@ -66,7 +72,9 @@ struct LessonCatalog {
     var folder = start.standardizedFileURL
     while true {
       let lessons = folder.appendingPathComponent("lessons").path
-      if FileManager.default.fileExists(atPath: folder.appendingPathComponent("Package.swift").path), isFolder(lessons) {
+      if FileManager.default.fileExists(
+        atPath: folder.appendingPathComponent("Package.swift").path), isFolder(lessons)
+      {
         return lessons
       }
       let parent = folder.deletingLastPathComponent()
@@ -77,12 +85,15 @@ struct LessonCatalog {
 
   private static func isFolder(_ path: String) -> Bool {
     var isDirectory: ObjCBool = false
-    return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+    return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+      && isDirectory.boolValue
   }
 
   /// This program's own file: /proc/self/exe names it even when it was started through $PATH.
   private static func executablePath() -> String? {
-    if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { return path }
+    if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+      return path
+    }
     if let path = Bundle.main.executablePath { return path }
     return CommandLine.arguments.first.flatMap { $0.contains("/") ? $0 : nil }
   }
@@ -103,18 +114,26 @@ struct LessonCatalog {
     let all = entries()
     if let number = Int(word) {
       if let entry = all.first(where: { $0.number == number }) { return entry }
-      throw LabError(message: "there is no lesson \(number)", column: token.column, hint: Self.choices(all))
+      throw LabError(
+        message: "there is no lesson \(number)", column: token.column, hint: Self.choices(all))
     }
     let name = word.hasSuffix(".lab") ? String(word.dropLast(4)) : word
-    if let entry = all.first(where: { $0.slug == name || $0.fileName == name + ".lab" }) { return entry }
+    if let entry = all.first(where: { $0.slug == name || $0.fileName == name + ".lab" }) {
+      return entry
+    }
     let partial = all.filter { $0.slug.contains(name) }
     if partial.count == 1 { return partial[0] }
     if partial.count > 1 {
       throw LabError(
-        message: "'\(word)' could be " + partial.map { "\($0.number.map(String.init) ?? $0.slug) (\($0.slug))" }.joined(separator: " or "),
-        column: token.column, hint: "give the number, e.g. lesson \(partial[0].number.map(String.init) ?? partial[0].slug)")
+        message: "'\(word)' could be "
+          + partial.map { "\($0.number.map(String.init) ?? $0.slug) (\($0.slug))" }.joined(
+            separator: " or "),
+        column: token.column,
+        hint:
+          "give the number, e.g. lesson \(partial[0].number.map(String.init) ?? partial[0].slug)")
     }
-    let hint = closestMatch(name, in: all.map(\.slug)).map { "did you mean '\($0)'?" } ?? Self.choices(all)
+    let hint =
+      closestMatch(name, in: all.map(\.slug)).map { "did you mean '\($0)'?" } ?? Self.choices(all)
     throw LabError(message: "there is no lesson '\(word)'", column: token.column, hint: hint)
   }
 
@@ -134,11 +153,16 @@ extension Lesson {
       var candidates = [word]
       if !word.hasPrefix("/"), let catalog = try? LessonCatalog.current() {
         let root = URL(fileURLWithPath: catalog.folder).deletingLastPathComponent()
-        candidates += [root.appendingPathComponent(word).path, URL(fileURLWithPath: catalog.folder).appendingPathComponent(word).path]
+        candidates += [
+          root.appendingPathComponent(word).path,
+          URL(fileURLWithPath: catalog.folder).appendingPathComponent(word).path,
+        ]
       }
       path = candidates.first { FileManager.default.fileExists(atPath: $0) }
       if path == nil, word.contains("/") {
-        throw LabError(message: "there is no lesson file '\(word)'", column: token.column, hint: "type 'lessons' to list them")
+        throw LabError(
+          message: "there is no lesson file '\(word)'", column: token.column,
+          hint: "type 'lessons' to list them")
       }
     }
     let resolved: String

@@ -23,7 +23,8 @@ struct LessonRunner {
   func run(_ lesson: Lesson) throws {
     let state = session.lessons
     if let running = state.running {
-      throw LabError(message: "\(running.label) is still running", hint: "leave it with q at a pause first")
+      throw LabError(
+        message: "\(running.label) is still running", hint: "leave it with q at a pause first")
     }
     state.running = lesson
     defer { state.running = nil }
@@ -34,8 +35,11 @@ struct LessonRunner {
       for line in step {
         guard shell.echoAndHandle(line.text) else {
           throw LabError(
-            message: "\(lesson.label) stopped at step \(index + 1) of \(count) (line \(line.number) of \(lesson.fileName))",
-            hint: "what it built so far stays; 'lesson \(lesson.number.map(String.init) ?? lesson.slug)' starts it again")
+            message:
+              "\(lesson.label) stopped at step \(index + 1) of \(count) (line \(line.number) of \(lesson.fileName))",
+            hint:
+              "what it built so far stays; 'lesson \(lesson.number.map(String.init) ?? lesson.slug)' starts it again"
+          )
         }
         if session.quitRequested { return }
       }
@@ -50,7 +54,8 @@ struct LessonRunner {
       }
     }
     if state.pauseReader != nil {
-      session.console.out("-- end of \(lesson.label). Its model and image stay; 'lessons' lists the others --")
+      session.console.out(
+        "-- end of \(lesson.label). Its model and image stay; 'lessons' lists the others --")
     }
   }
 
@@ -80,7 +85,9 @@ struct LessonRunner {
   private func waitForNext(_ reader: LineReader, shell: Shell, step: Int, of count: Int) -> Bool {
     while true {
       // Ctrl-D at a pause leaves the lesson, as it leaves the shell at the prompt.
-      guard let answer = reader.readLine(prompt: Self.prompt(step: step, of: count)) else { return false }
+      guard let answer = reader.readLine(prompt: Self.prompt(step: step, of: count)) else {
+        return false
+      }
       let word = answer.trimmingTrailingSpaces().drop { $0 == " " || $0 == "\t" }
       if word.isEmpty { return true }
       if word == "q" { return false }

@@ -37,7 +37,8 @@ struct ExplainRenderer {
     } else {
       what = "index \(c.indices[0])" + classLabel(e, c.indices[0])
     }
-    return "\(c.layerIndex + 1). \(c.layerName) (\(c.typeName)): \(what) of \(c.outputShape), \(c.mode.rawValue) pass, batch item 0"
+    return
+      "\(c.layerIndex + 1). \(c.layerName) (\(c.typeName)): \(what) of \(c.outputShape), \(c.mode.rawValue) pass, batch item 0"
   }
 
   private func classLabel(_ e: Explanation, _ i: Int) -> String {
@@ -46,7 +47,9 @@ struct ExplainRenderer {
   }
 
   /// `[5, 7, 2]` → `[5, 7, 2]`, as Python would index batch item 0 without the batch.
-  static func place(_ indices: [Int]) -> String { "[" + indices.map(String.init).joined(separator: ", ") + "]" }
+  static func place(_ indices: [Int]) -> String {
+    "[" + indices.map(String.init).joined(separator: ", ") + "]"
+  }
 
   // MARK: - Conv2D
 
@@ -69,10 +72,13 @@ struct ExplainRenderer {
     }
     for part in shown {
       let name = part.channel < names.count ? names[part.channel] : ""
-      let products = zip(part.window, part.kernel).map { rows in zip(rows.0, rows.1).map { Optional(($0 ?? 0) * $1) } }
+      let products = zip(part.window, part.kernel).map { rows in
+        zip(rows.0, rows.1).map { Optional(($0 ?? 0) * $1) }
+      }
       let tables = [
         NumberTable.table("input c\(part.channel)", part.window),
-        NumberTable.table("x kernel f\(filter) c\(part.channel)", part.kernel.map { $0.map(Optional.init) }),
+        NumberTable.table(
+          "x kernel f\(filter) c\(part.channel)", part.kernel.map { $0.map(Optional.init) }),
         NumberTable.table("= product", products),
       ]
       lines.append("channel \(part.channel)\(name): sum of products \(Fmt.sig(part.sum))")
@@ -83,7 +89,8 @@ struct ExplainRenderer {
       let shownSum = shown.reduce(0) { $0 + $1.sum }
       let rest = c.channels.count - shown.count
       rows.append(("channels shown", shownSum))
-      rows.append(("\(rest) more channel\(rest == 1 ? "" : "s")", c.preActivation - c.bias - shownSum))
+      rows.append(
+        ("\(rest) more channel\(rest == 1 ? "" : "s")", c.preActivation - c.bias - shownSum))
     } else if c.channels.count > 1 {
       rows += c.channels.map { ("channel \($0.channel)", $0.sum) }
     }
@@ -102,8 +109,10 @@ struct ExplainRenderer {
     var lines = [
       "window: \(cell.source) rows \(p.top)..\(p.top + h - 1), columns \(p.left)..\(p.left + w - 1), channel \(p.channel)"
     ]
-    lines += NumberTable.sideBySide([NumberTable.table("", p.window, empty: "-", mark: p.winner)], width: width)
-      .filter { !$0.isEmpty }
+    lines += NumberTable.sideBySide(
+      [NumberTable.table("", p.window, empty: "-", mark: p.winner)], width: width
+    )
+    .filter { !$0.isEmpty }
     if p.window.contains(where: { $0.contains { $0 == nil } }) {
       lines.append("- is padding outside the picture, which pooling skips")
     }
@@ -112,7 +121,8 @@ struct ExplainRenderer {
       let ties = cells.filter { $0 == cells.max() }.count
       lines.append(
         "max is [\(Fmt.sig(cells.max() ?? 0))] at row \(p.top + winner.row), column \(p.left + winner.column)"
-          + (ties > 1 ? " (\(ties) cells tie: the first in row-major order wins, as in training)" : ""))
+          + (ties > 1
+            ? " (\(ties) cells tie: the first in row-major order wins, as in training)" : ""))
     } else {
       lines.append("mean = \(Fmt.sig(cells.reduce(0, +))) / \(cells.count) cells")
     }
@@ -124,11 +134,15 @@ struct ExplainRenderer {
   private func dropout(_ d: Explanation.DropoutStep, _ cell: Explanation.Cell) -> [String] {
     let input = "\(cell.source) here is \(Fmt.sig(d.input))"
     guard let kept = d.kept else {
-      return [input, "at inference Dropout passes every value through unchanged ('forward training' drops some)"]
+      return [
+        input,
+        "at inference Dropout passes every value through unchanged ('forward training' drops some)",
+      ]
     }
     if kept {
       return [
-        input, "kept this time: scaled by 1 / (1 - \(formatNumber(Float(d.rate)))) = \(Fmt.sig(d.scale))",
+        input,
+        "kept this time: scaled by 1 / (1 - \(formatNumber(Float(d.rate)))) = \(Fmt.sig(d.scale))",
         "\(Fmt.sig(d.input)) x \(Fmt.sig(d.scale))",
       ]
     }
@@ -139,7 +153,9 @@ struct ExplainRenderer {
 
   private func dense(_ d: Explanation.DenseSum, _ cell: Explanation.Cell) -> [String] {
     let top = Array(d.terms.prefix(Self.topTerms))
-    var lines = ["sum over \(groupedThousands(d.inFeatures)) inputs of input[i] x kernel[i, \(d.unit)], plus bias; the largest terms:"]
+    var lines = [
+      "sum over \(groupedThousands(d.inFeatures)) inputs of input[i] x kernel[i, \(d.unit)], plus bias; the largest terms:"
+    ]
     let rest = d.terms.count - top.count
     let restSum = d.terms.dropFirst(top.count).reduce(0) { $0 + $1.product }
     let inText = Self.column(top.map(\.input), digits: 3)
@@ -153,7 +169,10 @@ struct ExplainRenderer {
     for (k, term) in top.enumerated() {
       var row = ["\(term.index)", inText[k], wText[k], pText[k]]
       if let shape = d.flattenedFrom {
-        row.insert("(" + Explainer.unflattened(term.index, shape: shape).map(String.init).joined(separator: ", ") + ")", at: 1)
+        row.insert(
+          "("
+            + Explainer.unflattened(term.index, shape: shape).map(String.init).joined(
+              separator: ", ") + ")", at: 1)
       }
       rows.append(row)
     }
@@ -188,16 +207,25 @@ struct ExplainRenderer {
       let exps = row.map { exp($0 - top) }
       let total = exps.reduce(0, +)
       let column = { (values: [Double]) in Self.column(values) }
-      let names = row.indices.map { $0 < labels.count && labels.count == row.count ? "\($0) \(labels[$0])" : "\($0)" }
-      let (x, shifted, e, p) = (column(row), column(row.map { $0 - top }), column(exps), column(exps.map { $0 / total }))
+      let names = row.indices.map {
+        $0 < labels.count && labels.count == row.count ? "\($0) \(labels[$0])" : "\($0)"
+      }
+      let (x, shifted, e, p) = (
+        column(row), column(row.map { $0 - top }), column(exps), column(exps.map { $0 / total })
+      )
       var rows = [["class", "x", "x - max", "exp", "/ sum"]]
-      for i in row.indices { rows.append([names[i], x[i], shifted[i], e[i], p[i]] + (i == index ? ["<"] : [])) }
+      for i in row.indices {
+        rows.append([names[i], x[i], shifted[i], e[i], p[i]] + (i == index ? ["<"] : []))
+      }
       var lines = [
-        (source.map { "softmax over the whole row of \($0)" } ?? "softmax over the whole row of sums")
+        (source.map { "softmax over the whole row of \($0)" }
+          ?? "softmax over the whole row of sums")
           + ": subtract the largest (\(Fmt.sig(top))), exponentiate, divide by the sum"
       ]
       lines += NumberTable.columns(rows)
-      lines.append("sum of exp = \(Fmt.sig(total)); class \(index): \(Fmt.sig(exps[index])) / \(Fmt.sig(total))")
+      lines.append(
+        "sum of exp = \(Fmt.sig(total)); class \(index): \(Fmt.sig(exps[index])) / \(Fmt.sig(total))"
+      )
       return lines
     }
   }
@@ -214,7 +242,9 @@ struct ExplainRenderer {
     let i = cell.indices[0]
     let dims = f.inputShape.dims
     guard dims.count == 3 else {
-      return ["Flatten reads \(cell.source) \(f.inputShape) row-major: index \(i) is \(Self.place(f.from)) there, \(Fmt.sig(f.input))"]
+      return [
+        "Flatten reads \(cell.source) \(f.inputShape) row-major: index \(i) is \(Self.place(f.from)) there, \(Fmt.sig(f.input))"
+      ]
     }
     let (y, x, c) = (f.from[0], f.from[1], f.from[2])
     return [

@@ -59,12 +59,16 @@ struct FeatureMapRenderer {
   }
 
   /// Dropout pictures are never pooled: each switched-off cell must stay visible.
-  private func maskedPicture(_ map: FeatureMap, mask: [Float], low: Float, high: Float) -> [CellLine] {
+  private func maskedPicture(_ map: FeatureMap, mask: [Float], low: Float, high: Float)
+    -> [CellLine]
+  {
     let repeatCount = 2 * map.width <= size ? 2 : 1
     return (0..<map.height).map { y in
       (0..<map.width).flatMap { x -> [Cell] in
         let i = y * map.width + x
-        let cell = mask[i] == 0 ? Cell(character: Ramp.dropped, tint: .dropped) : shade(map.values[i], low, high)
+        let cell =
+          mask[i] == 0
+          ? Cell(character: Ramp.dropped, tint: .dropped) : shade(map.values[i], low, high)
         return Array(repeating: cell, count: repeatCount)
       }
     }
@@ -78,7 +82,8 @@ struct FeatureMapRenderer {
   /// Pictures side by side, each under its caption, as many per row as fit in `width`.
   func grid(_ pictures: [(caption: String, lines: [CellLine])]) -> [CellLine] {
     guard !pictures.isEmpty else { return [] }
-    let cellWidth = pictures.map { max($0.caption.count, $0.lines.map(\.count).max() ?? 0) }.max() ?? 1
+    let cellWidth =
+      pictures.map { max($0.caption.count, $0.lines.map(\.count).max() ?? 0) }.max() ?? 1
     let perRow = max(1, (width + gap) / (cellWidth + gap))
     var out: [CellLine] = []
     for start in stride(from: 0, to: pictures.count, by: perRow) {

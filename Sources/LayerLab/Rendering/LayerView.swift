@@ -26,14 +26,17 @@ struct LayerView {
     let (h, w, c) = (image.shape[1], image.shape[2], image.shape[3])
     var lines = [CellLine(text: "input \(image.shape) from \(session.imageSource)")]
     if request.gray || c == 1 {
-      let weights: [Float] = c == 3 ? [0.299, 0.587, 0.114] : Array(repeating: 1 / Float(c), count: c)
+      let weights: [Float] =
+        c == 3 ? [0.299, 0.587, 0.114] : Array(repeating: 1 / Float(c), count: c)
       var values = [Float](repeating: 0, count: h * w)
       for p in 0..<(h * w) {
         for k in 0..<c { values[p] += image.scalars[p * c + k] * weights[k] }
       }
       let range = minMax(values)
-      let map = FeatureMap(caption: "luminance \(Fmt.range(range.0, range.1))", height: h, width: w, values: values)
-      return lines + renderer.grid([(map.caption, renderer.picture(map, low: range.0, high: range.1))])
+      let map = FeatureMap(
+        caption: "luminance \(Fmt.range(range.0, range.1))", height: h, width: w, values: values)
+      return lines
+        + renderer.grid([(map.caption, renderer.picture(map, low: range.0, high: range.1))])
     }
     let names = c == 3 ? ["R", "G", "B"] : (0..<c).map { "#\($0)" }
     let maps = try selected(channels: c, defaultCount: c).map { k in
@@ -61,11 +64,19 @@ struct LayerView {
     guard model.lastOutputs.indices.contains(index) else { throw Self.noPass }
     let layer = model.layers[index]
     let output = model.lastOutputs[index]
-    var lines = [CellLine(text: "\(index + 1). \(layer.name) (\(layer.typeName)) -> \(output.shape)")]
+    var lines = [
+      CellLine(text: "\(index + 1). \(layer.name) (\(layer.typeName)) -> \(output.shape)")
+    ]
     var mask: Tensor?
     if let dropout = layer as? Dropout {
-      guard model.lastMode == .training, let lastMask = dropout.lastMask, lastMask.shape == output.shape else {
-        lines.append(CellLine(text: "at inference Dropout passes values through unchanged; run 'forward training' to see which cells it drops"))
+      guard model.lastMode == .training, let lastMask = dropout.lastMask,
+        lastMask.shape == output.shape
+      else {
+        lines.append(
+          CellLine(
+            text:
+              "at inference Dropout passes values through unchanged; run 'forward training' to see which cells it drops"
+          ))
         return lines
       }
       mask = lastMask
@@ -86,22 +97,35 @@ struct LayerView {
       }
       lines += draw(maps)
       if request.channels == nil, chosen.count < c {
-        lines.append(CellLine(text: "(channels 0-\(chosen.count - 1) of \(c); e.g. show \(layer.name) channels 0-\(c - 1))"))
+        lines.append(
+          CellLine(
+            text:
+              "(channels 0-\(chosen.count - 1) of \(c); e.g. show \(layer.name) channels 0-\(c - 1))"
+          ))
       }
       return lines
     }
     let values = Array(output.scalars.prefix(output.count / max(output.shape[0], 1)))
     if mask == nil, Self.isProbability(output, layer: layer) {
       if !session.labels.isEmpty, session.labels.count != values.count {
-        lines.append(CellLine(text: "(labels has \(session.labels.count) names, the output \(values.count) classes: classes are numbered)"))
+        lines.append(
+          CellLine(
+            text:
+              "(labels has \(session.labels.count) names, the output \(values.count) classes: classes are numbered)"
+          ))
         return lines + strips.bars(values, labels: []).map { CellLine(text: $0) }
       }
       return lines + strips.bars(values, labels: session.labels).map { CellLine(text: $0) }
     }
     let maskValues = mask.map { Array($0.scalars.prefix(values.count)) }
     if request.maskOnly, let maskValues {
-      let cells = maskValues.map { Cell(character: $0 == 0 ? Ramp.dropped : Ramp.kept, tint: $0 == 0 ? .dropped : .plain) }
-      return lines + stride(from: 0, to: cells.count, by: 64).map { Array(cells[$0..<min($0 + 64, cells.count)]) }
+      let cells = maskValues.map {
+        Cell(character: $0 == 0 ? Ramp.dropped : Ramp.kept, tint: $0 == 0 ? .dropped : .plain)
+      }
+      return lines
+        + stride(from: 0, to: cells.count, by: 64).map {
+          Array(cells[$0..<min($0 + 64, cells.count)])
+        }
     }
     let range = minMax(values, mask: maskValues)
     let (strip, note) = strips.strip(values, mask: maskValues, low: range.0, high: range.1)
@@ -114,7 +138,8 @@ struct LayerView {
     let dropped = mask.scalars.reduce(0) { $0 + ($1 == 0 ? 1 : 0) }
     let total = mask.count
     let percent = total == 0 ? 0 : Double(dropped) * 100 / Double(total)
-    return "dropped \(groupedThousands(dropped)) of \(groupedThousands(total)) (\(Fmt.fixed(percent, 1))%), "
+    return
+      "dropped \(groupedThousands(dropped)) of \(groupedThousands(total)) (\(Fmt.fixed(percent, 1))%), "
       + "rate \(formatNumber(dropout.rate)), kept x\(Fmt.fixed(dropout.keptScale, 3))"
   }
 
@@ -133,25 +158,32 @@ struct LayerView {
     index < labels.count ? "'\(labels[index])'" : "\(index)"
   }
 
-  static let noPass = LabError(message: "nothing to show yet: no forward pass since the model last changed", hint: "run 'forward' first")
+  static let noPass = LabError(
+    message: "nothing to show yet: no forward pass since the model last changed",
+    hint: "run 'forward' first")
 
   // MARK: - Helpers
 
   private func draw(_ maps: [FeatureMap]) -> [CellLine] {
-    let shared = minMax(maps.flatMap(\.values), mask: maps.first?.mask == nil ? nil : maps.flatMap { $0.mask ?? [] })
+    let shared = minMax(
+      maps.flatMap(\.values), mask: maps.first?.mask == nil ? nil : maps.flatMap { $0.mask ?? [] })
     let pictures = maps.map { map -> (caption: String, lines: [CellLine]) in
       if request.maskOnly, map.mask != nil {
         let lines = (0..<map.height).map { y in
           (0..<map.width).flatMap { x -> [Cell] in
             let kept = map.values[y * map.width + x] != 0
-            let cell = Cell(character: kept ? Ramp.kept : Ramp.dropped, tint: kept ? .plain : .dropped)
+            let cell = Cell(
+              character: kept ? Ramp.kept : Ramp.dropped, tint: kept ? .plain : .dropped)
             return 2 * map.width <= renderer.size ? [cell, cell] : [cell]
           }
         }
         return (map.caption, lines)
       }
       let range = request.sharedScale ? shared : minMax(map.values, mask: map.mask)
-      return (map.caption + " " + Fmt.range(range.0, range.1), renderer.picture(map, low: range.0, high: range.1))
+      return (
+        map.caption + " " + Fmt.range(range.0, range.1),
+        renderer.picture(map, low: range.0, high: range.1)
+      )
     }
     return renderer.grid(pictures)
   }

@@ -41,13 +41,17 @@ struct LinePlot {
     var lines = [title]
     for (r, row) in grid.enumerated() {
       let label = r == 0 ? top : r == height - 1 ? bottom : ""
-      lines.append(String(repeating: " ", count: labelWidth - label.count) + label + " |" + String(row))
+      lines.append(
+        String(repeating: " ", count: labelWidth - label.count) + label + " |" + String(row))
     }
-    lines.append(String(repeating: " ", count: labelWidth) + " +" + String(repeating: "-", count: width))
+    lines.append(
+      String(repeating: " ", count: labelWidth) + " +" + String(repeating: "-", count: width))
     let first = "1"
     let last = "\(count)"
     let gap = max(width - first.count - last.count, 1)
-    lines.append(String(repeating: " ", count: labelWidth + 2) + first + String(repeating: " ", count: gap) + last + " epoch")
+    lines.append(
+      String(repeating: " ", count: labelWidth + 2) + first + String(repeating: " ", count: gap)
+        + last + " epoch")
     return lines.map { $0.trimmingTrailingSpaces() }
   }
 

@@ -60,7 +60,8 @@ struct MapSheet {
         }
       }
     }
-    return MapSheet(width: width, height: height, channels: 1, pixels: pixels, count: maps.count, scale: s)
+    return MapSheet(
+      width: width, height: height, channels: 1, pixels: pixels, count: maps.count, scale: s)
   }
 
   /// Values spread over 0...255 on their own range; a flat map is all black.

@@ -37,7 +37,9 @@ enum NumberTable {
   }
 
   /// Formats a grid of numbers with one rounding; nil cells become `empty`.
-  static func table(_ title: String, _ values: [[Double?]], empty: String = "(0)", mark: (Int, Int)? = nil) -> Table {
+  static func table(
+    _ title: String, _ values: [[Double?]], empty: String = "(0)", mark: (Int, Int)? = nil
+  ) -> Table {
     let largest = values.flatMap { $0.compactMap { $0.map(abs) } }.max() ?? 0
     let digits = Fmt.decimals(forLargest: largest)
     let rows = values.enumerated().map { r, row in
@@ -65,8 +67,12 @@ enum NumberTable {
       }
       let height = blocks[start..<end].map(\.count).max() ?? 0
       for y in 0..<height {
-        let parts = (start..<end).map { i in (y < blocks[i].count ? blocks[i][y] : "").padding(widths[i]) }
-        out.append((String(repeating: " ", count: indent) + parts.joined(separator: String(repeating: " ", count: gap))).trimmingTrailingSpaces())
+        let parts = (start..<end).map { i in
+          (y < blocks[i].count ? blocks[i][y] : "").padding(widths[i])
+        }
+        out.append(
+          (String(repeating: " ", count: indent)
+            + parts.joined(separator: String(repeating: " ", count: gap))).trimmingTrailingSpaces())
       }
       start = end
     }
@@ -74,12 +80,18 @@ enum NumberTable {
   }
 
   /// Rows of cells as aligned columns: `leftColumns` left-aligned, the rest right-aligned.
-  static func columns(_ rows: [[String]], leftColumns: Int = 1, indent: Int = 2, gap: Int = 2) -> [String] {
+  static func columns(_ rows: [[String]], leftColumns: Int = 1, indent: Int = 2, gap: Int = 2)
+    -> [String]
+  {
     let count = rows.map(\.count).max() ?? 0
     let widths = (0..<count).map { c in rows.map { c < $0.count ? $0[c].count : 0 }.max() ?? 0 }
     return rows.map { row in
-      let cells = row.enumerated().map { c, text in c < leftColumns ? text.padding(widths[c]) : text.padded(widths[c]) }
-      return (String(repeating: " ", count: indent) + cells.joined(separator: String(repeating: " ", count: gap))).trimmingTrailingSpaces()
+      let cells = row.enumerated().map { c, text in
+        c < leftColumns ? text.padding(widths[c]) : text.padded(widths[c])
+      }
+      return
+        (String(repeating: " ", count: indent)
+        + cells.joined(separator: String(repeating: " ", count: gap))).trimmingTrailingSpaces()
     }
   }
 }

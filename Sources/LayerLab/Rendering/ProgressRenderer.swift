@@ -13,15 +13,21 @@ struct ProgressRenderer {
   /// The bar for `done` of `total` steps.
   func bar(_ done: Int, of total: Int) -> String {
     let filled = total > 0 ? done * Self.barWidth / total : Self.barWidth
-    guard live else { return String(repeating: "=", count: filled) + String(repeating: ".", count: Self.barWidth - filled) }
+    guard live else {
+      return String(repeating: "=", count: filled)
+        + String(repeating: ".", count: Self.barWidth - filled)
+    }
     if filled >= Self.barWidth { return String(repeating: "━", count: Self.barWidth) }
-    return String(repeating: "━", count: filled) + "╺" + String(repeating: "━", count: Self.barWidth - filled - 1)
+    return String(repeating: "━", count: filled) + "╺"
+      + String(repeating: "━", count: Self.barWidth - filled - 1)
   }
 
   /// One progress line; `elapsed` is seconds since the epoch began.
   func line(step: Int, of total: Int, elapsed: Double, metrics: [(String, Float)]) -> String {
     let width = String(total).count
-    var text = String(repeating: " ", count: width - String(step).count) + "\(step)/\(total) " + bar(step, of: total)
+    var text =
+      String(repeating: " ", count: width - String(step).count) + "\(step)/\(total) "
+      + bar(step, of: total)
     if live {
       let perStep = step > 0 ? elapsed / Double(step) : 0
       if step < total {

@@ -72,8 +72,10 @@ extension Array where Element == Cell {
         case .shade(let level): out += "\u{1B}[38;5;\(240 + level * 15 / 9)m"
         case .dropped: out += "\u{1B}[31m"
         // Reds up, blues down, paler for smaller changes (256-colour codes).
-        case .increase(let level): out += "\u{1B}[38;5;\([217, 203, 196][Swift.min(Swift.max(level, 0), 2)])m"
-        case .decrease(let level): out += "\u{1B}[38;5;\([153, 75, 27][Swift.min(Swift.max(level, 0), 2)])m"
+        case .increase(let level):
+          out += "\u{1B}[38;5;\([217, 203, 196][Swift.min(Swift.max(level, 0), 2)])m"
+        case .decrease(let level):
+          out += "\u{1B}[38;5;\([153, 75, 27][Swift.min(Swift.max(level, 0), 2)])m"
         }
         current = cell.tint
       }
@@ -109,5 +111,7 @@ enum Fmt {
   static func fixed(_ value: Float, _ digits: Int) -> String { fixed(Double(value), digits) }
 
   /// `[-0.12, 0.84]`.
-  static func range(_ low: Float, _ high: Float) -> String { "[\(fixed(low, 2)), \(fixed(high, 2))]" }
+  static func range(_ low: Float, _ high: Float) -> String {
+    "[\(fixed(low, 2)), \(fixed(high, 2))]"
+  }
 }

@@ -9,7 +9,9 @@ struct StripRenderer {
 
   /// The values in rows of at most `width - 2` characters; long vectors are
   /// averaged in groups so the strip stays within `maxRows`.
-  func strip(_ values: [Float], mask: [Float]? = nil, low: Float, high: Float) -> (lines: [CellLine], note: String) {
+  func strip(_ values: [Float], mask: [Float]? = nil, low: Float, high: Float) -> (
+    lines: [CellLine], note: String
+  ) {
     let columns = max(8, min(64, width - 2))
     if let mask {
       // Masks are drawn one character per value so every dropped unit shows.
@@ -17,9 +19,14 @@ struct StripRenderer {
       let cells = (0..<shown).map { i in
         mask[i] == 0
           ? Cell(character: Ramp.dropped, tint: .dropped)
-          : Cell(character: Ramp.glyph(values[i], low: low, high: high), tint: .shade(Ramp.level(values[i], low: low, high: high)))
+          : Cell(
+            character: Ramp.glyph(values[i], low: low, high: high),
+            tint: .shade(Ramp.level(values[i], low: low, high: high)))
       }
-      let note = shown < values.count ? "first \(groupedThousands(shown)) of \(groupedThousands(values.count)) values" : "\(groupedThousands(values.count)) values"
+      let note =
+        shown < values.count
+        ? "first \(groupedThousands(shown)) of \(groupedThousands(values.count)) values"
+        : "\(groupedThousands(values.count)) values"
       return (chunked(cells, columns), note)
     }
     let group = max(1, (values.count + columns * maxRows - 1) / (columns * maxRows))
@@ -30,12 +37,16 @@ struct StripRenderer {
       let level = Ramp.level(mean, low: low, high: high)
       cells.append(Cell(character: Ramp.shades[level], tint: .shade(level)))
     }
-    let note = "\(groupedThousands(values.count)) values" + (group > 1 ? ", each character the mean of \(group)" : "")
+    let note =
+      "\(groupedThousands(values.count)) values"
+      + (group > 1 ? ", each character the mean of \(group)" : "")
     return (chunked(cells, columns), note)
   }
 
   private func chunked(_ cells: [Cell], _ columns: Int) -> [CellLine] {
-    stride(from: 0, to: cells.count, by: columns).map { Array(cells[$0..<min($0 + columns, cells.count)]) }
+    stride(from: 0, to: cells.count, by: columns).map {
+      Array(cells[$0..<min($0 + columns, cells.count)])
+    }
   }
 
   /// One bar per class, longest for the most probable:
@@ -48,9 +59,11 @@ struct StripRenderer {
     return probabilities.indices.map { i in
       let p = min(max(probabilities[i], 0), 1)
       let filled = Int((p * Float(barWidth)).rounded())
-      let bar = String(repeating: "#", count: filled) + String(repeating: " ", count: barWidth - filled)
+      let bar =
+        String(repeating: "#", count: filled) + String(repeating: " ", count: barWidth - filled)
       let mark = i == top ? " <" : ""
-      return names[i].padding(nameWidth) + "  " + Fmt.fixed(probabilities[i], 3) + " |" + bar + "|" + mark
+      return names[i].padding(nameWidth) + "  " + Fmt.fixed(probabilities[i], 3) + " |" + bar + "|"
+        + mark
     }
   }
 }

@@ -31,7 +31,9 @@ struct KerasArguments {
         depth += 1
       } else if ")]".contains(ch) {
         depth -= 1
-      } else if ch == " ", depth == 0, i > 0, chars[i - 1] != " ", chars[i - 1] != ",", chars[i - 1] != "=" {
+      } else if ch == " ", depth == 0, i > 0, chars[i - 1] != " ", chars[i - 1] != ",",
+        chars[i - 1] != "="
+      {
         var next = i
         while next < chars.count, chars[next] == " " { next += 1 }
         if next < chars.count, chars[next] != "=", chars[next] != "," { chars[i] = "," }
@@ -61,12 +63,16 @@ struct KerasArguments {
   }
 
   /// A whole number for `key` (a literal or an integer variable), within `range`.
-  func int(_ key: String, default fallback: Int, in range: ClosedRange<Int>, session: Session) throws(SyntaxError) -> Int {
+  func int(_ key: String, default fallback: Int, in range: ClosedRange<Int>, session: Session)
+    throws(SyntaxError) -> Int
+  {
     guard let node = value(key) else { return fallback }
     return try KerasArguments.int(node, key, in: range, session: session)
   }
 
-  static func int(_ node: PyNode, _ key: String, in range: ClosedRange<Int>, session: Session) throws(SyntaxError) -> Int {
+  static func int(_ node: PyNode, _ key: String, in range: ClosedRange<Int>, session: Session)
+    throws(SyntaxError) -> Int
+  {
     var number: Int?
     switch node.value {
     case .int(let v): number = v
@@ -75,18 +81,23 @@ struct KerasArguments {
     }
     guard let number else {
       if case .name(let name) = node.value {
-        throw SyntaxError("'\(name)' is not defined", column: node.column, hint: "set it first, e.g. \(name) = 10")
+        throw SyntaxError(
+          "'\(name)' is not defined", column: node.column, hint: "set it first, e.g. \(name) = 10")
       }
       throw SyntaxError("\(key) must be a whole number, got \(node.text)", column: node.column)
     }
     guard range.contains(number) else {
-      throw SyntaxError("\(key) must be from \(range.lowerBound) to \(range.upperBound), got \(number)", column: node.column)
+      throw SyntaxError(
+        "\(key) must be from \(range.lowerBound) to \(range.upperBound), got \(number)",
+        column: node.column)
     }
     return number
   }
 
   /// A number for `key` within `range` (1/256 style fractions allowed).
-  func float(_ key: String, default fallback: Float, in range: ClosedRange<Float>) throws(SyntaxError) -> Float {
+  func float(_ key: String, default fallback: Float, in range: ClosedRange<Float>)
+    throws(SyntaxError) -> Float
+  {
     guard let node = value(key) else { return fallback }
     let number: Float
     switch node.value {

@@ -1,5 +1,5 @@
-import Foundation
 import Engine
+import Foundation
 
 /// The Keras/Python lines the shell understands besides its own commands, so
 /// a learner can paste a model definition as written.
@@ -31,17 +31,22 @@ enum PythonLine {
     if let tuple = try tupleAssignment(chars) { return tuple }
     if line.hasPrefix("print(") { return .printCall(try PyParser.parse(line)) }
     var end = 0
-    while end < chars.count, chars[end].isLetter || chars[end].isNumber || chars[end] == "_" { end += 1 }
+    while end < chars.count, chars[end].isLetter || chars[end].isNumber || chars[end] == "_" {
+      end += 1
+    }
     guard end > 0, chars[0].isLetter || chars[0] == "_" else { return .command }
     var after = end
     while after < chars.count, chars[after] == " " { after += 1 }
-    if after < chars.count, chars[after] == "=", !(after + 1 < chars.count && chars[after + 1] == "=") {
+    if after < chars.count, chars[after] == "=",
+      !(after + 1 < chars.count && chars[after + 1] == "=")
+    {
       // Blanking the name keeps the value's columns those of the typed line.
       let padded = String(repeating: " ", count: after + 1) + String(chars[(after + 1)...])
       let name = Token(text: String(chars[0..<end]), column: 0)
       let valueText = String(chars[(after + 1)...]).trimmingCharacters(in: .whitespaces)
       if DataArray(name: name.text) != nil,
-        valueText.contains("astype") || valueText.contains("/") || valueText.contains("to_categorical")
+        valueText.contains("astype") || valueText.contains("/")
+          || valueText.contains("to_categorical")
       {
         return .arrayPreparation(name: name, text: valueText)
       }
@@ -70,9 +75,12 @@ enum PythonLine {
       session.console.out(shape.description)
       return
     }
-    if let data = session.data, let role = DataArray(name: name), role == .trainLabels || role == .testLabels {
+    if let data = session.data, let role = DataArray(name: name),
+      role == .trainLabels || role == .testLabels
+    {
       let count = role == .trainLabels ? data.train.count : (data.test?.count ?? 0)
-      session.console.out("(\(count),)  (class numbers; one-hot rows would be (\(count), \(data.train.classCount)))")
+      session.console.out(
+        "(\(count),)  (class numbers; one-hot rows would be (\(count), \(data.train.classCount)))")
       return
     }
     throw SyntaxError(
@@ -96,7 +104,9 @@ enum PythonLine {
         i += 1
         continue
       }
-      guard chars[i] == "=", names.count > 1, !(i + 1 < chars.count && chars[i + 1] == "=") else { return nil }
+      guard chars[i] == "=", names.count > 1, !(i + 1 < chars.count && chars[i + 1] == "=") else {
+        return nil
+      }
       let padded = String(repeating: " ", count: i + 1) + String(chars[(i + 1)...])
       return .tupleAssignment(names: names, value: try PyParser.parse(padded))
     }
@@ -106,7 +116,8 @@ enum PythonLine {
   static func assign(_ name: Token, _ value: PyNode, in session: Session) throws {
     let variable = name.text
     switch value.value {
-    case .call(let callee, let args, let kwargs) where callee.split(separator: ".").last == "Sequential":
+    case .call(let callee, let args, let kwargs)
+    where callee.split(separator: ".").last == "Sequential":
       if let extra = args.first ?? kwargs.first?.1 {
         throw SyntaxError(
           "Sequential() takes no arguments here", column: extra.column,
@@ -115,25 +126,32 @@ enum PythonLine {
       try session.replaceModel("\(variable) = Sequential()")
       session.modelVariable = variable
       session.console.out("\(variable) = a new, empty Sequential model")
-    case .call(let callee, _, _) where OptimizerSpec.Kind.allCases.contains { $0.rawValue.lowercased() == callee.split(separator: ".").last?.lowercased() }:
+    case .call(let callee, _, _)
+    where OptimizerSpec.Kind.allCases.contains {
+      $0.rawValue.lowercased() == callee.split(separator: ".").last?.lowercased()
+    }:
       let spec = try OptimizerSpec(parsing: value)
       session.optimizers[variable] = spec
       session.console.out("\(variable) = \(spec.expression)")
     case .call(let callee, _, _) where callee.split(separator: ".").last == "load_model":
       try CommandTable.loadModel(value, in: session, variable: variable)
     case .call(let callee, let args, let kwargs) where callee == "\(session.modelVariable).evaluate":
-      var arguments = Arguments(line: value.text, tokens: [], restColumn: 0, usage: CommandTable.evaluate.usage)
+      var arguments = Arguments(
+        line: value.text, tokens: [], restColumn: 0, usage: CommandTable.evaluate.usage)
       arguments.call = (args, kwargs)
       let scores = try CommandTable.runEvaluate(session, arguments)
       session.scores[variable] = scores
-      session.console.out("\(variable) = [\(scores.map { pythonRepr($0) }.joined(separator: ", "))]  (loss, accuracy)")
+      session.console.out(
+        "\(variable) = [\(scores.map { pythonRepr($0) }.joined(separator: ", "))]  (loss, accuracy)"
+      )
     case .call("len", let args, _):
       guard args.count == 1, case .name("labels") = args[0].value else {
         throw SyntaxError("only len(labels) is understood here", column: value.column)
       }
       guard !session.labels.isEmpty else {
         throw SyntaxError(
-          "'labels' is empty", column: args[0].column, hint: "set them first, e.g. labels dogs,cats,monkeys")
+          "'labels' is empty", column: args[0].column,
+          hint: "set them first, e.g. labels dogs,cats,monkeys")
       }
       try setInteger(variable, session.labels.count, named: name, in: session)
     case .int(let number):
@@ -144,7 +162,8 @@ enum PythonLine {
       var names: [String] = []
       for item in items {
         guard case .string(let label) = item.value else {
-          throw SyntaxError("labels must be names in quotes, e.g. ['dogs', 'cats']", column: item.column)
+          throw SyntaxError(
+            "labels must be names in quotes, e.g. ['dogs', 'cats']", column: item.column)
         }
         names.append(label)
       }
@@ -176,18 +195,24 @@ enum PythonLine {
         }
       case .call("round", let roundArgs, _):
         // round(scores[1], 3), as Python rounds a float to 3 decimals.
-        guard roundArgs.count == 2, case .int(let digits) = roundArgs[1].value, (0...8).contains(digits) else {
-          throw SyntaxError("write round(VALUE, DIGITS), e.g. round(scores[1], 3)", column: arg.column)
+        guard roundArgs.count == 2, case .int(let digits) = roundArgs[1].value,
+          (0...8).contains(digits)
+        else {
+          throw SyntaxError(
+            "write round(VALUE, DIGITS), e.g. round(scores[1], 3)", column: arg.column)
         }
         let value = try number(roundArgs[0], in: session)
         let scale = pow(10.0, Double(digits))
         parts.append("\((Double(value) * scale).rounded() / scale)")
       case .`subscript`(let base, let index):
         guard case .name(let name) = base.value, let list = session.scores[name] else {
-          throw SyntaxError("'\(base.text)' is not defined", column: base.column, hint: "scores = model.evaluate(x_test, y_test) first")
+          throw SyntaxError(
+            "'\(base.text)' is not defined", column: base.column,
+            hint: "scores = model.evaluate(x_test, y_test) first")
         }
         guard let i = Int(index), list.indices.contains(i) else {
-          throw SyntaxError("\(name) has \(list.count) numbers; index \(index) is outside", column: arg.column)
+          throw SyntaxError(
+            "\(name) has \(list.count) numbers; index \(index) is outside", column: arg.column)
         }
         parts.append(pythonRepr(list[i]))
       default:
@@ -202,9 +227,12 @@ enum PythonLine {
     switch node.value {
     case .int(let v): return Float(v)
     case .float(let v): return Float(v)
-    case .name(let name) where session.integers[name] != nil: return Float(session.integers[name] ?? 0)
+    case .name(let name) where session.integers[name] != nil:
+      return Float(session.integers[name] ?? 0)
     case .`subscript`(let base, let index):
-      if case .name(let name) = base.value, let list = session.scores[name], let i = Int(index), list.indices.contains(i) {
+      if case .name(let name) = base.value, let list = session.scores[name], let i = Int(index),
+        list.indices.contains(i)
+      {
         return list[i]
       }
     default: break
@@ -216,9 +244,13 @@ enum PythonLine {
   /// shortest repr of the same double.
   static func pythonRepr(_ value: Float) -> String { "\(Double(value))" }
 
-  private static func setInteger(_ variable: String, _ value: Int, named name: Token, in session: Session) throws {
+  private static func setInteger(
+    _ variable: String, _ value: Int, named name: Token, in session: Session
+  ) throws {
     if variable == session.modelVariable || variable == "X" || variable == "labels" {
-      throw SyntaxError("'\(variable)' is taken: LayerLab uses it for the \(variable == "X" ? "image" : variable)", column: name.column)
+      throw SyntaxError(
+        "'\(variable)' is taken: LayerLab uses it for the \(variable == "X" ? "image" : variable)",
+        column: name.column)
     }
     session.integers[variable] = value
     session.console.out("\(variable) = \(value)")
@@ -226,7 +258,9 @@ enum PythonLine {
 
   /// `node` with every plain name that holds a number replaced by it, so
   /// `Dense(total_num)` reads as `Dense(6)`. `X.shape[1:]` is left for the layer parser.
-  static func substitutingIntegers(_ node: PyNode, _ integers: [String: Int]) throws(SyntaxError) -> PyNode {
+  static func substitutingIntegers(_ node: PyNode, _ integers: [String: Int]) throws(SyntaxError)
+    -> PyNode
+  {
     var result = node
     switch node.value {
     case .name(let name) where !name.contains("."):
@@ -234,19 +268,26 @@ enum PythonLine {
         let hint =
           ActivationFunction(rawValue: name) != nil || Padding(rawValue: name) != nil
           ? "names of activations and paddings go in quotes: '\(name)'"
-          : integers.isEmpty ? "set it first, e.g. \(name) = 6" : "defined: " + integers.keys.sorted().joined(separator: ", ")
+          : integers.isEmpty
+            ? "set it first, e.g. \(name) = 6"
+            : "defined: " + integers.keys.sorted().joined(separator: ", ")
         throw SyntaxError("'\(name)' is not defined", column: node.column, hint: hint)
       }
       result.value = .int(value)
     case .tuple(let items):
-      result.value = .tuple(try items.map { (item) throws(SyntaxError) in try substitutingIntegers(item, integers) })
+      result.value = .tuple(
+        try items.map { (item) throws(SyntaxError) in try substitutingIntegers(item, integers) })
     case .list(let items):
-      result.value = .list(try items.map { (item) throws(SyntaxError) in try substitutingIntegers(item, integers) })
+      result.value = .list(
+        try items.map { (item) throws(SyntaxError) in try substitutingIntegers(item, integers) })
     case .call(let callee, let args, let kwargs):
       var newKwargs: [(String, PyNode)] = []
-      for (key, value) in kwargs { newKwargs.append((key, try substitutingIntegers(value, integers))) }
+      for (key, value) in kwargs {
+        newKwargs.append((key, try substitutingIntegers(value, integers)))
+      }
       result.value = .call(
-        callee: callee, args: try args.map { (arg) throws(SyntaxError) in try substitutingIntegers(arg, integers) },
+        callee: callee,
+        args: try args.map { (arg) throws(SyntaxError) in try substitutingIntegers(arg, integers) },
         kwargs: newKwargs)
     default:
       break

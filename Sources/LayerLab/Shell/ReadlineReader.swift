@@ -93,16 +93,19 @@ enum ReadlineCompletion {
   nonisolated(unsafe) static var matches: [String] = []
   nonisolated(unsafe) static var nextMatch = 0
 
-  static let generator: @convention(c) (UnsafePointer<CChar>?, Int32) -> UnsafeMutablePointer<CChar>? = {
-    _, state in
-    if state == 0 { nextMatch = 0 }
-    guard nextMatch < matches.count else { return nil }
-    defer { nextMatch += 1 }
-    return strdup(matches[nextMatch])  // readline frees it
-  }
+  static let generator:
+    @convention(c) (UnsafePointer<CChar>?, Int32) -> UnsafeMutablePointer<CChar>? = {
+      _, state in
+      if state == 0 { nextMatch = 0 }
+      guard nextMatch < matches.count else { return nil }
+      defer { nextMatch += 1 }
+      return strdup(matches[nextMatch])  // readline frees it
+    }
 
   static let attempt:
-    @convention(c) (UnsafePointer<CChar>?, Int32, Int32) -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = {
+    @convention(c) (UnsafePointer<CChar>?, Int32, Int32) -> UnsafeMutablePointer<
+      UnsafeMutablePointer<CChar>?
+    >? = {
       text, start, _ in
       let word = text.map { String(cString: $0) } ?? ""
       let before = rl_line_buffer.map { String(String(cString: $0).prefix(Int(start))) } ?? ""
@@ -115,7 +118,8 @@ enum ReadlineCompletion {
       }
       rl_attempted_completion_over = 1
       // `Conv2D(` goes on with its arguments, not with a space.
-      rl_completion_append_character = candidates.count == 1 && candidates[0].hasSuffix("(") ? 0 : 32
+      rl_completion_append_character =
+        candidates.count == 1 && candidates[0].hasSuffix("(") ? 0 : 32
       matches = candidates
       return rl_completion_matches(text, generator)
     }

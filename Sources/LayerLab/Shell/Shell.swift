@@ -129,7 +129,8 @@ struct Shell {
       let command = try CommandTable.lookup(first)
       let rest = Array(tokens.dropFirst())
       let arguments = Arguments(
-        line: line, tokens: rest, restColumn: rest.first?.column ?? line.count, usage: command.usage)
+        line: line, tokens: rest, restColumn: rest.first?.column ?? line.count, usage: command.usage
+      )
       try command.run(session, arguments)
     }
   }
@@ -139,7 +140,9 @@ struct Shell {
     guard object.text == session.modelVariable else {
       throw LabError(
         message: "'\(object.text)' is not defined", column: object.column,
-        hint: "the model is called '\(session.modelVariable)'; start one with \(session.modelVariable) = Sequential()")
+        hint:
+          "the model is called '\(session.modelVariable)'; start one with \(session.modelVariable) = Sequential()"
+      )
     }
     let methods = CommandTable.all.filter(\.isModelMethod)
     guard let command = methods.first(where: { $0.name == method }),

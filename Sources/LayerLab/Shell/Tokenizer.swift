@@ -31,7 +31,9 @@ enum Tokenizer {
       }
     }
     if quote != nil {
-      throw LabError(message: "the quote is never closed", column: quoteColumn, hint: "close it with the same quote mark")
+      throw LabError(
+        message: "the quote is never closed", column: quoteColumn,
+        hint: "close it with the same quote mark")
     }
     if let s = start { tokens.append(Token(text: current, column: s)) }
     return tokens

@@ -27,9 +27,12 @@ extension Fuzz {
     /// Every decoder the engine has for one file's bytes.
     static func decodeEverywhere(_ bytes: [UInt8], into outcomes: inout Outcomes) {
       let data = Data(bytes)
-      outcomes.run({ () throws(EngineError) in try ImageFile.decode(data, source: "fuzz", maxPixels: maxPixels) }, check: checkImage)
+      outcomes.run(
+        { () throws(EngineError) in try ImageFile.decode(data, source: "fuzz", maxPixels: maxPixels)
+        }, check: checkImage)
       if Npy.hasMagic(data) {
-        outcomes.run({ () throws(EngineError) in try Npy.decode(data, source: "fuzz.npy") }, check: checkArray)
+        outcomes.run(
+          { () throws(EngineError) in try Npy.decode(data, source: "fuzz.npy") }, check: checkArray)
       }
     }
 
@@ -47,7 +50,9 @@ extension Fuzz {
       var m = Mutator(seed: 1)
       for array in FileFuzzTests.sampleArrays {
         let good = [UInt8](Npy.encode(array))
-        for length in 0..<good.count { FileFuzzTests.decodeEverywhere(Array(good.prefix(length)), into: &outcomes) }
+        for length in 0..<good.count {
+          FileFuzzTests.decodeEverywhere(Array(good.prefix(length)), into: &outcomes)
+        }
         for _ in 0..<300 { FileFuzzTests.decodeEverywhere(m.mutate(good), into: &outcomes) }
       }
       #expect(outcomes.total > 2500)
@@ -58,14 +63,20 @@ extension Fuzz {
     /// overflowing shapes, odd dtypes, deep nesting, lying lengths.
     @Test func npyHostileHeaders() {
       let shapes = [
-        "(4611686018427387904, 4611686018427387904)", "(9223372036854775807,)", "(3037000500, 3037000500)",
-        "(-1,)", "(-4, -4)", "(0,)", "(0, 5)", "()", "(2, 3)", "(1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1)",
-        "(99999999999999999999,)", "(-9223372036854775808,)", "(2.5,)", "('a',)", "(None,)", "[2, 3]",
+        "(4611686018427387904, 4611686018427387904)", "(9223372036854775807,)",
+        "(3037000500, 3037000500)",
+        "(-1,)", "(-4, -4)", "(0,)", "(0, 5)", "()", "(2, 3)",
+        "(1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1)",
+        "(99999999999999999999,)", "(-9223372036854775808,)", "(2.5,)", "('a',)", "(None,)",
+        "[2, 3]",
         "(" + String(repeating: "(", count: 200) + String(repeating: ")", count: 200) + ",)",
         "(65536, 65536)", "(100000, 100000, 3)", "(64, 64, 5)", "(2, 2, 0)",
       ]
-      let descrs = ["'<f4'", "'<f8'", "'>f4'", "'|u1'", "'<i8'", "'<f2'", "'<c8'", "'|O'", "'<U4'", "''", "'f'", "'<f'",
-                    "'<f99999999999999999999'", "[('a', '<f4')]", "3", "'|b1'", "'>u4'", "'=i2'"]
+      let descrs = [
+        "'<f4'", "'<f8'", "'>f4'", "'|u1'", "'<i8'", "'<f2'", "'<c8'", "'|O'", "'<U4'", "''", "'f'",
+        "'<f'",
+        "'<f99999999999999999999'", "[('a', '<f4')]", "3", "'|b1'", "'>u4'", "'=i2'",
+      ]
       var outcomes = Outcomes()
       var m = Mutator(seed: 2)
       for shape in shapes {
@@ -73,8 +84,10 @@ extension Fuzz {
           for fortran in ["False", "True"] {
             let header = "{'descr': \(descr), 'fortran_order': \(fortran), 'shape': \(shape), }"
             let payload = m.bytes(m.pick([0, 4, 24, 48, 100]))
-            FileFuzzTests.decodeEverywhere(npyBytes(header: header, payload: payload), into: &outcomes)
-            FileFuzzTests.decodeEverywhere(npyBytes(header: header, payload: payload, major: 2), into: &outcomes)
+            FileFuzzTests.decodeEverywhere(
+              npyBytes(header: header, payload: payload), into: &outcomes)
+            FileFuzzTests.decodeEverywhere(
+              npyBytes(header: header, payload: payload, major: 2), into: &outcomes)
           }
         }
       }
@@ -97,19 +110,26 @@ extension Fuzz {
         String(repeating: "{'a': ", count: 5000) + "1" + String(repeating: "}", count: 5000),
         String(repeating: "[", count: 10_000),
       ] {
-        FileFuzzTests.decodeEverywhere(npyBytes(header: header, payload: [0, 0, 0, 0]), into: &outcomes)
+        FileFuzzTests.decodeEverywhere(
+          npyBytes(header: header, payload: [0, 0, 0, 0]), into: &outcomes)
       }
       #expect(outcomes.total > 1500)
       #expect(outcomes.decoded > 0 && outcomes.refused > 0)
     }
 
-    @Test(arguments: [Npz.Compression.stored, .deflate]) func npzTruncatedAndMutated(_ compression: Npz.Compression) throws {
-      let arrays = FileFuzzTests.sampleArrays.prefix(3).enumerated().map { (name: "layer\($0.offset)/kernel", array: $0.element) }
+    @Test(arguments: [Npz.Compression.stored, .deflate]) func npzTruncatedAndMutated(
+      _ compression: Npz.Compression
+    ) throws {
+      let arrays = FileFuzzTests.sampleArrays.prefix(3).enumerated().map {
+        (name: "layer\($0.offset)/kernel", array: $0.element)
+      }
       let good = [UInt8](try Npz.encode(arrays, compression: compression))
       var outcomes = Outcomes()
       var m = Mutator(seed: 3)
       func decode(_ bytes: [UInt8]) {
-        outcomes.run({ () throws(EngineError) in try Npz.decode(Data(bytes), source: "fuzz.npz", maxBytes: FileFuzzTests.maxBytes) }) {
+        outcomes.run({ () throws(EngineError) in
+          try Npz.decode(Data(bytes), source: "fuzz.npz", maxBytes: FileFuzzTests.maxBytes)
+        }) {
           for member in $0 { FileFuzzTests.checkArray(member.array) }
         }
       }
@@ -132,10 +152,13 @@ extension Fuzz {
       var b = input
       var pos = 8
       while pos + 12 <= b.count {
-        let length = Int(b[pos]) << 24 | Int(b[pos + 1]) << 16 | Int(b[pos + 2]) << 8 | Int(b[pos + 3])
+        let length =
+          Int(b[pos]) << 24 | Int(b[pos + 1]) << 16 | Int(b[pos + 2]) << 8 | Int(b[pos + 3])
         guard length <= b.count - pos - 12 else { break }
         let crc = crc32(b[(pos + 4)..<(pos + 8 + length)])
-        for k in 0..<4 { b[pos + 8 + length + k] = UInt8(truncatingIfNeeded: crc >> (24 - 8 * UInt32(k))) }
+        for k in 0..<4 {
+          b[pos + 8 + length + k] = UInt8(truncatingIfNeeded: crc >> (24 - 8 * UInt32(k)))
+        }
         pos += 12 + length
       }
       return b
@@ -147,14 +170,18 @@ extension Fuzz {
       let rgb = try PNGCodec.encode(rgb8: m.bytes(36), width: 4, height: 3, channels: 3)
       var outcomes = Outcomes()
       for good in [[UInt8](gray), [UInt8](rgb)] {
-        for length in 0..<good.count { FileFuzzTests.decodeEverywhere(Array(good.prefix(length)), into: &outcomes) }
+        for length in 0..<good.count {
+          FileFuzzTests.decodeEverywhere(Array(good.prefix(length)), into: &outcomes)
+        }
         for _ in 0..<400 {
           let bad = m.mutate(good)
           FileFuzzTests.decodeEverywhere(bad, into: &outcomes)
           FileFuzzTests.decodeEverywhere(FileFuzzTests.fixingPNGChecksums(bad), into: &outcomes)
         }
         // IHDR starts at byte 16: width, height, bit depth, colour type, …
-        let sizes: [UInt32] = [0, 1, 2, 64, 65, 4096, 65_536, 1_000_000, 0x7FFF_FFFF, 0x8000_0000, 0xFFFF_FFFF]
+        let sizes: [UInt32] = [
+          0, 1, 2, 64, 65, 4096, 65_536, 1_000_000, 0x7FFF_FFFF, 0x8000_0000, 0xFFFF_FFFF,
+        ]
         for w in sizes {
           for h in sizes {
             var b = good
@@ -172,14 +199,19 @@ extension Fuzz {
       #expect(outcomes.decoded > 0 && outcomes.refused > 0)
     }
 
-    @Test(arguments: ["gray.jpg", "rgb.jpg"]) func jpegTruncatedMutatedAndHeaderCorrupted(_ name: String) throws {
+    @Test(arguments: ["gray.jpg", "rgb.jpg"]) func jpegTruncatedMutatedAndHeaderCorrupted(
+      _ name: String
+    ) throws {
       let good = [UInt8](try Data(contentsOf: URL(fileURLWithPath: fixture(name))))
       var outcomes = Outcomes()
       var m = Mutator(seed: 5)
-      for length in 0..<good.count { FileFuzzTests.decodeEverywhere(Array(good.prefix(length)), into: &outcomes) }
+      for length in 0..<good.count {
+        FileFuzzTests.decodeEverywhere(Array(good.prefix(length)), into: &outcomes)
+      }
       for _ in 0..<600 { FileFuzzTests.decodeEverywhere(m.mutate(good), into: &outcomes) }
       // The frame header (FF C0): precision, height, width, component count.
-      let sof = try #require((0..<(good.count - 1)).first { good[$0] == 0xFF && (0xC0...0xC2).contains(good[$0 + 1]) })
+      let sof = try #require(
+        (0..<(good.count - 1)).first { good[$0] == 0xFF && (0xC0...0xC2).contains(good[$0 + 1]) })
       for value in [0, 1, 0x7F, 0x80, 0xFF] {
         for field in (sof + 4)..<(sof + 10) {
           var b = good
@@ -187,7 +219,9 @@ extension Fuzz {
           FileFuzzTests.decodeEverywhere(b, into: &outcomes)
         }
       }
-      for (h, w) in [(0xFFFF, 0xFFFF), (0, 16), (16, 0), (0xFFFF, 1), (1, 0xFFFF), (64, 64), (65, 64)] {
+      for (h, w) in [
+        (0xFFFF, 0xFFFF), (0, 16), (16, 0), (0xFFFF, 1), (1, 0xFFFF), (64, 64), (65, 64),
+      ] {
         var b = good
         b[sof + 5] = UInt8(h >> 8)
         b[sof + 6] = UInt8(h & 0xFF)
@@ -212,10 +246,15 @@ extension Fuzz {
       var outcomes = Outcomes()
       var m = Mutator(seed: 6)
       for good in FileFuzzTests.netpbmSamples {
-        for length in 0..<good.count { FileFuzzTests.decodeEverywhere(Array(good.prefix(length)), into: &outcomes) }
+        for length in 0..<good.count {
+          FileFuzzTests.decodeEverywhere(Array(good.prefix(length)), into: &outcomes)
+        }
         for _ in 0..<300 { FileFuzzTests.decodeEverywhere(m.mutate(good), into: &outcomes) }
       }
-      let numbers = ["0", "1", "-3", "3", "65535", "65536", "99999999999", "4294967296", "9223372036854775808", "1e3", "3.5", "", "#"]
+      let numbers = [
+        "0", "1", "-3", "3", "65535", "65536", "99999999999", "4294967296", "9223372036854775808",
+        "1e3", "3.5", "", "#",
+      ]
       for kind in ["P2", "P3", "P5", "P6", "P1", "P4", "P7"] {
         for _ in 0..<60 {
           let header = "\(kind) \(m.pick(numbers)) \(m.pick(numbers)) \(m.pick(numbers))\n"
@@ -231,8 +270,10 @@ extension Fuzz {
     /// Random bytes behind each format's magic, so every decoder sees garbage.
     @Test func pureRandomBytes() {
       let prefixes: [[UInt8]] = [
-        [], PNGCodec.magic, [0xFF, 0xD8, 0xFF], Array("P5\n".utf8), Array("P6 ".utf8), Array("P2\t".utf8),
-        Array("P3#".utf8), Npy.magic + [1, 0], Npy.magic + [2, 0], Npy.magic + [3, 0], [0x50, 0x4B, 0x03, 0x04],
+        [], PNGCodec.magic, [0xFF, 0xD8, 0xFF], Array("P5\n".utf8), Array("P6 ".utf8),
+        Array("P2\t".utf8),
+        Array("P3#".utf8), Npy.magic + [1, 0], Npy.magic + [2, 0], Npy.magic + [3, 0],
+        [0x50, 0x4B, 0x03, 0x04],
       ]
       var outcomes = Outcomes()
       var m = Mutator(seed: 7)
@@ -241,7 +282,9 @@ extension Fuzz {
         FileFuzzTests.decodeEverywhere(bytes, into: &outcomes)
         // Staging each archive in a file costs a write, so only some non-zip bytes go to Npz.
         if bytes.starts(with: [0x50, 0x4B]) || m.int(4) == 0 {
-          outcomes.run({ () throws(EngineError) in try Npz.decode(Data(bytes), source: "fuzz.npz", maxBytes: FileFuzzTests.maxBytes) })
+          outcomes.run({ () throws(EngineError) in
+            try Npz.decode(Data(bytes), source: "fuzz.npz", maxBytes: FileFuzzTests.maxBytes)
+          })
         }
       }
       #expect(outcomes.total >= 3500)

@@ -90,14 +90,19 @@ func npyBytes(header: String, payload: [UInt8], major: UInt8 = 1) -> [UInt8] {
   text += [UInt8](repeating: 0x20, count: padding) + [0x0A]
   var out: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, major, 0]
   let n = text.count
-  out += major == 1 ? [UInt8(n & 0xFF), UInt8(n >> 8)] : [UInt8(n & 0xFF), UInt8((n >> 8) & 0xFF), UInt8(n >> 16), 0]
+  out +=
+    major == 1
+    ? [UInt8(n & 0xFF), UInt8(n >> 8)]
+    : [UInt8(n & 0xFF), UInt8((n >> 8) & 0xFF), UInt8(n >> 16), 0]
   return out + text + payload
 }
 
 /// The resident set size of this process in bytes, from /proc/self/statm;
 /// nil where that file does not exist.
 func residentBytes() -> Int? {
-  guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return nil }
+  guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else {
+    return nil
+  }
   let fields = text.split(separator: " ")
   guard fields.count >= 2, let pages = Int(fields[1]) else { return nil }
   return pages * Int(sysconf(Int32(_SC_PAGESIZE)))

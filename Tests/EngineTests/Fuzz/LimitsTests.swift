@@ -77,13 +77,15 @@ extension Fuzz {
 
     @Test func layersFacingHugeShapesDirectlyDoNotTrap() throws {
       let hostile: [Shape] = [
-        [Int.max, Int.max, Int.max], [Int.max, 1, 1], [1, Int.max, 3], [-5, -5, 1], [0, 0, 0], [Int.min, 3, 3],
+        [Int.max, Int.max, Int.max], [Int.max, 1, 1], [1, Int.max, 3], [-5, -5, 1], [0, 0, 0],
+        [Int.min, 3, 3],
         [1 << 62, 1 << 62, 2],
       ]
       let layers = try [
         "Conv2D(3, (3, 3), padding='same')", "Conv2D(3, (9223372036854775807, 1), padding='same')",
         "Conv2D(3, (2, 2), strides=(9223372036854775807, 9223372036854775807), padding='same')",
-        "Conv2D(3, (3, 3))", "MaxPooling2D(padding='same')", "AveragePooling2D(pool_size=(9223372036854775807, 1), padding='same')",
+        "Conv2D(3, (3, 3))", "MaxPooling2D(padding='same')",
+        "AveragePooling2D(pool_size=(9223372036854775807, 1), padding='same')",
         "MaxPooling2D()", "Flatten()", "Dense(3)", "Dropout(0.5)", "Activation('relu')",
       ].map { try spec($0).makeLayer(name: "probe") }
       for layer in layers {
@@ -98,7 +100,9 @@ extension Fuzz {
       try model.add(spec("Conv2D(2, (3, 3))"))
       try model.setInputShape([8, 8, 1])
       let before = ModelSnapshot(model)
-      for shape: Shape in [[100_000, 100_000, 3], [1 << 40, 1 << 40, 1 << 40], [Int.max, Int.max, 1]] {
+      for shape: Shape in [
+        [100_000, 100_000, 3], [1 << 40, 1 << 40, 1 << 40], [Int.max, Int.max, 1],
+      ] {
         #expect(tooLargeMessage { () throws(EngineError) in try model.setInputShape(shape) } != nil)
         #expect(ModelSnapshot(model) == before)
       }
@@ -128,19 +132,32 @@ extension Fuzz {
 
     @Test func imagesOverThePixelLimitAreRefusedFromTheHeader() throws {
       let ppm = Data("P5 5000 5000 255\n".utf8)
-      let error = try #require(throws: EngineError.self) { try ImageFile.decode(ppm, source: "big.pgm", maxPixels: 1_000_000) }
+      let error = try #require(throws: EngineError.self) {
+        try ImageFile.decode(ppm, source: "big.pgm", maxPixels: 1_000_000)
+      }
       #expect(
         error
-          == .tooLarge("big.pgm: the image is 5000x5000 pixels, more than the limit of 1000000; shrink it first"))
-      let png = try PNGCodec.encode(rgb8: [UInt8](repeating: 7, count: 64 * 64), width: 64, height: 64, channels: 1)
-      #expect(throws: EngineError.tooLarge("p.png: the image is 64x64 pixels, more than the limit of 4095; shrink it first")) {
+          == .tooLarge(
+            "big.pgm: the image is 5000x5000 pixels, more than the limit of 1000000; shrink it first"
+          ))
+      let png = try PNGCodec.encode(
+        rgb8: [UInt8](repeating: 7, count: 64 * 64), width: 64, height: 64, channels: 1)
+      #expect(
+        throws: EngineError.tooLarge(
+          "p.png: the image is 64x64 pixels, more than the limit of 4095; shrink it first")
+      ) {
         try ImageFile.decode(png, source: "p.png", maxPixels: 4095)
       }
       #expect(try ImageFile.decode(png, source: "p.png", maxPixels: 4096).shape == [64, 64, 1])
       let jpeg = try Data(contentsOf: URL(fileURLWithPath: fixture("rgb.jpg")))
-      #expect(throws: EngineError.self) { try ImageFile.decode(jpeg, source: "rgb.jpg", maxPixels: 127) }
-      let npy = Npy.encode(NDArray(validShape: [40, 40], storage: .uint8([UInt8](repeating: 1, count: 1600))))
-      #expect(throws: EngineError.self) { try ImageFile.decode(npy, source: "a.npy", maxPixels: 1599) }
+      #expect(throws: EngineError.self) {
+        try ImageFile.decode(jpeg, source: "rgb.jpg", maxPixels: 127)
+      }
+      let npy = Npy.encode(
+        NDArray(validShape: [40, 40], storage: .uint8([UInt8](repeating: 1, count: 1600))))
+      #expect(throws: EngineError.self) {
+        try ImageFile.decode(npy, source: "a.npy", maxPixels: 1599)
+      }
     }
   }
 }

@@ -26,16 +26,24 @@ extension Fuzz {
       var values = [Double](repeating: 0.5, count: 12)
       values[7] = poison
       let float64 = Npy.encode(NDArray(validShape: [2, 2, 3], storage: .float64(values)))
-      let text = message { () throws(EngineError) in _ = try ImageFile.decode(float64, source: "poison.npy") }
+      let text = message { () throws(EngineError) in
+        _ = try ImageFile.decode(float64, source: "poison.npy")
+      }
       #expect(text?.hasPrefix("poison.npy: ") == true)
       if poison.isFinite { return }
-      let float32 = Npy.encode(NDArray(validShape: [2, 6], storage: .float32(values.map { Float($0) })))
-      #expect(message { () throws(EngineError) in _ = try ImageFile.decode(float32, source: "p32.npy") }?.hasPrefix("p32.npy: ") == true)
+      let float32 = Npy.encode(
+        NDArray(validShape: [2, 6], storage: .float32(values.map { Float($0) })))
+      #expect(
+        message { () throws(EngineError) in _ = try ImageFile.decode(float32, source: "p32.npy") }?
+          .hasPrefix("p32.npy: ") == true)
     }
 
     @Test func integerImagesScaledPastFloatAreRefused() {
       let npy = Npy.encode(NDArray(validShape: [1, 2], storage: .int64([1, Int64.max])))
-      #expect(message { () throws(EngineError) in _ = try ImageFile.decode(npy, source: "big.npy", pixelScale: 1e30) } != nil)
+      #expect(
+        message { () throws(EngineError) in
+          _ = try ImageFile.decode(npy, source: "big.npy", pixelScale: 1e30)
+        } != nil)
     }
 
     @Test(arguments: poisons) func datasetsRefuseNonFiniteImagesAndLabels(_ poison: Double) throws {
@@ -50,7 +58,8 @@ extension Fuzz {
       let text = message { () throws(EngineError) in _ = try DatasetLoader.load(path: path) }
       #expect(text?.hasPrefix(path + ": x_train holds NaN or infinite values") == true)
 
-      let clean = NDArray(validShape: [2, 3, 3], storage: .float32([Float](repeating: 0.25, count: 18)))
+      let clean = NDArray(
+        validShape: [2, 3, 3], storage: .float32([Float](repeating: 0.25, count: 18)))
       let oneHot = NDArray(validShape: [2, 2], storage: .float64([1, 0, 0, poison]))
       try Npz.write([("x_train", clean), ("y_train", oneHot)], path: path)
       // 1e300 is finite as a double but infinite as the float32 the engine computes in.
@@ -58,7 +67,9 @@ extension Fuzz {
       #expect(labels?.hasPrefix(path + ": y_train holds NaN or infinite values") == true)
     }
 
-    @Test(arguments: poisons) func weightsRefuseNonFiniteValuesAndChangeNothing(_ poison: Double) throws {
+    @Test(arguments: poisons) func weightsRefuseNonFiniteValuesAndChangeNothing(_ poison: Double)
+      throws
+    {
       let model = Sequential()
       try model.add(LayerSpec(parsing: PyParser.parse("Dense(2, input_shape=(3,))")))
       let before = ModelSnapshot(model)
@@ -66,7 +77,8 @@ extension Fuzz {
       var kernel = [Double](repeating: 0.1, count: 6)
       kernel[4] = poison
       arrays[0].array = NDArray(validShape: [3, 2], storage: .float64(kernel))
-      let text = message { () throws(EngineError) in try model.loadWeights(arrays, source: "w.npz") }
+      let text = message { () throws(EngineError) in try model.loadWeights(arrays, source: "w.npz")
+      }
       #expect(text == "w.npz: 'dense/kernel' holds NaN or infinite values")
       #expect(ModelSnapshot(model) == before)
 
@@ -79,13 +91,17 @@ extension Fuzz {
       let k = try #require(members.firstIndex { $0.name == "dense/kernel" })
       members[k].array = arrays[0].array
       try Npz.write(members, path: path)
-      #expect(message { () throws(EngineError) in _ = try ModelFile.load(path: path) } == "\(path): 'dense/kernel' holds NaN or infinite values")
+      #expect(
+        message { () throws(EngineError) in _ = try ModelFile.load(path: path) }
+          == "\(path): 'dense/kernel' holds NaN or infinite values")
     }
 
     @Test func absurdPixelScalesAreRefused() {
       let pgm = Data("P5 1 1 255\n\u{FF}".utf8)
       for scale: Float in [0, -1, .nan, .infinity, 1e38] {
-        #expect(throws: EngineError.self) { try ImageFile.decode(pgm, source: "a.pgm", pixelScale: scale) }
+        #expect(throws: EngineError.self) {
+          try ImageFile.decode(pgm, source: "a.pgm", pixelScale: scale)
+        }
       }
     }
   }

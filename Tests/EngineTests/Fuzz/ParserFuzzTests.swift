@@ -8,22 +8,32 @@ extension Fuzz {
   /// to a spec that survives `makeLayer` and a round trip through `expression`,
   /// or be refused with a `SyntaxError` whose column lies on the line.
   @Suite struct ParserFuzzTests {
-    static let layerNames = LayerKind.allCases.map(\.rawValue) + [
-      "keras.layers.Conv2D", "layers.Dense", "tf.keras.layers.MaxPooling2D", "Conv2d", "Dens", "LSTM", "_", "é", "Conv2D.",
-    ]
+    static let layerNames =
+      LayerKind.allCases.map(\.rawValue) + [
+        "keras.layers.Conv2D", "layers.Dense", "tf.keras.layers.MaxPooling2D", "Conv2d", "Dens",
+        "LSTM", "_", "é", "Conv2D.",
+      ]
     static let argumentNames = [
-      "filters", "kernel_size", "strides", "padding", "activation", "use_bias", "units", "pool_size", "rate",
-      "input_shape", "name", "data_format", "dilation_rate", "groups", "kernel_initializer", "bias_initializer",
-      "trainable", "dtype", "noise_shape", "seed", "max_value", "negative_slope", "threshold", "axis", "fliters", "x",
+      "filters", "kernel_size", "strides", "padding", "activation", "use_bias", "units",
+      "pool_size", "rate",
+      "input_shape", "name", "data_format", "dilation_rate", "groups", "kernel_initializer",
+      "bias_initializer",
+      "trainable", "dtype", "noise_shape", "seed", "max_value", "negative_slope", "threshold",
+      "axis", "fliters", "x",
     ]
     static let numbers = [
-      "0", "1", "2", "3", "32", "-1", "-0", "+5", "0.25", "0.5", "1.0", "1e-7", "1e308", "1e309", "-1e309", ".5", "5.",
-      "1000000000000000000", "1000000000000", "1000000000000000", "9223372036854775807", "9223372036854775808",
-      "-9223372036854775808", "4611686018427387904", "1_000", "1__0", "0x10", "1e", "e5", "--3", "nan", "inf",
+      "0", "1", "2", "3", "32", "-1", "-0", "+5", "0.25", "0.5", "1.0", "1e-7", "1e308", "1e309",
+      "-1e309", ".5", "5.",
+      "1000000000000000000", "1000000000000", "1000000000000000", "9223372036854775807",
+      "9223372036854775808",
+      "-9223372036854775808", "4611686018427387904", "1_000", "1__0", "0x10", "1e", "e5", "--3",
+      "nan", "inf",
     ]
     static let strings = [
-      "'same'", "'valid'", "'SAME'", "'relu'", "'softmax'", "'sigmoid'", "'tanh'", "'linear'", "'channels_last'",
-      "'channels_first'", "\"relu\"", "'ñ😀'", "'conv'", "''", "'a\\'b'", "'glorot_uniform'", "'zeros'", "'float32'", "'",
+      "'same'", "'valid'", "'SAME'", "'relu'", "'softmax'", "'sigmoid'", "'tanh'", "'linear'",
+      "'channels_last'",
+      "'channels_first'", "\"relu\"", "'ñ😀'", "'conv'", "''", "'a\\'b'", "'glorot_uniform'",
+      "'zeros'", "'float32'", "'",
     ]
 
     /// One argument value from the grammar: numbers, strings, names, pairs, nested sequences.
@@ -31,10 +41,17 @@ extension Fuzz {
       switch m.int(depth > 2 ? 4 : 7) {
       case 0, 1: return m.pick(numbers)
       case 2: return m.pick(strings)
-      case 3: return m.pick(["True", "False", "None", "X.shape[1:]", "X.shape[2:]", "Y.shape[1:]", "X", "x.y.z"])
+      case 3:
+        return m.pick([
+          "True", "False", "None", "X.shape[1:]", "X.shape[2:]", "Y.shape[1:]", "X", "x.y.z",
+        ])
       case 4: return "(\(value(&m, depth: depth + 1)), \(value(&m, depth: depth + 1)))"
-      case 5: return "(" + (0..<m.int(5)).map { _ in value(&m, depth: depth + 1) }.joined(separator: ", ") + (m.int(2) == 0 ? ",)" : ")")
-      default: return "[" + (0..<m.int(4)).map { _ in value(&m, depth: depth + 1) }.joined(separator: ", ") + "]"
+      case 5:
+        return "(" + (0..<m.int(5)).map { _ in value(&m, depth: depth + 1) }.joined(separator: ", ")
+          + (m.int(2) == 0 ? ",)" : ")")
+      default:
+        return "[" + (0..<m.int(4)).map { _ in value(&m, depth: depth + 1) }.joined(separator: ", ")
+          + "]"
       }
     }
 
@@ -45,13 +62,17 @@ extension Fuzz {
       var optional: [String] = []
       if m.int(3) == 0 { optional.append("padding=\(m.pick(["'same'", "'valid'", "'full'"]))") }
       if m.int(3) == 0 { optional.append("activation=\(m.pick(strings))") }
-      if m.int(3) == 0 { optional.append("input_shape=\(m.int(4) == 0 ? "X.shape[1:]" : "(\(n()), \(n()), \(n()))")") }
+      if m.int(3) == 0 {
+        optional.append("input_shape=\(m.int(4) == 0 ? "X.shape[1:]" : "(\(n()), \(n()), \(n()))")")
+      }
       if m.int(6) == 0 { optional.append("name='\(m.pick(["edges", "d1", "a.b", "x y", "ñ"]))'") }
       let tail = optional.isEmpty ? "" : ", " + optional.joined(separator: ", ")
       switch m.int(7) {
       case 0: return "Conv2D(\(n()), \(pair())\(m.int(3) == 0 ? ", strides=\(pair())" : "")\(tail))"
       case 1: return "Dense(\(n())\(tail))"
-      case 2: return "Dropout(\(m.pick(["0.25", "0.5", "0", "1", "-0.1", "0.999", "1e-7", "1e309", "2"]))\(tail))"
+      case 2:
+        return
+          "Dropout(\(m.pick(["0.25", "0.5", "0", "1", "-0.1", "0.999", "1e-7", "1e309", "2"]))\(tail))"
       case 3: return "\(m.pick(["MaxPooling2D", "AveragePooling2D"]))(pool_size=\(pair())\(tail))"
       case 4: return "Activation(\(m.pick(strings)))"
       case 5: return "Flatten(\(tail.dropFirst(2)))"
@@ -69,7 +90,10 @@ extension Fuzz {
     /// Breaks a line the way a learner's typing does.
     static func mutate(_ text: String, _ m: inout Mutator) -> String {
       var c = Array(text)
-      let noise: [Character] = ["(", ")", "[", "]", ",", "=", "'", "\"", "\\", ".", "-", "+", "_", "e", " ", "\t", "é", "😀", "\u{301}", "\0", "#", ":"]
+      let noise: [Character] = [
+        "(", ")", "[", "]", ",", "=", "'", "\"", "\\", ".", "-", "+", "_", "e", " ", "\t", "é", "😀",
+        "\u{301}", "\0", "#", ":",
+      ]
       for _ in 0...m.int(3) {
         switch m.int(4) {
         case 0 where !c.isEmpty: c.remove(at: m.int(c.count))
@@ -90,7 +114,9 @@ extension Fuzz {
         spec = try LayerSpec(parsing: PyParser.parse(text), arrays: ["X": [10, 28, 28, 1]])
       } catch {
         counts.refused += 1
-        #expect(error.column >= 0 && error.column <= text.count, "\(text.prefix(80)): column \(error.column)")
+        #expect(
+          error.column >= 0 && error.column <= text.count,
+          "\(text.prefix(80)): column \(error.column)")
         #expect(!error.message.isEmpty)
         return
       }
@@ -138,10 +164,12 @@ extension Fuzz {
     @Test func extremeLines() {
       let deep = 10_000
       let lines = [
-        "", " ", "\t", "(", ")", "Dense", "Dense(", "Dense)", "Dense()", "Dense(())", "Dense(1)(2)", "Dense(1)[0]",
+        "", " ", "\t", "(", ")", "Dense", "Dense(", "Dense)", "Dense()", "Dense(())", "Dense(1)(2)",
+        "Dense(1)[0]",
         String(repeating: "(", count: deep) + "1" + String(repeating: ")", count: deep),
         String(repeating: "[", count: deep) + String(repeating: "]", count: deep),
-        "Dense(" + String(repeating: "(", count: deep) + "3" + String(repeating: ",)", count: deep) + ")",
+        "Dense(" + String(repeating: "(", count: deep) + "3" + String(repeating: ",)", count: deep)
+          + ")",
         "Dense(" + String(repeating: "-", count: deep) + "3)",
         "Dense(" + String(repeating: "+-", count: deep) + "3)",
         "Dense(units=" + String(repeating: "Dense(", count: deep) + ")",
@@ -168,7 +196,9 @@ extension Fuzz {
       let tooDeep = String(repeating: "(", count: 100) + "1" + String(repeating: ")", count: 100)
       let error = try #require(throws: SyntaxError.self) { try PyParser.parse(tooDeep) }
       #expect(error.message == "the expression is nested more than 64 deep")
-      #expect(throws: SyntaxError.self) { try PyParser.parse("Dense(" + String(repeating: "-", count: 100) + "3)") }
+      #expect(throws: SyntaxError.self) {
+        try PyParser.parse("Dense(" + String(repeating: "-", count: 100) + "3)")
+      }
     }
   }
 }

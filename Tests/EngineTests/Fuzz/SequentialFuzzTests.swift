@@ -48,7 +48,8 @@ extension Fuzz {
     }
 
     static func pair(_ m: inout Mutator) -> [Int] {
-      m.int(8) == 0 ? [size(&m, small: 1...4), m.pick(huge)] : [size(&m, small: 1...4), size(&m, small: 1...4)]
+      m.int(8) == 0
+        ? [size(&m, small: 1...4), m.pick(huge)] : [size(&m, small: 1...4), size(&m, small: 1...4)]
     }
 
     static func shape(_ m: inout Mutator) -> Shape {
@@ -100,7 +101,8 @@ extension Fuzz {
           guard model.outputShapes.last?.rank == 1 else { throw .noLayers }
           let x = Tensor(repeating: 0.5, shape: input.batched(2))
           _ = try model.fit(
-            x, labels: [0, 0], loss: .sparseCategoricalCrossentropy, optimizer: SGD(learningRate: 0.01),
+            x, labels: [0, 0], loss: .sparseCategoricalCrossentropy,
+            optimizer: SGD(learningRate: 0.01),
             options: FitOptions(epochs: 1, batchSize: 1))
         }
         return false

@@ -25,18 +25,21 @@ extension Fuzz {
       defer { try? FileManager.default.removeItem(atPath: folder) }
       let model = Sequential(seed: 7)
       for line in [
-        "Conv2D(4, (3, 3), padding='same', input_shape=(8, 8, 1))", "Activation('relu')", "MaxPooling2D()",
+        "Conv2D(4, (3, 3), padding='same', input_shape=(8, 8, 1))", "Activation('relu')",
+        "MaxPooling2D()",
         "Flatten()", "Dense(3)", "Activation('softmax')",
       ] {
         try model.add(spec(line))
       }
       // Layers that keep the shape, so any mix of them in front of pooling still works.
       let extras = try [
-        "Dropout(0.25)", "Activation('relu')", "ReLU()", "Conv2D(4, (3, 3), padding='same')", "Conv2D(9, (3, 3))",
+        "Dropout(0.25)", "Activation('relu')", "ReLU()", "Conv2D(4, (3, 3), padding='same')",
+        "Conv2D(9, (3, 3))",
         "Dense(3)",
       ].map(spec)
       var m = Mutator(seed: 99)
-      let images = Tensor(validShape: [6, 8, 8, 1], scalars: (0..<384).map { _ in m.rng.nextUnitFloat() })
+      let images = Tensor(
+        validShape: [6, 8, 8, 1], scalars: (0..<384).map { _ in m.rng.nextUnitFloat() })
       let labels = [0, 1, 2, 0, 1, 2]
       let optimizer = Adam(learningRate: 0.01)
       let weightsPath = folder + "/w.npz"
@@ -77,8 +80,9 @@ extension Fuzz {
       #expect(operations > 7000)
       #expect(refusals > 0)
       #expect(model.outputShapes.last == [3])
-    if let start, let end {
-        #expect(end - start < 50 << 20, "resident memory grew from \(start >> 20) MB to \(end >> 20) MB")
+      if let start, let end {
+        #expect(
+          end - start < 50 << 20, "resident memory grew from \(start >> 20) MB to \(end >> 20) MB")
       }
     }
   }

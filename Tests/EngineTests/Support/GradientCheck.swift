@@ -3,7 +3,8 @@
 /// Seeded random values in [-1, 1).
 func randomTensor(_ shape: Shape, seed: UInt64) -> Tensor {
   var rng = SeededGenerator(seed: seed)
-  return Tensor(validShape: shape, scalars: (0..<shape.scalarCount).map { _ in rng.nextFloat(in: -1, 1) })
+  return Tensor(
+    validShape: shape, scalars: (0..<shape.scalarCount).map { _ in rng.nextFloat(in: -1, 1) })
 }
 
 /// Distinct values spread evenly over [-1, 1) in a seeded order: no two closer

@@ -1,6 +1,7 @@
 import Engine
 import Foundation
 import Testing
+
 @testable import LayerLab
 
 /// What a learner can see of a session; a failed command must leave it as it was.
@@ -37,21 +38,31 @@ struct SessionState: Equatable {
 struct LineFuzzer {
   var rng: SeededGenerator
   let layerCalls = [
-    "Conv2D(4, (3, 3), padding='same')", "Conv2D(2, 3)", "Conv2D(3, (2, 5), strides=(2, 1))", "Activation('relu')",
-    "Activation('softmax')", "ReLU()", "Softmax()", "MaxPooling2D()", "MaxPooling2D(pool_size=(3, 3), padding='same')",
-    "AveragePooling2D()", "Dropout(0.25)", "Dropout(0.5)", "Flatten()", "Dense(6)", "Dense(4, activation='softmax')",
+    "Conv2D(4, (3, 3), padding='same')", "Conv2D(2, 3)", "Conv2D(3, (2, 5), strides=(2, 1))",
+    "Activation('relu')",
+    "Activation('softmax')", "ReLU()", "Softmax()", "MaxPooling2D()",
+    "MaxPooling2D(pool_size=(3, 3), padding='same')",
+    "AveragePooling2D()", "Dropout(0.25)", "Dropout(0.5)", "Flatten()", "Dense(6)",
+    "Dense(4, activation='softmax')",
   ]
   let commands = [
-    "layers", "summary", "model.summary()", "forward", "forward training", "show all", "show conv2d", "show 1",
-    "show dropout", "show dropout mask", "show input", "undo", "reset", "remove 1", "remove dense", "seed 3",
-    "labels a,b,c,d,e,f", "image demo cat 12x12", "image demo edges 16x16", "image demo blobs", "predict",
-    "data demo train=12 test=6 size=12", "compile", "compile optimizer=sgd", "fit epochs=1 batch_size=4",
-    "evaluate", "explain conv2d 0 0 0", "kernel conv2d preset sobel_x", "help", "help fit", "plot", "X.shape",
+    "layers", "summary", "model.summary()", "forward", "forward training", "show all",
+    "show conv2d", "show 1",
+    "show dropout", "show dropout mask", "show input", "undo", "reset", "remove 1", "remove dense",
+    "seed 3",
+    "labels a,b,c,d,e,f", "image demo cat 12x12", "image demo edges 16x16", "image demo blobs",
+    "predict",
+    "data demo train=12 test=6 size=12", "compile", "compile optimizer=sgd",
+    "fit epochs=1 batch_size=4",
+    "evaluate", "explain conv2d 0 0 0", "kernel conv2d preset sobel_x", "help", "help fit", "plot",
+    "X.shape",
     "total_num = 6", "model = Sequential()", "pixels 1/255", "lessons",
   ]
   let junk = [
-    "", " ", "(", ")", "((((", "]]", "'", "\"", "=", "==", ",", "-1", "0", "99999999999999999999", "1e308", "-1e308",
-    "nan", "inf", "ü", "🧠", "\\", "#", "None", "True", "x" + String(repeating: "y", count: 300), "\t", "Conv2D(",
+    "", " ", "(", ")", "((((", "]]", "'", "\"", "=", "==", ",", "-1", "0", "99999999999999999999",
+    "1e308", "-1e308",
+    "nan", "inf", "ü", "🧠", "\\", "#", "None", "True", "x" + String(repeating: "y", count: 300),
+    "\t", "Conv2D(",
     "input_shape=(0, 0, 0)", "input_shape=(-1, 5, 3)", "input_shape=(100000, 100000, 3)", "10**18",
     "Dense(1000000000000)", "Conv2D(9223372036854775807, (3, 3))", "Dropout(1.5)", "Dropout(-0.1)",
   ]
@@ -64,7 +75,9 @@ struct LineFuzzer {
     case 1: return "model.add(" + pick(layerCalls) + ")"
     case 2: return pick(commands)
     case 3: return mutate(pick(commands + layerCalls.map { "add " + $0 }))
-    case 4: return (0..<(1 + rng.nextInt(below: 5))).map { _ in pick(junk) }.joined(separator: pick([" ", "", ",", "("]))
+    case 4:
+      return (0..<(1 + rng.nextInt(below: 5))).map { _ in pick(junk) }.joined(
+        separator: pick([" ", "", ",", "("]))
     default: return "add " + mutate(pick(layerCalls))
     }
   }
@@ -114,21 +127,29 @@ struct LineFuzzer {
 
   /// Random bytes and truncated files of every format the shell opens.
   @Test func corruptFilesAreRefusedCleanly() throws {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("layerlab-fuzz-\(getpid())")
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "layerlab-fuzz-\(getpid())")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     let harness = Harness()
-    harness.type("image demo cat 12x12", "add Conv2D(2, (3, 3), input_shape=X.shape[1:])", "add Flatten()", "add Dense(3)")
+    harness.type(
+      "image demo cat 12x12", "add Conv2D(2, (3, 3), input_shape=X.shape[1:])", "add Flatten()",
+      "add Dense(3)")
     let weights = directory.appendingPathComponent("good.npz").path
     #expect(harness.shell.handle("save weights \(weights)"))
     let model = directory.appendingPathComponent("model.npz").path
     #expect(harness.shell.handle("save model \(model)"))
-    let png = try PNGCodec.encode(rgb8: [UInt8](repeating: 128, count: 4 * 4 * 3), width: 4, height: 4, channels: 3)
+    let png = try PNGCodec.encode(
+      rgb8: [UInt8](repeating: 128, count: 4 * 4 * 3), width: 4, height: 4, channels: 3)
     let seeds: [(String, Data)] = [
       ("w.npz", try Data(contentsOf: URL(fileURLWithPath: weights))),
       ("m.npz", try Data(contentsOf: URL(fileURLWithPath: model))),
       ("p.png", png),
       ("p.ppm", Data("P3\n2 2\n255\n0 0 0 255 255 255 1 2 3 4 5 6\n".utf8)),
-      ("a.npy", Npy.encode(NDArray(tensor: try Tensor(shape: [3, 3], scalars: [Float](repeating: 0.5, count: 9))))),
+      (
+        "a.npy",
+        Npy.encode(
+          NDArray(tensor: try Tensor(shape: [3, 3], scalars: [Float](repeating: 0.5, count: 9))))
+      ),
     ]
     var rng = SeededGenerator(seed: 7)
     for (name, good) in seeds {
@@ -151,7 +172,8 @@ struct LineFuzzer {
         }
         let before = SessionState(harness.session)
         if !harness.shell.handle(command) {
-          #expect(SessionState(harness.session) == before, "\(command) failed but changed the session")
+          #expect(
+            SessionState(harness.session) == before, "\(command) failed but changed the session")
         }
       }
     }
@@ -161,10 +183,14 @@ struct LineFuzzer {
   @Test func soakKeepsMemoryBounded() throws {
     let harness = Harness()
     let script = [
-      "reset", "image demo blobs 12x12", "add Conv2D(4, (3, 3), padding='same', input_shape=X.shape[1:])",
-      "add Activation('relu')", "add MaxPooling2D()", "add Dropout(0.25)", "add Flatten()", "add Dense(6)",
-      "add Activation('softmax')", "forward training", "show all", "show dropout", "remove 4", "undo",
-      "data demo train=12 test=6 size=12", "compile", "fit epochs=1 batch_size=6", "evaluate", "predict",
+      "reset", "image demo blobs 12x12",
+      "add Conv2D(4, (3, 3), padding='same', input_shape=X.shape[1:])",
+      "add Activation('relu')", "add MaxPooling2D()", "add Dropout(0.25)", "add Flatten()",
+      "add Dense(6)",
+      "add Activation('softmax')", "forward training", "show all", "show dropout", "remove 4",
+      "undo",
+      "data demo train=12 test=6 size=12", "compile", "fit epochs=1 batch_size=6", "evaluate",
+      "predict",
     ]
     func residentMB() -> Double? {
       guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
