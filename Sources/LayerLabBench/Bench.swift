@@ -71,9 +71,12 @@ struct Bench: ParsableCommand {
       }
       // The peak rows are the yardstick for the others: never filtered out.
       for b in list where section == .peak || (filter.map({ b.name.contains($0) }) ?? true) {
-        let row =
-          likePeers && b.peersPlan != nil
-          ? b.measure(b.peersPlan!) : b.measure(repeats: max(1, repeats))
+        let row: Row
+        if likePeers, let plan = b.peersPlan {
+          row = b.measure(plan)
+        } else {
+          row = b.measure(repeats: max(1, repeats))
+        }
         rows.append(row)
         if !json { print(row.line) }
       }

@@ -36,7 +36,8 @@ import Testing
       ("y_train", try NDArray(shape: [2, 4], storage: .float32([0, 0, 1, 0, 0, 0, 0, 1]))),
     ])
     let split = try DatasetLoader.load(path: path)
-    #expect(split.train.images.scalars == [0.1, 0.2, 0.3, 0.4, 0.5, 0.6])  // floats kept as they are
+    // Floats are kept as they are.
+    #expect(split.train.images.scalars == [0.1, 0.2, 0.3, 0.4, 0.5, 0.6])
     #expect(split.train.labels == [2, 3])
     #expect(split.train.classCount == 4)
     #expect(split.test == nil)

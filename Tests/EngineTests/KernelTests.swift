@@ -134,10 +134,11 @@ private func convCases() -> [ConvCase] {
   var cases: [ConvCase] = []
   // The 1x1 stride-1 case that skips im2col, and a shape like the seed
   // network's (several blocks of rows per image).
-  cases.append(
-    convCase(batch: 2, h: 5, w: 7, c: 9, f: 33, kh: 1, kw: 1, sy: 1, sx: 1, padding: .valid)!)
-  cases.append(
-    convCase(batch: 1, h: 21, w: 19, c: 32, f: 32, kh: 3, kw: 3, sy: 1, sx: 1, padding: .same)!)
+  cases += [
+    convCase(batch: 2, h: 5, w: 7, c: 9, f: 33, kh: 1, kw: 1, sy: 1, sx: 1, padding: .valid),
+    convCase(batch: 1, h: 21, w: 19, c: 32, f: 32, kh: 3, kw: 3, sy: 1, sx: 1, padding: .same),
+  ].compactMap { $0 }
+  precondition(cases.count == 2, "both fixed conv cases must be valid shapes")
   while cases.count < 48 {
     let (kh, kw) = kernels[rng.nextInt(below: kernels.count)]
     let c = channels[rng.nextInt(below: channels.count)]

@@ -136,8 +136,10 @@ func seedNetwork(height: Int = 100, width: Int = 100, classes: Int = 6, seed: UI
 @Test func samePaddingFollowsTensorFlow() {
   // ceil(in / stride); total padding max((out - 1) * stride + k - in, 0), extra at the end.
   #expect(Padding.same.outputLength(input: 5, kernel: 3, stride: 2)! == (3, 1))
-  #expect(Padding.same.outputLength(input: 6, kernel: 2, stride: 1)! == (6, 0))  // total 1: all after
-  #expect(Padding.same.outputLength(input: 6, kernel: 4, stride: 1)! == (6, 1))  // total 3: 1 before, 2 after
+  // Total 1: all of it after.
+  #expect(Padding.same.outputLength(input: 6, kernel: 2, stride: 1)! == (6, 0))
+  // Total 3: 1 before, 2 after.
+  #expect(Padding.same.outputLength(input: 6, kernel: 4, stride: 1)! == (6, 1))
   #expect(Padding.same.outputLength(input: 2, kernel: 5, stride: 1)! == (2, 2))
   #expect(Padding.valid.outputLength(input: 7, kernel: 3, stride: 2)! == (3, 0))
   #expect(Padding.valid.outputLength(input: 2, kernel: 3, stride: 1) == nil)

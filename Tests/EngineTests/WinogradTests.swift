@@ -136,7 +136,8 @@ private func expectClose(_ a: [Float], _ b: [Float], depth: Int, _ what: String)
     #expect(Winograd.choose(big, pool: false) == .f4)
     let pooled = try #require(geometry(1, 49, 49, 64, 64, same: false))
     #expect(Winograd.choose(pooled, pool: true) == .f4)
-    let small = try #require(geometry(1, 7, 7, 32, 32, same: false))  // 5x5: 9 tiles of 16 against 4 of 36
+    // 5x5 outputs: 9 tiles of 16 against 4 of 36.
+    let small = try #require(geometry(1, 7, 7, 32, 32, same: false))
     #expect(Winograd.choose(small, pool: false) == .f2)
   }
 

@@ -32,9 +32,10 @@ public enum AtomicFile {
     }
     var failure: String?
     data.withUnsafeBytes { raw in
+      guard let base = raw.baseAddress else { return }  // nothing to write
       var offset = 0
       while offset < raw.count {
-        let n = posixWrite(fd, raw.baseAddress! + offset, raw.count - offset)
+        let n = posixWrite(fd, base + offset, raw.count - offset)
         if n < 0 {
           if errno == EINTR { continue }
           failure = "cannot write (\(errorText()))"

@@ -472,7 +472,7 @@ extension ConvKernels {
     _ g: ConvGeometry, input: [Float], kernel: [Float], bias: [Float]?
   ) -> [Float]? {
     precondition(input.count == g.inputCount && kernel.count == g.kernelCount)
-    precondition(bias == nil || bias!.count == g.filters)
+    precondition((bias?.count ?? g.filters) == g.filters)
     let plan = Im2col(g)
     let count = g.batch * (g.outHeight / 2) * (g.outWidth / 2) * g.filters
     guard takesImplicit(plan), count > 0, g.kernelCount > 0 else { return nil }
@@ -481,10 +481,10 @@ extension ConvKernels {
         kernel.withUnsafeBufferPointer { k in
           func run(_ b: UnsafePointer<Float>?) {
             convolveImplicit(
-              plan, batch: g.batch, filters: g.filters, input: x.baseAddress!,
-              weights: k.baseAddress!, bias: b, output: out.baseAddress!, relu: true, pool: true)
+              plan, batch: g.batch, filters: g.filters, input: x.start,
+              weights: k.start, bias: b, output: out.start, relu: true, pool: true)
           }
-          if let bias { bias.withUnsafeBufferPointer { run($0.baseAddress!) } } else { run(nil) }
+          if let bias { bias.withUnsafeBufferPointer { run($0.start) } } else { run(nil) }
         }
       }
       written = count
@@ -495,22 +495,22 @@ extension ConvKernels {
     _ g: ConvGeometry, input: [Float], kernel: [Float], bias: [Float]?, relu: Bool = false
   ) -> [Float] {
     precondition(input.count == g.inputCount && kernel.count == g.kernelCount)
-    precondition(bias == nil || bias!.count == g.filters)
+    precondition((bias?.count ?? g.filters) == g.filters)
     if g.inputCount == 0 || g.outputCount == 0 || g.kernelCount == 0 {
       // Nothing to speed up.
       let out = forwardReference(g, input: input, kernel: kernel, bias: bias)
       return relu ? out.map { $0 > 0 ? $0 : 0 } : out
     }
     return [Float](unsafeUninitializedCapacity: g.outputCount) { out, count in
-      let o = out.baseAddress!
+      let o = out.start
       input.withUnsafeBufferPointer { x in
         kernel.withUnsafeBufferPointer { k in
           func run(_ b: UnsafePointer<Float>?) {
             convolveFast(
-              Im2col(g), batch: g.batch, filters: g.filters, input: x.baseAddress!,
-              weights: k.baseAddress!, bias: b, output: o, relu: relu)
+              Im2col(g), batch: g.batch, filters: g.filters, input: x.start,
+              weights: k.start, bias: b, output: o, relu: relu)
           }
-          if let bias { bias.withUnsafeBufferPointer { run($0.baseAddress!) } } else { run(nil) }
+          if let bias { bias.withUnsafeBufferPointer { run($0.start) } } else { run(nil) }
         }
       }
       count = g.outputCount
@@ -563,8 +563,8 @@ extension ConvKernels {
       outputGradient.withUnsafeBufferPointer { dy in
         rotated.withUnsafeBufferPointer { w in
           convolveFast(
-            plan, batch: g.batch, filters: c, input: dy.baseAddress!, weights: w.baseAddress!,
-            bias: nil, output: out.baseAddress!)
+            plan, batch: g.batch, filters: c, input: dy.start, weights: w.start,
+            bias: nil, output: out.start)
         }
       }
       count = g.inputCount
@@ -601,14 +601,14 @@ extension ConvKernels {
           let panels = Gemm.allocatePanels(k: f, n: depth, direct: nil)
           defer { panels.deallocate() }
           Gemm.pack(
-            Gemm.MatrixView(kb.baseAddress!, rs: 1, cs: f), into: panels,
+            Gemm.MatrixView(kb.start, rs: 1, cs: f), into: panels,
             panels: 0..<panels.count)
           let workers = min(EngineThreads.effective, g.batch)
           let scratch = WorkerScratch(
             workers: workers, floatsPerWorker: block * depth + Gemm.tileFloats)
           defer { scratch.deallocate() }
-          let dy = SendableConstPointer(dyb.baseAddress!)
-          let dx = SendablePointer(dxb.baseAddress!)
+          let dy = SendableConstPointer(dyb.start)
+          let dx = SendablePointer(dxb.start)
           parallelUnits(g.batch, workers: workers) { n, w in
             let cols = scratch.of(w)
             let tile = cols + block * depth
@@ -692,8 +692,8 @@ extension ConvKernels {
     let hasBias = !biasGradient.isEmpty
     input.withUnsafeBufferPointer { xb in
       outputGradient.withUnsafeBufferPointer { dyb in
-        let x = SendableConstPointer(xb.baseAddress!)
-        let dy = SendableConstPointer(dyb.baseAddress!)
+        let x = SendableConstPointer(xb.start)
+        let dy = SendableConstPointer(dyb.start)
         let part = SendablePointer(partials)
         parallelUnits(slices, workers: workers) { s, w in
           let lo = s * rows / slices

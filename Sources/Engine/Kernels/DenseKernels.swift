@@ -12,7 +12,7 @@ public enum DenseKernels {
     rows: Int, inFeatures: Int, units: Int, input: [Float], kernel: [Float], bias: [Float]?
   ) -> [Float] {
     precondition(input.count == rows * inFeatures && kernel.count == inFeatures * units)
-    precondition(bias == nil || bias!.count == units)
+    precondition((bias?.count ?? units) == units)
     if rows >= 1 && rows <= fewRows && inFeatures > 0 && units > 0 {
       return forwardFewRows(
         rows: rows, inFeatures: inFeatures, units: units, input: input, kernel: kernel, bias: bias)
@@ -53,11 +53,11 @@ public enum DenseKernels {
     let big = inFeatures * units >= bigKernel
     let parts = big ? 1 : max(1, min(EngineThreads.effective, vectors))
     return [Float](unsafeUninitializedCapacity: rows * units) { out, count in
-      let o = SendablePointer(out.baseAddress!)
+      let o = SendablePointer(out.start)
       for r in 0..<rows {
         if let bias {
           bias.withUnsafeBufferPointer {
-            (o.p + r * units).update(from: $0.baseAddress!, count: units)
+            (o.p + r * units).update(from: $0.start, count: units)
           }
         } else {
           (o.p + r * units).initialize(repeating: 0, count: units)
@@ -65,8 +65,8 @@ public enum DenseKernels {
       }
       input.withUnsafeBufferPointer { xb in
         kernel.withUnsafeBufferPointer { wb in
-          let x = SendableConstPointer(xb.baseAddress!)
-          let w = SendableConstPointer(wb.baseAddress!)
+          let x = SendableConstPointer(xb.start)
+          let w = SendableConstPointer(wb.start)
           parallelUnits(parts, workers: parts) { part, _ in
             let u0 = part * vectors / parts * 16
             let u1 = min(units, (part + 1) * vectors / parts * 16)
@@ -106,7 +106,7 @@ public enum DenseKernels {
     rows: Int, inFeatures: Int, units: Int, input: [Float], kernel: [Float], bias: [Float]?
   ) -> [Float] {
     precondition(input.count == rows * inFeatures && kernel.count == inFeatures * units)
-    precondition(bias == nil || bias!.count == units)
+    precondition((bias?.count ?? units) == units)
     let slices = max(1, min(16, inFeatures / sliceRows))
     if slices == 1 || rows > fewRows || units == 0 {
       return forward(
@@ -119,8 +119,8 @@ public enum DenseKernels {
     let part = SendablePointer(partials)
     input.withUnsafeBufferPointer { xb in
       kernel.withUnsafeBufferPointer { wb in
-        let x = SendableConstPointer(xb.baseAddress!)
-        let w = SendableConstPointer(wb.baseAddress!)
+        let x = SendableConstPointer(xb.start)
+        let w = SendableConstPointer(wb.start)
         parallelUnits(slices) { slice, _ in
           let p0 = slice * inFeatures / slices
           let p1 = (slice + 1) * inFeatures / slices

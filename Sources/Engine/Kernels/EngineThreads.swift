@@ -250,3 +250,18 @@ struct WorkerScratch: @unchecked Sendable {
   func of(_ worker: Int) -> UnsafeMutablePointer<Float> { base + worker * floatsPerWorker }
   func deallocate() { UnsafeMutableRawPointer(base).deallocate() }
 }
+
+/// Where an empty buffer "starts": kernels never read through it (their
+/// counts are zero), but it is a real address, so the buffers below always
+/// have one and no kernel has to unwrap an optional pointer.
+nonisolated(unsafe) private let nowhere = UnsafeMutablePointer<Float>.allocate(capacity: 16)
+
+extension UnsafeBufferPointer<Float> {
+  /// `baseAddress`, or a harmless address when the buffer is empty.
+  var start: UnsafePointer<Float> { baseAddress ?? UnsafePointer(nowhere) }
+}
+
+extension UnsafeMutableBufferPointer<Float> {
+  /// `baseAddress`, or a harmless address when the buffer is empty.
+  var start: UnsafeMutablePointer<Float> { baseAddress ?? nowhere }
+}

@@ -83,7 +83,7 @@ public enum Gemm {
     a.withUnsafeBufferPointer { ap in
       b.withUnsafeBufferPointer { bp in
         c.withUnsafeMutableBufferPointer { cp in
-          let bv = MatrixView(bp.baseAddress!, rs: n, cs: 1)
+          let bv = MatrixView(bp.start, rs: n, cs: 1)
           let panels = allocatePanels(k: k, n: n, direct: nil)
           defer { panels.deallocate() }
           pack(bv, into: panels, panels: 0..<panels.count)
@@ -94,8 +94,8 @@ public enum Gemm {
               let start = DispatchTime.now().uptimeNanoseconds
               multiplyRows(
                 kind, 0..<m, panels: 0..<panels.count,
-                a: MatrixView(ap.baseAddress!, rs: k, cs: 1), b: panels,
-                c: MutableMatrixView(cp.baseAddress!, rs: n, cs: 1), accumulate: false,
+                a: MatrixView(ap.start, rs: k, cs: 1), b: panels,
+                c: MutableMatrixView(cp.start, rs: n, cs: 1), accumulate: false,
                 tile: tile)
               let t = DispatchTime.now().uptimeNanoseconds - start
               best[kind] = min(best[kind] ?? .max, t)
@@ -104,7 +104,7 @@ public enum Gemm {
         }
       }
     }
-    return best[.narrow6x16]! < best[.wide8x32]! ? .narrow6x16 : .wide8x32
+    return (best[.narrow6x16] ?? .max) < (best[.wide8x32] ?? .max) ? .narrow6x16 : .wide8x32
   }()
 
   // MARK: - Public API
@@ -149,8 +149,8 @@ public enum Gemm {
         c.withUnsafeMutableBufferPointer { cp in
           sgemm(
             transA: transA, transB: transB, m: m, n: n, k: k,
-            a: ap.baseAddress!, lda: lda, b: bp.baseAddress!, ldb: ldb,
-            c: cp.baseAddress!, ldc: ldc, accumulate: accumulate)
+            a: ap.start, lda: lda, b: bp.start, ldb: ldb,
+            c: cp.start, ldc: ldc, accumulate: accumulate)
         }
       }
     }
@@ -242,9 +242,11 @@ public enum Gemm {
       if let direct, j * 32 + 32 <= n {
         return (direct + k0 * rsB + j * 32, rsB)
       }
-      if direct != nil { return (UnsafePointer(packed!) + k0 * 32, 32) }
+      // Every panel not read in place has a packed copy (allocatePanels).
+      guard let packed else { preconditionFailure("internal: panel \(j) has no packed copy") }
+      if direct != nil { return (UnsafePointer(packed) + k0 * 32, 32) }
       let len = min(kc, k - k0)
-      return (UnsafePointer(packed!) + k0 * count * 32 + j * len * 32, 32)
+      return (UnsafePointer(packed) + k0 * count * 32 + j * len * 32, 32)
     }
 
     func deallocate() {

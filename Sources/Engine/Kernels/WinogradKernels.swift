@@ -73,7 +73,8 @@
 public enum Winograd {
   /// The output tile: 2x2 from 4x4 inputs, or 4x4 from 6x6.
   public enum Tile: Int, Sendable, CaseIterable {
-    case f2 = 2, f4 = 4
+    case f2 = 2
+    case f4 = 4
 
     var m: Int { rawValue }
     var alpha: Int { rawValue + 2 }
@@ -137,7 +138,7 @@ public enum Winograd {
     relu: Bool, pool: Bool, tile: Tile
   ) -> [Float]? {
     precondition(input.count == g.inputCount)
-    precondition(bias == nil || bias!.count == g.filters)
+    precondition((bias?.count ?? g.filters) == g.filters)
     // Pooling after ReLU only: values ≥ +0 with no NaN, so the largest of
     // four does not depend on the order of comparison.
     precondition(!pool || relu)
@@ -150,10 +151,10 @@ public enum Winograd {
         u.withUnsafeBufferPointer { uu in
           func run(_ b: UnsafePointer<Float>?) {
             convolve(
-              g, tile, input: x.baseAddress!, u: uu.baseAddress!, bias: b,
-              output: out.baseAddress!, relu: relu, pool: pool)
+              g, tile, input: x.start, u: uu.start, bias: b,
+              output: out.start, relu: relu, pool: pool)
           }
-          if let bias { bias.withUnsafeBufferPointer { run($0.baseAddress!) } } else { run(nil) }
+          if let bias { bias.withUnsafeBufferPointer { run($0.start) } } else { run(nil) }
         }
       }
       written = count
@@ -172,7 +173,7 @@ public enum Winograd {
     return [Float](unsafeUninitializedCapacity: tile.planes * channels * filters) { u, count in
       kernel.withUnsafeBufferPointer { w in
         transformKernel(
-          w.baseAddress!, tile, channels: channels, filters: filters, into: u.baseAddress!)
+          w.start, tile, channels: channels, filters: filters, into: u.start)
       }
       count = tile.planes * channels * filters
     }

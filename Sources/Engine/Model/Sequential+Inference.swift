@@ -63,8 +63,11 @@ extension Sequential {
         let pre: Tensor
         if let conv = layer as? Conv2D {
           pre = try conv.inferPreActivation(current, relu: fuse, exact: exact)
+        } else if let dense = layer as? Dense {
+          pre = try dense.inferPreActivation(current, relu: fuse, exact: exact)
         } else {
-          pre = try (layer as! Dense).inferPreActivation(current, relu: fuse, exact: exact)
+          // The `if` above admits only these two kinds.
+          preconditionFailure("internal: \(layer.name) is neither Conv2D nor Dense")
         }
         if fuse {
           current = pre

@@ -127,11 +127,11 @@ extension Fuzz {
       var outcomes = Outcomes()
       var m = Mutator(seed: 3)
       func decode(_ bytes: [UInt8]) {
-        outcomes.run({ () throws(EngineError) in
-          try Npz.decode(Data(bytes), source: "fuzz.npz", maxBytes: FileFuzzTests.maxBytes)
-        }) {
-          for member in $0 { FileFuzzTests.checkArray(member.array) }
-        }
+        outcomes.run(
+          { () throws(EngineError) in
+            try Npz.decode(Data(bytes), source: "fuzz.npz", maxBytes: FileFuzzTests.maxBytes)
+          },
+          check: { for member in $0 { FileFuzzTests.checkArray(member.array) } })
       }
       for length in 0..<good.count { decode(Array(good.prefix(length))) }
       for _ in 0..<600 { decode(m.mutate(good)) }
