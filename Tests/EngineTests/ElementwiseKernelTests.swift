@@ -6,8 +6,6 @@ import Testing
 // definitions, bit for bit: lengths around the vector width and the
 // threads' chunk, and the awkward values (NaN, ±0, ±infinity, subnormals).
 
-private func bits(_ x: [Float]) -> [UInt32] { x.map(\.bitPattern) }
-
 private func values(_ count: Int, _ rng: inout SeededGenerator) -> [Float] {
   let special: [Float] = [
     .nan, -0.0, 0, .infinity, -.infinity, .leastNonzeroMagnitude, -.leastNonzeroMagnitude, 1, -1,
@@ -29,10 +27,8 @@ private func values(_ count: Int, _ rng: inout SeededGenerator) -> [Float] {
       let x = values(n, &rng)
       let expected = x.map { $0 > 0 ? $0 : 0 }
       for threads in [1, 2] {
-        let saved = EngineThreads.count
-        EngineThreads.count = threads
-        defer { EngineThreads.count = saved }
-        #expect(bits(ElementwiseKernels.relu(x)) == bits(expected), "n \(n) threads \(threads)")
+        let relu = withThreads(threads) { ElementwiseKernels.relu(x) }
+        #expect(bits(relu) == bits(expected), "n \(n) threads \(threads)")
       }
     }
   }

@@ -5,19 +5,6 @@ import Testing
 // The inference fast paths (`Sequential.infer` and the fused kernels behind
 // it) must give the bits of the REPL's `forward`, for 1 and 2 threads.
 
-private func randomFloats(_ count: Int, _ rng: inout SeededGenerator) -> [Float] {
-  (0..<count).map { _ in rng.nextFloat(in: -1, 1) }
-}
-
-private func bits(_ x: [Float]) -> [UInt32] { x.map(\.bitPattern) }
-
-private func withThreads<T>(_ n: Int, _ body: () throws -> T) rethrows -> T {
-  let saved = EngineThreads.count
-  EngineThreads.count = n
-  defer { EngineThreads.count = saved }
-  return try body()
-}
-
 private func model(_ lines: [String], input: [Int], seed: UInt64 = 3) throws -> Sequential {
   let m = Sequential(seed: seed)
   for (i, line) in lines.enumerated() {
@@ -211,14 +198,11 @@ private let inferenceModels: [(lines: [String], input: [Int])] = [
       (2, 30, 31, 32, 33, 3, 3, 1, 1, false), (1, 4, 3, 1, 5, 5, 3, 1, 2, true),
     ]
     for (n, h, w, c, f, kh, kw, sy, sx, same) in shapes {
-      let padding: Padding = same ? .same : .valid
-      guard let y = padding.outputLength(input: h, kernel: kh, stride: sy),
-        let xo = padding.outputLength(input: w, kernel: kw, stride: sx)
+      guard
+        let g = windowGeometry(
+          batch: n, height: h, width: w, channels: c, filters: f, kernel: (kh, kw),
+          stride: (sy, sx), padding: same ? .same : .valid)
       else { continue }
-      let g = ConvGeometry(
-        batch: n, inHeight: h, inWidth: w, inChannels: c, outHeight: y.length, outWidth: xo.length,
-        filters: f, kernelHeight: kh, kernelWidth: kw, strideY: sy, strideX: sx, padTop: y.before,
-        padLeft: xo.before)
       let x = randomFloats(g.inputCount, &rng)
       let k = randomFloats(g.kernelCount, &rng)
       let b = randomFloats(f, &rng)
@@ -252,20 +236,12 @@ private let inferenceModels: [(lines: [String], input: [Int])] = [
       (1, 7, 8, 64, 64, false), (2, 5, 5, 16, 7, true), (1, 3, 3, 5, 9, false),
     ]
     for (n, h, w, c, f, same) in shapes {
-      let padding: Padding = same ? .same : .valid
-      guard let y = padding.outputLength(input: h, kernel: 3, stride: 1),
-        let xo = padding.outputLength(input: w, kernel: 3, stride: 1)
+      guard
+        let g = windowGeometry(
+          batch: n, height: h, width: w, channels: c, filters: f, kernel: (3, 3),
+          padding: same ? .same : .valid)
       else { continue }
-      let g = ConvGeometry(
-        batch: n, inHeight: h, inWidth: w, inChannels: c, outHeight: y.length, outWidth: xo.length,
-        filters: f, kernelHeight: 3, kernelWidth: 3, strideY: 1, strideX: 1, padTop: y.before,
-        padLeft: xo.before)
-      let pg = ConvGeometry(
-        batch: n, inHeight: g.outHeight, inWidth: g.outWidth, inChannels: f,
-        outHeight: g.outHeight / 2,
-        outWidth: g.outWidth / 2, filters: f, kernelHeight: 2, kernelWidth: 2, strideY: 2,
-        strideX: 2,
-        padTop: 0, padLeft: 0)
+      let pg = pooled2x2(after: g)
       let x = randomFloats(g.inputCount, &rng)
       let k = randomFloats(g.kernelCount, &rng)
       let b = randomFloats(f, &rng)
@@ -276,13 +252,15 @@ private let inferenceModels: [(lines: [String], input: [Int])] = [
       let twoPass = PoolingKernels.maxForwardValues(
         pg, input: ConvKernels.forwardReLU(g, input: x, kernel: k, bias: b))
       for kind in Gemm.MicroKernel.allCases {
-        let saved = Gemm.kernelOverride
-        Gemm.kernelOverride = kind
-        defer { Gemm.kernelOverride = saved }
         for threads in [1, 2] {
           guard
-            let fused = withThreads(
-              threads, { ConvKernels.forwardReLUMaxPool2(g, input: x, kernel: k, bias: b) })
+            let fused = withMicroKernel(
+              kind,
+              {
+                withThreads(threads) {
+                  ConvKernels.forwardReLUMaxPool2(g, input: x, kernel: k, bias: b)
+                }
+              })
           else { continue }
           #expect(bits(fused) == bits(twoPass), "\(g) \(kind) threads \(threads)")
           let scale = max(1, threePass.map(abs).max() ?? 0)
@@ -364,13 +342,11 @@ private let inferenceModels: [(lines: [String], input: [Int])] = [
       pool.0 + rng.nextInt(below: 9), pool.1 + rng.nextInt(below: 9), 1 + rng.nextInt(below: 40),
       1 + rng.nextInt(below: 3)
     )
-    guard let (oh, top) = padding.outputLength(input: h, kernel: pool.0, stride: steps.0),
-      let (ow, left) = padding.outputLength(input: w, kernel: pool.1, stride: steps.1)
+    guard
+      let g = windowGeometry(
+        batch: n, height: h, width: w, channels: c, filters: c, kernel: pool, stride: steps,
+        padding: padding)
     else { return }
-    let g = ConvGeometry(
-      batch: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow, filters: c,
-      kernelHeight: pool.0, kernelWidth: pool.1, strideY: steps.0, strideX: steps.1, padTop: top,
-      padLeft: left)
     // Ties, signed zeros and a NaN: the comparisons must be the same ones.
     var x = (0..<g.inputCount).map { _ in Float(rng.nextInt(below: 5)) - 2 }
     for i in stride(from: 0, to: x.count, by: 7) { x[i] = -0.0 }

@@ -7,10 +7,6 @@ import Testing
 // k split into cache blocks, strides 1–3, both paddings, every kernel size
 // the layers use.
 
-private func randomArray(_ count: Int, _ rng: inout SeededGenerator) -> [Float] {
-  (0..<count).map { _ in rng.nextFloat(in: -1, 1) }
-}
-
 /// |fast − reference| ≤ 1e-4 · max(1, max |reference|): a relative bound
 /// that cancellation in a single element cannot break.
 private func expectClose(
@@ -72,9 +68,9 @@ private func gemmCases() -> [GemmCase] {
 @Test(arguments: gemmCases())
 private func gemmMatchesReference(_ t: GemmCase) {
   var rng = SeededGenerator(seed: UInt64(t.m * 1_000_003 + t.n * 1009 + t.k))
-  let a = randomArray((t.transA ? t.k : t.m) * t.lda, &rng)
-  let b = randomArray((t.transB ? t.n : t.k) * t.ldb, &rng)
-  let c0 = randomArray(t.m * t.ldc, &rng)
+  let a = randomFloats((t.transA ? t.k : t.m) * t.lda, &rng)
+  let b = randomFloats((t.transB ? t.n : t.k) * t.ldb, &rng)
+  let c0 = randomFloats(t.m * t.ldc, &rng)
   var fast = c0
   var slow = c0
   Gemm.sgemm(
@@ -115,15 +111,10 @@ private struct ConvCase: CustomStringConvertible {
 private func convCase(
   batch: Int, h: Int, w: Int, c: Int, f: Int, kh: Int, kw: Int, sy: Int, sx: Int, padding: Padding
 ) -> ConvCase? {
-  guard let y = padding.outputLength(input: h, kernel: kh, stride: sy),
-    let x = padding.outputLength(input: w, kernel: kw, stride: sx)
-  else { return nil }
-  return ConvCase(
-    g: ConvGeometry(
-      batch: batch, inHeight: h, inWidth: w, inChannels: c, outHeight: y.length,
-      outWidth: x.length, filters: f, kernelHeight: kh, kernelWidth: kw, strideY: sy,
-      strideX: sx, padTop: y.before, padLeft: x.before),
-    padding: padding)
+  windowGeometry(
+    batch: batch, height: h, width: w, channels: c, filters: f, kernel: (kh, kw), stride: (sy, sx),
+    padding: padding
+  ).map { ConvCase(g: $0, padding: padding) }
 }
 
 private func convCases() -> [ConvCase] {
@@ -164,10 +155,10 @@ private func convCases() -> [ConvCase] {
 private func convMatchesReference(_ t: ConvCase) {
   let g = t.g
   var rng = SeededGenerator(seed: UInt64(g.inputCount * 31 + g.kernelCount))
-  let input = randomArray(g.inputCount, &rng)
-  let kernel = randomArray(g.kernelCount, &rng)
-  let bias = randomArray(g.filters, &rng)
-  let dOut = randomArray(g.outputCount, &rng)
+  let input = randomFloats(g.inputCount, &rng)
+  let kernel = randomFloats(g.kernelCount, &rng)
+  let bias = randomFloats(g.filters, &rng)
+  let dOut = randomFloats(g.outputCount, &rng)
 
   expectClose(
     ConvKernels.forward(g, input: input, kernel: kernel, bias: bias),
@@ -182,8 +173,8 @@ private func convMatchesReference(_ t: ConvCase) {
     "backwardInput \(t)")
 
   // Accumulates into what is already there.
-  let k0 = randomArray(g.kernelCount, &rng)
-  let b0 = randomArray(g.filters, &rng)
+  let k0 = randomFloats(g.kernelCount, &rng)
+  let b0 = randomFloats(g.filters, &rng)
   var kFast = k0
   var bFast = b0
   var kRef = k0
@@ -209,10 +200,10 @@ private func convMatchesReference(_ t: ConvCase) {
 func denseMatchesReference(_ shape: (Int, Int, Int)) {
   let (rows, inF, units) = shape
   var rng = SeededGenerator(seed: UInt64(rows * 7919 + inF * 31 + units))
-  let x = randomArray(rows * inF, &rng)
-  let w = randomArray(inF * units, &rng)
-  let b = randomArray(units, &rng)
-  let dy = randomArray(rows * units, &rng)
+  let x = randomFloats(rows * inF, &rng)
+  let w = randomFloats(inF * units, &rng)
+  let b = randomFloats(units, &rng)
+  let dy = randomFloats(rows * units, &rng)
   let what = "dense \(rows)x\(inF)->\(units)"
   expectClose(
     DenseKernels.forward(rows: rows, inFeatures: inF, units: units, input: x, kernel: w, bias: b),
@@ -224,8 +215,8 @@ func denseMatchesReference(_ shape: (Int, Int, Int)) {
     DenseKernels.backwardInputReference(
       rows: rows, inFeatures: inF, units: units, outputGradient: dy, kernel: w),
     "\(what) backwardInput")
-  let k0 = randomArray(inF * units, &rng)
-  let b0 = randomArray(units, &rng)
+  let k0 = randomFloats(inF * units, &rng)
+  let b0 = randomFloats(units, &rng)
   var kf = k0
   var bf = b0
   var kr = k0
@@ -247,33 +238,17 @@ func denseMatchesReference(_ shape: (Int, Int, Int)) {
 /// Serialized: it is the only suite that changes these settings (other
 /// tests running meanwhile only change speed, never bits).
 @Suite(.serialized) struct Reproducibility {
-  private func withThreads<T>(_ n: Int, _ body: () -> T) -> T {
-    let saved = EngineThreads.count
-    EngineThreads.count = n
-    defer { EngineThreads.count = saved }
-    return body()
-  }
-
-  private func bits(_ x: [Float]) -> [UInt32] { x.map(\.bitPattern) }
-
-  private func withKernel<T>(_ kind: Gemm.MicroKernel, _ body: () -> T) -> T {
-    let saved = Gemm.kernelOverride
-    Gemm.kernelOverride = kind
-    defer { Gemm.kernelOverride = saved }
-    return body()
-  }
-
   @Test func bothMicroKernelsGiveTheSameBits() {
     var rng = SeededGenerator(seed: 77)
     for (m, n, k, ta, tb) in [
       (1, 1, 1, false, false), (13, 47, 700, false, false), (50, 31, 9, true, false),
       (7, 90, 33, false, true), (61, 17, 65, true, true),
     ] {
-      let a = randomArray(m * k, &rng)
-      let b = randomArray(k * n, &rng)
-      let c0 = randomArray(m * n, &rng)
+      let a = randomFloats(m * k, &rng)
+      let b = randomFloats(k * n, &rng)
+      let c0 = randomFloats(m * n, &rng)
       let results = Gemm.MicroKernel.allCases.map { kind in
-        withKernel(kind) {
+        withMicroKernel(kind) {
           var c = c0
           Gemm.sgemm(transA: ta, transB: tb, m: m, n: n, k: k, a: a, b: b, c: &c, accumulate: true)
           return bits(c)
@@ -284,11 +259,11 @@ func denseMatchesReference(_ shape: (Int, Int, Int)) {
     let t = convCase(
       batch: 2, h: 11, w: 9, c: 5, f: 37, kh: 3, kw: 3, sy: 2, sx: 1, padding: .same)!
     let g = t.g
-    let x = randomArray(g.inputCount, &rng)
-    let w = randomArray(g.kernelCount, &rng)
-    let dy = randomArray(g.outputCount, &rng)
+    let x = randomFloats(g.inputCount, &rng)
+    let w = randomFloats(g.kernelCount, &rng)
+    let dy = randomFloats(g.outputCount, &rng)
     let convs = Gemm.MicroKernel.allCases.map { kind in
-      withKernel(kind) {
+      withMicroKernel(kind) {
         var kg = [Float](repeating: 0, count: g.kernelCount)
         var bg = [Float](repeating: 0, count: g.filters)
         ConvKernels.accumulateKernelGradient(
@@ -311,10 +286,10 @@ func denseMatchesReference(_ shape: (Int, Int, Int)) {
       convCase(batch: 1, h: 4, w: 3, c: 64, f: 5, kh: 3, kw: 3, sy: 1, sx: 1, padding: .same)!,
     ] {
       let g = t.g
-      let x = randomArray(g.inputCount, &rng)
-      let w = randomArray(g.kernelCount, &rng)
-      let b = randomArray(g.filters, &rng)
-      let dy = randomArray(g.outputCount, &rng)
+      let x = randomFloats(g.inputCount, &rng)
+      let w = randomFloats(g.kernelCount, &rng)
+      let b = randomFloats(g.filters, &rng)
+      let dy = randomFloats(g.outputCount, &rng)
       let run = { (implicit: Bool) -> [[UInt32]] in
         let saved = ConvKernels.allowImplicit
         ConvKernels.allowImplicit = implicit
@@ -322,7 +297,7 @@ func denseMatchesReference(_ shape: (Int, Int, Int)) {
         return [
           ConvKernels.forward(g, input: x, kernel: w, bias: b),
           ConvKernels.backwardInput(g, outputGradient: dy, kernel: w),
-        ].map(self.bits)
+        ].map { bits($0) }
       }
       #expect(run(true) == run(false), "\(t)")
     }
@@ -340,16 +315,16 @@ func denseMatchesReference(_ shape: (Int, Int, Int)) {
       convCase(batch: 1, h: 8, w: 9, c: 5, f: 7, kh: 2, kw: 3, sy: 2, sx: 1, padding: .valid)!,
     ] {
       let g = t.g
-      let x = randomArray(g.inputCount, &rng)
-      let w = randomArray(g.kernelCount, &rng)
-      let b = randomArray(g.filters, &rng)
+      let x = randomFloats(g.inputCount, &rng)
+      let w = randomFloats(g.kernelCount, &rng)
+      let b = randomFloats(g.filters, &rng)
       for kind in Gemm.MicroKernel.allCases {
         let run = { (implicit: Bool, relu: Bool) -> [UInt32] in
           let saved = ConvKernels.allowImplicit
           ConvKernels.allowImplicit = implicit
           defer { ConvKernels.allowImplicit = saved }
-          return self.withKernel(kind) {
-            self.bits(ConvKernels.forwardFast(g, input: x, kernel: w, bias: b, relu: relu))
+          return withMicroKernel(kind) {
+            bits(ConvKernels.forwardFast(g, input: x, kernel: w, bias: b, relu: relu))
           }
         }
         for relu in [false, true] {
@@ -371,8 +346,8 @@ func denseMatchesReference(_ shape: (Int, Int, Int)) {
       convCase(batch: 3, h: 9, w: 8, c: 1, f: 7, kh: 5, kw: 3, sy: 2, sx: 3, padding: .same)!,
     ] {
       let g = t.g
-      let w = randomArray(g.kernelCount, &rng)
-      let dy = randomArray(g.outputCount, &rng)
+      let w = randomFloats(g.kernelCount, &rng)
+      let dy = randomFloats(g.outputCount, &rng)
       let reference = ConvKernels.backwardInputReference(g, outputGradient: dy, kernel: w)
       for scatter in [true, false] {
         let saved = ConvKernels.allowScatter
@@ -391,10 +366,10 @@ func denseMatchesReference(_ shape: (Int, Int, Int)) {
       (203, 77, 301, false, false), (45, 600, 900, false, true), (300, 33, 64, true, false),
       (20, 500, 129, true, true), (20, 1100, 1000, false, false),
     ] {
-      let a = randomArray(m * k, &rng)
-      let b = randomArray(k * n, &rng)
+      let a = randomFloats(m * k, &rng)
+      let b = randomFloats(k * n, &rng)
       let run = { (threads: Int) -> [Float] in
-        self.withThreads(threads) {
+        withThreads(threads) {
           var c = [Float](repeating: 0, count: m * n)
           Gemm.sgemm(transA: ta, transB: tb, m: m, n: n, k: k, a: a, b: b, c: &c)
           return c
@@ -412,12 +387,12 @@ func denseMatchesReference(_ shape: (Int, Int, Int)) {
       batch: 3, h: 40, w: 37, c: 16, f: 20, kh: 3, kw: 3, sy: 2, sx: 1, padding: .valid)!
     for g in [t.g, s.g] {
       var rng = SeededGenerator(seed: 9)
-      let x = randomArray(g.inputCount, &rng)
-      let w = randomArray(g.kernelCount, &rng)
-      let b = randomArray(g.filters, &rng)
-      let dy = randomArray(g.outputCount, &rng)
+      let x = randomFloats(g.inputCount, &rng)
+      let w = randomFloats(g.kernelCount, &rng)
+      let b = randomFloats(g.filters, &rng)
+      let dy = randomFloats(g.outputCount, &rng)
       let run = { (threads: Int) -> [[Float]] in
-        self.withThreads(threads) {
+        withThreads(threads) {
           var kg = [Float](repeating: 0, count: g.kernelCount)
           var bg = [Float](repeating: 0, count: g.filters)
           ConvKernels.accumulateKernelGradient(

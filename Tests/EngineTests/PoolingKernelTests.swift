@@ -14,16 +14,14 @@ func poolingFastPathsMatchTheReference(_ trial: Int) {
     pool.0 + rng.nextInt(below: 9), pool.1 + rng.nextInt(below: 9), 1 + rng.nextInt(below: 40),
     1 + rng.nextInt(below: 3)
   )
-  guard let (oh, top) = padding.outputLength(input: h, kernel: pool.0, stride: stride.0),
-    let (ow, left) = padding.outputLength(input: w, kernel: pool.1, stride: stride.1)
+  guard
+    let g = windowGeometry(
+      batch: n, height: h, width: w, channels: c, filters: c, kernel: pool, stride: stride,
+      padding: padding)
   else {
     Issue.record("shape")
     return
   }
-  let g = ConvGeometry(
-    batch: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow, filters: c,
-    kernelHeight: pool.0, kernelWidth: pool.1, strideY: stride.0, strideX: stride.1, padTop: top,
-    padLeft: left)
   // Whole numbers from a small range make ties common.
   let x = (0..<g.inputCount).map { _ in Float(rng.nextInt(below: 5)) - 2 }
   let fast = PoolingKernels.maxForward(g, input: x)

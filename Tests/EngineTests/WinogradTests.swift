@@ -7,22 +7,12 @@ import Testing
 // on odd and even sizes, both paddings, tiles cut across images and blocks,
 // both micro-kernels; and for the same bits whatever the thread count.
 
-private func randomFloats(_ count: Int, _ rng: inout SeededGenerator) -> [Float] {
-  (0..<count).map { _ in rng.nextFloat(in: -1, 1) }
-}
-
-private func bits(_ x: [Float]) -> [UInt32] { x.map(\.bitPattern) }
-
+/// A 3x3, stride-1 convolution's geometry.
 private func geometry(_ n: Int, _ h: Int, _ w: Int, _ c: Int, _ f: Int, same: Bool) -> ConvGeometry?
 {
-  let padding: Padding = same ? .same : .valid
-  guard let y = padding.outputLength(input: h, kernel: 3, stride: 1),
-    let x = padding.outputLength(input: w, kernel: 3, stride: 1)
-  else { return nil }
-  return ConvGeometry(
-    batch: n, inHeight: h, inWidth: w, inChannels: c, outHeight: y.length, outWidth: x.length,
-    filters: f, kernelHeight: 3, kernelWidth: 3, strideY: 1, strideX: 1, padTop: y.before,
-    padLeft: x.before)
+  windowGeometry(
+    batch: n, height: h, width: w, channels: c, filters: f, kernel: (3, 3),
+    padding: same ? .same : .valid)
 }
 
 /// |a - b| within a tolerance scaled by the size of the sums: each output
@@ -55,20 +45,18 @@ private func expectClose(_ a: [Float], _ b: [Float], depth: Int, _ what: String)
       let reference = ConvKernels.forwardReference(g, input: x, kernel: k, bias: b)
       let noBias = ConvKernels.forwardReference(g, input: x, kernel: k, bias: nil)
       for kind in Gemm.MicroKernel.allCases {
-        let saved = Gemm.kernelOverride
-        Gemm.kernelOverride = kind
-        defer { Gemm.kernelOverride = saved }
         for tile in Winograd.Tile.allCases {
           let what = "\(g) \(kind) \(tile)"
-          let plain = try #require(
-            Winograd.forward(g, input: x, kernel: k, bias: b, relu: false, pool: false, tile: tile))
-          expectClose(plain, reference, depth: 9 * c, what)
-          let unbiased = try #require(
-            Winograd.forward(
-              g, input: x, kernel: k, bias: nil, relu: false, pool: false, tile: tile))
-          expectClose(unbiased, noBias, depth: 9 * c, "\(what) no bias")
-          let relu = try #require(
-            Winograd.forward(g, input: x, kernel: k, bias: b, relu: true, pool: false, tile: tile))
+          func run(bias: [Float]?, relu: Bool) throws -> [Float] {
+            try #require(
+              withMicroKernel(kind) {
+                Winograd.forward(
+                  g, input: x, kernel: k, bias: bias, relu: relu, pool: false, tile: tile)
+              })
+          }
+          expectClose(try run(bias: b, relu: false), reference, depth: 9 * c, what)
+          expectClose(try run(bias: nil, relu: false), noBias, depth: 9 * c, "\(what) no bias")
+          let relu = try run(bias: b, relu: true)
           expectClose(relu, reference.map { $0 > 0 ? $0 : 0 }, depth: 9 * c, "\(what) relu")
           #expect(relu.allSatisfy { $0 >= 0 && $0.sign == .plus })
         }
@@ -90,12 +78,8 @@ private func expectClose(_ a: [Float], _ b: [Float], depth: Int, _ what: String)
       let x = randomFloats(g.inputCount, &rng)
       let k = randomFloats(g.kernelCount, &rng)
       let b = randomFloats(f, &rng)
-      let pg = ConvGeometry(
-        batch: n, inHeight: g.outHeight, inWidth: g.outWidth, inChannels: f,
-        outHeight: g.outHeight / 2, outWidth: g.outWidth / 2, filters: f, kernelHeight: 2,
-        kernelWidth: 2, strideY: 2, strideX: 2, padTop: 0, padLeft: 0)
       let reference = PoolingKernels.maxForwardValues(
-        pg,
+        pooled2x2(after: g),
         input: ElementwiseKernels.relu(
           ConvKernels.forwardReference(g, input: x, kernel: k, bias: b)))
       for tile in Winograd.Tile.allCases {
@@ -116,11 +100,11 @@ private func expectClose(_ a: [Float], _ b: [Float], depth: Int, _ what: String)
     for pool in [false, true] {
       for tile in Winograd.Tile.allCases {
         let runs = try [1, 2, 3].map { threads in
-          let saved = EngineThreads.count
-          EngineThreads.count = threads
-          defer { EngineThreads.count = saved }
-          return try #require(
-            Winograd.forward(g, input: x, kernel: k, bias: b, relu: true, pool: pool, tile: tile))
+          try #require(
+            withThreads(threads) {
+              Winograd.forward(
+                g, input: x, kernel: k, bias: b, relu: true, pool: pool, tile: tile)
+            })
         }
         #expect(
           bits(runs[0]) == bits(runs[1]) && bits(runs[1]) == bits(runs[2]), "pool \(pool) \(tile)")
@@ -149,12 +133,14 @@ private func expectClose(_ a: [Float], _ b: [Float], depth: Int, _ what: String)
       #require(geometry(1, 8, 8, 3, 32, same: true)),
       #require(geometry(1, 8, 8, 20, 32, same: true)),
       #require(geometry(1, 8, 8, 32, 24, same: true)),
-      ConvGeometry(
-        batch: 1, inHeight: 8, inWidth: 8, inChannels: 16, outHeight: 4, outWidth: 4, filters: 16,
-        kernelHeight: 3, kernelWidth: 3, strideY: 2, strideX: 2, padTop: 0, padLeft: 0),
-      ConvGeometry(
-        batch: 1, inHeight: 8, inWidth: 8, inChannels: 16, outHeight: 4, outWidth: 4, filters: 16,
-        kernelHeight: 5, kernelWidth: 5, strideY: 1, strideX: 1, padTop: 0, padLeft: 0),
+      #require(
+        windowGeometry(
+          batch: 1, height: 8, width: 8, channels: 16, filters: 16, kernel: (3, 3), stride: (2, 2),
+          padding: .valid)),
+      #require(
+        windowGeometry(
+          batch: 1, height: 8, width: 8, channels: 16, filters: 16, kernel: (5, 5), padding: .valid)
+      ),
     ]
     for g in declined {
       #expect(!Winograd.takes(g))
