@@ -33,12 +33,19 @@ public final class Conv2D: ActivatedLayer {
   public var parameters: [Parameter] { [kernel, bias].compactMap { $0 } }
 
   public func outputShape(for input: Shape) throws(EngineError) -> Shape {
-    let (oh, ow) = try windowedOutputSize(
+    let size = try window(over: input)
+    return [size.height, size.width, spec.units]
+  }
+
+  /// The kernel's sizes over one `(height, width, channels)` map.
+  private func window(over input: Shape) throws(EngineError) -> (
+    height: Int, width: Int, padTop: Int, padLeft: Int
+  ) {
+    try windowedOutputSize(
       input, window: spec.kernelSize, strides: strides, padding: spec.padding,
       layer: "\(name) (Conv2D)",
       kind: "Conv2D", windowName: "kernel",
       fix: " with padding='valid'; use padding='same' or a smaller kernel")
-    return [oh, ow, spec.units]
   }
 
   public func build(for input: Shape, using rng: inout SeededGenerator) throws(EngineError) {
@@ -55,22 +62,18 @@ public final class Conv2D: ActivatedLayer {
 
   func geometry(for input: Shape) throws(EngineError) -> ConvGeometry {
     let perSample = input.unbatched
-    let out = try outputShape(for: perSample)
-    let (kh, kw) = (spec.kernelSize[0], spec.kernelSize[1])
-    let padTop =
-      spec.padding.outputLength(input: perSample[0], kernel: kh, stride: strides[0])?.before ?? 0
-    let padLeft =
-      spec.padding.outputLength(input: perSample[1], kernel: kw, stride: strides[1])?.before ?? 0
+    let size = try window(over: perSample)
     return ConvGeometry(
       batch: input[0], inHeight: perSample[0], inWidth: perSample[1], inChannels: perSample[2],
-      outHeight: out[0], outWidth: out[1], filters: spec.units,
-      kernelHeight: kh, kernelWidth: kw, strideY: strides[0], strideX: strides[1],
-      padTop: padTop, padLeft: padLeft)
+      outHeight: size.height, outWidth: size.width, filters: spec.units,
+      kernelHeight: spec.kernelSize[0], kernelWidth: spec.kernelSize[1], strideY: strides[0],
+      strideX: strides[1], padTop: size.padTop, padLeft: size.padLeft)
   }
 
-  public func forward(_ input: Tensor, mode: Mode, rng: inout SeededGenerator) throws(EngineError)
-    -> Tensor
-  {
+  /// The geometry for a batch `input` and the kernel built for it, or the
+  /// error a learner reads (not a batch of images, or a model built for
+  /// another input).
+  private func checked(_ input: Tensor) throws(EngineError) -> (ConvGeometry, Parameter) {
     guard input.shape.rank == 4 else { throw .badShape("\(name) needs a batch of images") }
     let g = try geometry(for: input.shape)
     guard let kernel,
@@ -81,6 +84,13 @@ public final class Conv2D: ActivatedLayer {
         got: input.shape.unbatched,
         hint: "rebuild the model for this input")
     }
+    return (g, kernel)
+  }
+
+  public func forward(_ input: Tensor, mode: Mode, rng: inout SeededGenerator) throws(EngineError)
+    -> Tensor
+  {
+    let (g, kernel) = try checked(input)
     let raw = ConvKernels.forward(
       g, input: input.scalars, kernel: kernel.value.scalars, bias: bias?.value.scalars)
     let pre = Tensor(validShape: [g.batch, g.outHeight, g.outWidth, g.filters], scalars: raw)
@@ -99,16 +109,7 @@ public final class Conv2D: ActivatedLayer {
   func inferPreActivation(_ input: Tensor, relu: Bool, exact: Bool = true) throws(EngineError)
     -> Tensor
   {
-    guard input.shape.rank == 4 else { throw .badShape("\(name) needs a batch of images") }
-    let g = try geometry(for: input.shape)
-    guard let kernel,
-      kernel.value.shape == [g.kernelHeight, g.kernelWidth, g.inChannels, g.filters]
-    else {
-      throw .incompatibleInput(
-        layer: "\(name) (Conv2D)", expected: "the shape it was built for",
-        got: input.shape.unbatched,
-        hint: "rebuild the model for this input")
-    }
+    let (g, kernel) = try checked(input)
     if !exact, let raw = winograd(g, input, kernel: kernel, relu: relu, pool: false) {
       return Tensor(validShape: [g.batch, g.outHeight, g.outWidth, g.filters], scalars: raw)
     }
@@ -123,14 +124,11 @@ public final class Conv2D: ActivatedLayer {
 
   /// `inferPreActivation(relu: true)` then `pool` (a 2x2, stride-2, unpadded
   /// max pooling), fused: the same bits (not `exact`: Winograd's values
-  /// where it applies). nil when no fused kernel takes this shape.
+  /// where it applies). nil when no fused kernel takes this shape; the
+  /// errors of `inferPreActivation` for an input the layer cannot take.
   func inferReLUMaxPool2(_ input: Tensor, exact: Bool = true) throws(EngineError) -> Tensor? {
-    guard input.shape.rank == 4 else { throw .badShape("\(name) needs a batch of images") }
-    let g = try geometry(for: input.shape)
-    guard let kernel,
-      kernel.value.shape == [g.kernelHeight, g.kernelWidth, g.inChannels, g.filters],
-      g.outHeight >= 2, g.outWidth >= 2
-    else { return nil }
+    let (g, kernel) = try checked(input)
+    guard g.outHeight >= 2, g.outWidth >= 2 else { return nil }
     let shape: Shape = [g.batch, g.outHeight / 2, g.outWidth / 2, g.filters]
     if !exact, let raw = winograd(g, input, kernel: kernel, relu: true, pool: true) {
       return Tensor(validShape: shape, scalars: raw)

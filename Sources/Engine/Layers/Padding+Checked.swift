@@ -24,9 +24,10 @@ extension Padding {
 }
 
 /// The output height and width of a window sliding over a `(height, width,
-/// channels)` map (a Conv2D kernel or a pooling window), with the errors a
-/// learner reads when it cannot: the input is not a map, or the window does
-/// not fit with `valid` padding.
+/// channels)` map (a Conv2D kernel or a pooling window), and the padding
+/// before the first row and column, with the errors a learner reads when it
+/// cannot: the input is not a map, or the window does not fit with `valid`
+/// padding.
 ///
 /// - Parameters:
 ///   - layer: `conv2d (Conv2D)`, for messages.
@@ -37,7 +38,7 @@ func windowedOutputSize(
   _ input: Shape, window: [Int], strides: [Int], padding: Padding, layer: String, kind: String,
   windowName: String,
   fix: String
-) throws(EngineError) -> (height: Int, width: Int) {
+) throws(EngineError) -> (height: Int, width: Int, padTop: Int, padLeft: Int) {
   guard input.rank == 3 else {
     throw .incompatibleInput(
       layer: layer, expected: "(height, width, channels)", got: input,
@@ -45,14 +46,14 @@ func windowedOutputSize(
   }
   let (wh, ww) = (window[0], window[1])
   guard
-    let (oh, _) = try padding.checkedOutputLength(
+    let (oh, top) = try padding.checkedOutputLength(
       input: input[0], kernel: wh, stride: strides[0], layer: layer),
-    let (ow, _) = try padding.checkedOutputLength(
+    let (ow, left) = try padding.checkedOutputLength(
       input: input[1], kernel: ww, stride: strides[1], layer: layer)
   else {
     throw .incompatibleInput(
       layer: layer, expected: "at least \(wh)x\(ww) pixels", got: input,
       hint: "the \(wh)x\(ww) \(windowName) is larger than the \(input[0])x\(input[1]) map\(fix)")
   }
-  return (oh, ow)
+  return (oh, ow, top, left)
 }

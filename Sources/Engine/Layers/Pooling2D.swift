@@ -27,25 +27,28 @@ public final class Pooling2D: Layer {
   var strides: [Int] { spec.strides ?? spec.poolSize }
 
   public func outputShape(for input: Shape) throws(EngineError) -> Shape {
-    let (oh, ow) = try windowedOutputSize(
+    let size = try window(over: input)
+    return [size.height, size.width, input[2]]
+  }
+
+  /// The pool's sizes over one `(height, width, channels)` map.
+  private func window(over input: Shape) throws(EngineError) -> (
+    height: Int, width: Int, padTop: Int, padLeft: Int
+  ) {
+    try windowedOutputSize(
       input, window: spec.poolSize, strides: strides, padding: spec.padding,
       layer: "\(name) (\(spec.kind.rawValue))", kind: "pooling", windowName: "pool",
       fix: "; use a smaller pool_size or padding='same'")
-    return [oh, ow, input[2]]
   }
 
   func geometry(for input: Shape) throws(EngineError) -> ConvGeometry {
     let perSample = input.unbatched
-    let out = try outputShape(for: perSample)
-    let (ph, pw) = (spec.poolSize[0], spec.poolSize[1])
+    let size = try window(over: perSample)
     return ConvGeometry(
       batch: input[0], inHeight: perSample[0], inWidth: perSample[1], inChannels: perSample[2],
-      outHeight: out[0], outWidth: out[1], filters: perSample[2],
-      kernelHeight: ph, kernelWidth: pw, strideY: strides[0], strideX: strides[1],
-      padTop: spec.padding.outputLength(input: perSample[0], kernel: ph, stride: strides[0])?.before
-        ?? 0,
-      padLeft: spec.padding.outputLength(input: perSample[1], kernel: pw, stride: strides[1])?
-        .before ?? 0)
+      outHeight: size.height, outWidth: size.width, filters: perSample[2],
+      kernelHeight: spec.poolSize[0], kernelWidth: spec.poolSize[1], strideY: strides[0],
+      strideX: strides[1], padTop: size.padTop, padLeft: size.padLeft)
   }
 
   public func forward(_ input: Tensor, mode: Mode, rng: inout SeededGenerator) throws(EngineError)
