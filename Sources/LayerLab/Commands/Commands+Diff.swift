@@ -53,7 +53,7 @@ extension CommandTable {
     let lines = try view.lines(before: before, after: after)
     session.console.out("\(index + 1). \(name): new - old, from \(old.label) to \(new.label)")
     for line in lines {
-      session.console.out(line.rendered(color: session.display.color))
+      session.console.out(StyledLine(line, color: session.display.color))
     }
   }
 }

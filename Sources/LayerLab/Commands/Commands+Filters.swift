@@ -41,7 +41,7 @@ extension CommandTable {
     }
     let view = FilterView(width: session.display.width)
     for line in view.lines(conv.name, kernel: kernel, filter: chosen) {
-      session.console.out(line.rendered(color: session.display.color))
+      session.console.out(StyledLine(line, color: session.display.color))
     }
   }
 }

@@ -102,7 +102,7 @@ extension CommandTable {
         at: 0)
       lines = try view.layer(index)
     }
-    for line in lines { session.console.out(line.rendered(color: session.display.color)) }
+    for line in lines { session.console.out(StyledLine(line, color: session.display.color)) }
   }
 
   /// The image as the model takes it: its channels and size adapted when they differ.

@@ -1,3 +1,5 @@
+import Engine
+
 /// The characters feature maps are drawn with, dark to bright, and the
 /// glyphs that mean something other than brightness.
 enum Ramp {
@@ -79,7 +81,10 @@ extension Array where Element == Cell {
         }
         current = cell.tint
       }
-      out.append(cell.character)
+      // A character from a caption (a layer name read from a file) must not
+      // carry an escape of its own into the drawing.
+      let text = String(cell.character)
+      out += SafeText.isPrintable(text) ? text : SafeText.terminal(text)
     }
     if color, current != .plain { out += "\u{1B}[0m" }
     var trimmed = Substring(out)
