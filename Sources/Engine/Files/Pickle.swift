@@ -16,8 +16,9 @@ public enum Pickle {
   public struct Limits: Sendable {
     /// Opcodes run (numpy writes about 40 per array).
     public var maxOpcodes = 20_000_000
-    /// Values on the stack at once (numpy's pickler batches lists by 1000).
-    public var maxStack = 100_000
+    /// Values on the stack at once (numpy's pickler batches lists by 1000,
+    /// but a tuple's items are all on the stack before TUPLE).
+    public var maxStack = 1_000_000
     /// Containers open inside each other while being built (numpy: 4).
     public var maxNesting = 64
     /// Memo entries (numpy: about 10 per array).
@@ -32,6 +33,7 @@ public enum Pickle {
   public static func decode(
     _ data: Data, from offset: Int = 0, source: String, limits: Limits = Limits()
   ) throws(EngineError) -> NpyContent {
+    precondition((0...data.count).contains(offset), "internal: pickle offset \(offset)")
     let result: Result<NpyContent, PickleError> = data.withUnsafeBytes { raw in
       var machine = PickleMachine(bytes: raw, start: offset, limits: limits)
       let root: PickleValue

@@ -142,8 +142,10 @@ extension Fuzz {
       #expect(
         Self.refusal(P.proto(2) + P.binget(7) + [P.stop]).contains(
           "memo entry 7, which it never stored"))
-      let stack = P.proto(2) + [UInt8](repeating: P.none, count: 200_000) + [P.stop]
-      #expect(Self.refusal(stack).contains("stack grows past 100000 values"))
+      limits.maxStack = 5000
+      let stack = P.proto(2) + [UInt8](repeating: P.none, count: 6000) + [P.stop]
+      #expect(Self.refusal(stack, limits: limits).contains("stack grows past 5000 values"))
+      #expect(Self.refusal(stack).contains("it holds None"))
       #expect(Self.refusal(P.proto(2) + [P.mark, P.reduce]).contains("the stack is empty"))
       #expect(Self.refusal(P.proto(2) + [P.none, P.tuple]).contains("none is open"))
     }
