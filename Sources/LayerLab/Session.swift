@@ -59,6 +59,8 @@ final class Session {
   let passes = PassHistory()
   /// Where typed commands are being saved as a lesson, if anywhere.
   let recorder = Recorder()
+  /// The last saliency, Grad-CAM, receptive-field and maximized maps, for `save`.
+  var insight = InsightMaps()
 
   init(
     console: Console, display: Display = Display(), seed: UInt64 = 0,

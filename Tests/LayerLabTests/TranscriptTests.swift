@@ -6,7 +6,9 @@ import Testing
 /// `Transcripts/NAME.txt`. `RECORD_TRANSCRIPTS=1 swift test` rewrites the
 /// golden files: read the diff before committing.
 @Suite struct TranscriptTests {
-  static let names = ["seed-network", "look", "errors", "help", "training", "explain"]
+  static let names = [
+    "seed-network", "look", "errors", "help", "training", "explain", "insight",
+  ]
 
   @Test(arguments: names)
   func transcriptMatchesGolden(_ name: String) throws {
