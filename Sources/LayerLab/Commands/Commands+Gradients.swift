@@ -123,8 +123,8 @@ extension CommandTable {
     var lines = [
       CellLine(
         text:
-          "dLoss/d(\(name == "the input" ? "input" : name + "'s output")) for picture 0, \(gradient.shape.unbatched.withNoneBatch): "
-          + Fmt.range(first.min() ?? 0, first.max() ?? 0))
+          "dLoss/d(\(name == "the input" ? "input" : name + "'s output")) for picture 0, \(gradient.shape.unbatched.withNoneBatch): from "
+          + scientific(first.min() ?? 0) + " to " + scientific(first.max() ?? 0))
     ]
     guard largest > 0 else {
       return lines + [CellLine(text: "(all zero: nothing here moves the loss)")]
@@ -141,7 +141,7 @@ extension CommandTable {
       let maps = (0..<shown).map { k in
         let values = (0..<(h * w)).map { first[$0 * c + k] }
         return FeatureMap(
-          caption: "#\(k) " + Fmt.range(values.min() ?? 0, values.max() ?? 0), height: h, width: w,
+          caption: "#\(k) up to +-" + scientific(values.map(abs).max() ?? 0), height: h, width: w,
           values: values)
       }
       lines += view.signedPictures(maps, largest: largest)

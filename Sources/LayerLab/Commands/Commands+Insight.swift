@@ -161,18 +161,21 @@ extension CommandTable {
       (FeatureMap(caption: "field", height: h, width: w, values: mask), 0, 1)
     ]
     if let image = session.image, image.shape[1] == h, image.shape[2] == w {
+      // The image at full brightness inside the field and a quarter of it
+      // outside, so the field shows where it lies on the picture.
       let brightness = InsightView.luminance(image)
-      let high = brightness.max() ?? 0
-      maps.insert(
-        (FeatureMap(caption: "image", height: h, width: w, values: brightness), 0, high), at: 0)
       maps.append(
         (
           FeatureMap(
-            caption: "what it sees", height: h, width: w,
-            values: zip(brightness, mask).map { $0 * $1 }), 0, high
+            caption: "on the image", height: h, width: w,
+            values: zip(brightness, mask).map { $0 * (0.25 + 0.75 * $1) }), 0,
+          brightness.max() ?? 0
         ))
     }
-    let view = InsightView(width: session.display.width)
+    // Two pictures side by side: wide enough for a 32-pixel image at one
+    // character per pixel, so a 3x3 field is drawn as 3x3.
+    var view = InsightView(width: session.display.width)
+    view.renderer.size = max(view.renderer.size, 32)
     for line in view.pictures(maps) {
       session.console.out(StyledLine(line, color: session.display.color))
     }

@@ -17,7 +17,11 @@ struct InsightView {
   /// Maps of signed values (gradients) in `diff`'s diverging glyphs, on one
   /// scale whose strongest glyph is at ±`largest`.
   func signedPictures(_ maps: [FeatureMap], largest: Float) -> [CellLine] {
-    renderer.grid(
+    // Averaging blocks of signed values cancels them out: a wider picture
+    // keeps a 32-wide map (the demo data's) one character per value.
+    var renderer = renderer
+    renderer.size = max(renderer.size, 32)
+    return renderer.grid(
       maps.map { map in
         guard map.values.contains(where: { $0 != 0 }) else {
           return (map.caption, [CellLine(text: "(all zero)")])
