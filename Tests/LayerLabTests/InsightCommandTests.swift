@@ -123,3 +123,51 @@ import Testing
     #expect(try Npy.read(path: "\(home)/m.npy").shape == [96, 96, 3])
   }
 }
+
+/// `filters` measures how far a kernel moved since it was last drawn, and
+/// never compares a rebuilt layer's kernel with an old one of the same name.
+@Suite struct FilterChangeTests {
+  static func lastLine(_ h: Harness) -> String {
+    String(h.console.transcript.split(separator: "\n").last ?? "")
+  }
+
+  @Test func theChangeIsTheNormOfTheDifferenceOverTheNormBefore() throws {
+    let h = Harness()
+    #expect(h.type("image demo cat 8x8", "add Conv2D(2, (3, 3))", "filters conv2d") == 0)
+    let conv = try #require(h.session.model.layers.first as? Conv2D)
+    let before = try #require(conv.kernel).value.scalars
+    var norm: Double = 0
+    for w in before { norm += Double(w) * Double(w) }
+    #expect(
+      Self.lastLine(h)
+        == "the whole kernel's norm (square root of the sum of squares): \(Fmt.sig(norm.squareRoot()))"
+    )
+    h.type("filters conv2d")
+    #expect(Self.lastLine(h).hasSuffix("; unchanged since the last 'filters conv2d'"))
+    #expect(h.type("kernel conv2d preset sobel_x filter 0", "filters conv2d") == 0)
+    let after = try #require(conv.kernel).value.scalars
+    var moved: Double = 0
+    for (a, b) in zip(after, before) { moved += Double(a - b) * Double(a - b) }
+    moved = moved.squareRoot()
+    #expect(
+      Self.lastLine(h).hasSuffix(
+        "; since the last 'filters conv2d' it moved by \(Fmt.sig(moved)), \(Fmt.fixed(moved / norm.squareRoot() * 100, 1))% of its norm then"
+      ))
+    // Undo rebuilds the layer: its kernel is a new one, not compared.
+    #expect(h.type("undo", "filters conv2d") == 0)
+    #expect(!Self.lastLine(h).contains("since the last"))
+  }
+}
+
+/// Short strips get their numbers printed under them, one rounding for all.
+@Suite struct StripNumberTests {
+  @Test func numbersComeInRowsOfTwelveUnderTheirPositions() {
+    let values = (0..<14).map { Float($0) * 0.25 - 1 }
+    let lines = LayerView.numbered(values).map { String($0.map(\.character)) }
+    #expect(
+      lines == [
+        "0-11:  -1.00 -0.75 -0.50 -0.25  0.00  0.25  0.50  0.75  1.00  1.25  1.50  1.75",
+        "12-13:  2.00  2.25",
+      ])
+  }
+}
