@@ -35,7 +35,7 @@ struct ErrorCase: Sendable, CustomTestStringConvertible {
       input: "add Conv2D(32, (3, 3), paddin='same')",
       expected: """
         lab> add Conv2D(32, (3, 3), paddin='same')
-                                           ^
+                                    ^
         error: Conv2D has no argument 'paddin'
         hint: did you mean 'padding'?
 
@@ -100,7 +100,7 @@ struct ErrorCase: Sendable, CustomTestStringConvertible {
         lab> model.fly()
                    ^
         error: LayerLab's model has no method 'fly'
-        hint: did you mean 'fit'?
+        hint: methods: add(), summary(), compile(), fit(), evaluate(), predict(), save()
 
         """),
   ]

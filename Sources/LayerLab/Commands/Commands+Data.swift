@@ -153,12 +153,12 @@ extension CommandTable {
       let first = args.first,
       case .string(let path) = first.value
     else {
-      throw SyntaxError(
+      throw LabError(
         "LayerLab unpacks arrays only from np.load(\"FILE\")", column: value.column,
         hint: "X_train, x_test, Y_train, y_test = np.load(\"data.npz\"), or: data PATH")
     }
     for name in names where DataArray(name: name.text) == nil {
-      throw SyntaxError(
+      throw LabError(
         "'\(name.text)' is not a name LayerLab gives dataset arrays", column: name.column,
         hint: "use X_train, x_test, Y_train, y_test (or x_train, y_train, x_test, y_test)")
     }

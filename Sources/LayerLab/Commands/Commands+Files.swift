@@ -92,9 +92,9 @@ extension CommandTable {
   }
 
   /// The single string argument of `model.save("PATH")` or `load_model("PATH")`.
-  static func pathArgument(_ args: [PyNode], usage: String) throws(SyntaxError) -> String {
+  static func pathArgument(_ args: [PyNode], usage: String) throws(LabError) -> String {
     guard args.count == 1, case .string(let path) = args[0].value, !path.isEmpty else {
-      throw SyntaxError(
+      throw LabError(
         "expected one file name in quotes", column: args.first?.column ?? 0, hint: "usage: \(usage)"
       )
     }

@@ -21,7 +21,7 @@ extension CommandTable {
     let options = try KerasArguments(arguments)
     try options.only(["optimizer", "loss", "metrics", "learning_rate"], usage: arguments.usage)
     if let extra = options.positional.first {
-      throw SyntaxError(
+      throw LabError(
         "compile takes key=value arguments", column: extra.column, hint: "usage: \(arguments.usage)"
       )
     }
@@ -43,12 +43,12 @@ extension CommandTable {
       switch node.value {
       case .string(let s), .name(let s): text = s
       default:
-        throw SyntaxError(
+        throw LabError(
           "loss must be a name such as 'categorical_crossentropy'", column: node.column)
       }
       guard let kind = LossKind(rawValue: text) else {
         let names = LossKind.allCases.map(\.rawValue)
-        throw SyntaxError(
+        throw LabError(
           "unknown loss '\(text)'", column: node.column,
           hint: closestMatch(text, in: names).map { "did you mean '\($0)'?" } ?? "losses: "
             + names.joined(separator: ", "))
@@ -65,7 +65,7 @@ extension CommandTable {
         switch item.value {
         case .string("accuracy"), .name("accuracy"), .string("acc"), .name("acc"): continue
         default:
-          throw SyntaxError(
+          throw LabError(
             "LayerLab measures 'accuracy' only", column: item.column,
             hint: "use metrics=['accuracy']")
         }
@@ -294,13 +294,13 @@ extension CommandTable {
   ) {
     let data = try session.requireData()
     guard nodes.count == 2 else {
-      throw SyntaxError(
+      throw LabError(
         "expected the images and the labels, e.g. (X, y)", column: nodes.first?.column ?? 0,
         hint: "usage: \(usage)")
     }
     func role(_ node: PyNode) throws -> DataArray {
       guard case .name(let name) = node.value, let role = DataArray(name: name) else {
-        throw SyntaxError(
+        throw LabError(
           "'\(node.text)' is not one of the loaded arrays", column: node.column,
           hint: "use X_train/Y_train (or X, y) and x_test/y_test")
       }
@@ -315,7 +315,7 @@ extension CommandTable {
       guard let test else { throw noTestSet(session) }
       return (test.images, test.labels)
     default:
-      throw SyntaxError(
+      throw LabError(
         "'\(nodes[0].text)' and '\(nodes[1].text)' are not a matching pair of images and labels",
         column: nodes[1].column,
         hint: "pair X_train with Y_train and x_test with y_test")

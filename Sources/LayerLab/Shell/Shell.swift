@@ -80,10 +80,6 @@ struct Shell {
     } catch var error as LabError {
       if !showsCaret { error.column = nil }
       session.console.report(error, promptWidth: promptWidth)
-    } catch let error as SyntaxError {
-      session.console.report(
-        LabError(message: error.message, column: showsCaret ? error.column : nil, hint: error.hint),
-        promptWidth: promptWidth)
     } catch let error as EngineError {
       session.console.report(LabError(message: error.description), promptWidth: promptWidth)
     } catch is Interrupted {

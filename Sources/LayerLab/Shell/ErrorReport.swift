@@ -1,14 +1,4 @@
-/// A mistake in a typed line that the learner can fix. Always shown, never fatal.
-struct LabError: Error, Equatable {
-  var message: String
-  /// Column (0-based, in characters) of the guilty token, to put a `^` under.
-  var column: Int? = nil
-  /// The next step: a usage line, "did you mean", or what to run first.
-  var hint: String? = nil
-}
-
-/// Thrown by long loops when the learner pressed Ctrl-C; the session stays as it was.
-struct Interrupted: Error {}
+import Engine
 
 extension Console {
   /// Shows `error` under the line that caused it, in at most three lines:
@@ -17,6 +7,9 @@ extension Console {
   ///                                 ^
   ///     error: Conv2D has no argument 'paddin'
   ///     hint: did you mean 'padding'?
+  ///
+  /// `promptWidth` is how far the typed line is indented on screen, so the
+  /// caret lands under the guilty column.
   func report(_ error: LabError, promptWidth: Int) {
     if let column = error.column {
       err(String(repeating: " ", count: promptWidth + column) + "^")
