@@ -11,7 +11,8 @@ struct LabError: Error, Equatable {
 struct Interrupted: Error {}
 
 extension Console {
-  /// Shows `error` under the line that caused it, in at most three lines:
+  /// Shows `error` under the line that caused it, in at most three lines
+  /// (more when one is wrapped to the width):
   ///
   ///     lab> add Conv2D(32, (3, 3), paddin='same')
   ///                                 ^
@@ -19,7 +20,8 @@ extension Console {
   ///     hint: did you mean 'padding'?
   func report(_ error: LabError, promptWidth: Int) {
     if let column = error.column {
-      err(String(repeating: " ", count: promptWidth + column) + "^")
+      // Under the echo, which is never wrapped, so neither is the caret.
+      echo(String(repeating: " ", count: promptWidth + column) + "^", toError: true)
     }
     err("error: " + error.message)
     if let hint = error.hint, !hint.isEmpty { err("hint: " + hint) }
