@@ -14,6 +14,7 @@ struct DiffRenderer {
   /// cell and its boosted neighbours would cancel in a mean.
   var dropoutScale: Float?
   static let defaultChannels = 8
+  static let defaultDropoutChannels = 3
   /// Vectors up to this long are listed value by value.
   static let maxListed = 16
 
@@ -31,18 +32,28 @@ struct DiffRenderer {
     guard largest > 0 else { return lines + [CellLine(text: "(no value changed)")] }
     if after.shape.rank == 4 {
       let (h, w, c) = (after.shape[1], after.shape[2], after.shape[3])
-      let chosen = try selected(c)
+      var chosen = try selected(c)
+      if dropoutScale != nil, channels == nil {
+        // The channels Dropout changed most; a dead one has nothing to show.
+        let changed = (0..<c).map { k in (0..<(h * w)).filter { change[$0 * c + k] != 0 }.count }
+        let ranked = (0..<c).sorted {
+          changed[$0] > changed[$1] || (changed[$0] == changed[$1] && $0 < $1)
+        }
+        chosen = Array(ranked.prefix(Self.defaultDropoutChannels)).sorted()
+      }
       if let dropoutScale {
         lines += dropoutMaps(old: old, new: new, shape: (h, w, c), chosen, scale: dropoutScale)
       } else {
         lines += changeMaps(change, shape: (h, w, c), chosen, largest: largest)
       }
       if channels == nil, chosen.count < c {
-        lines.append(
-          CellLine(
-            text:
-              "(channels 0-\(chosen.count - 1) of \(c); e.g. diff LAYER channels \(chosen.count)-\(c - 1))"
-          ))
+        let first = chosen == Array(0..<chosen.count)
+        let which =
+          first
+          ? "channels 0-\(chosen.count - 1) of \(c)"
+          : "channels \(MapSheet.spelled(chosen)) of \(c): the most changed cells"
+        let next = first ? "\(chosen.count)-\(c - 1)" : "0-\(c - 1)"
+        lines.append(CellLine(text: "(\(which); e.g. diff LAYER channels \(next))"))
       }
       return lines
     }
@@ -204,7 +215,9 @@ struct DiffRenderer {
         caption, renderer.draw(layout, ascii: { kind($0).cell }, color: { kind($0).color })
       )
     }
-    let shown = DropoutChange.allCases.filter { counts[$0.rawValue] > 0 || $0 == .dropped }
+    let order: [DropoutChange] = [.dropped, .boosted, .restored, .scaledBack, .other, .unchanged]
+    let shown = order.filter { counts[$0.rawValue] > 0 || $0 == .dropped }
+    // `'x' 65 dropped (now 0), '^' 196 boosted x1.333, blank 315 unchanged (0 stays 0)`
     var legend: CellLine = []
     for (i, kind) in shown.enumerated() {
       if i > 0 { legend += CellLine(text: ", ") }
@@ -217,11 +230,15 @@ struct DiffRenderer {
       var meaning = kind.meaning
       if kind == .boosted { meaning += " x\(Fmt.fixed(scale, 3))" }
       if kind == .scaledBack { meaning += " /\(Fmt.fixed(scale, 3))" }
-      legend += CellLine(text: " \(meaning): \(groupedThousands(counts[kind.rawValue]))")
+      legend += CellLine(text: " \(groupedThousands(counts[kind.rawValue])) \(meaning)")
     }
     var lines = [legend]
     lines += renderer.grid(pictures)
-    lines.append(CellLine(text: layout.scaleText(unit: "cell")))
+    var scale = layout.scaleText(unit: "cell")
+    if layout.resolution == .reduced {
+      scale += ", drawn as the kind most of them are; one channel at a time shows every cell"
+    }
+    lines.append(CellLine(text: scale))
     return lines
   }
 

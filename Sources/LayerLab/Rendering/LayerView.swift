@@ -379,8 +379,8 @@ struct LayerView {
     switch renderer.glyphs {
     case .ascii:
       legend += CellLine(
-        text: "'o' kept, 'x' switched off"
-          + (layout.resolution == .reduced ? " (most of them)" : ""))
+        text: layout.resolution == .reduced
+          ? "'x' where most cells were switched off, else 'o'" : "'o' kept, 'x' switched off")
     case .blocks:
       legend +=
         [Cell.halves(RGB(150, 150, 150), RGB(150, 150, 150))] + CellLine(text: " kept, ")

@@ -133,7 +133,8 @@ struct MapLayout: Equatable {
       }
       let down = pixelsDown * (glyphs == .blocks ? 2 : 1)
       let mean = resolution == .reduced || pixelsDown != pixelsDown.rounded() ? "mean of " : ""
-      return "1 char = \(mean)\(Self.number(pixelsAcross))x\(Self.number(down)) \(unit)"
+      let units = unit == "px" ? unit : unit + "s"
+      return "1 char = \(mean)\(Self.number(pixelsAcross))x\(Self.number(down)) \(units)"
         + (glyphs == .blocks ? " (top and bottom half)" : "")
     }
   }
