@@ -129,7 +129,8 @@ struct LayerView {
     throws -> [CellLine]
   {
     var lines = [CellLine(text: Self.dropoutCount(mask, dropout))]
-    if let input, input.count == output.count {
+    // The mask view shows only which cells are on; the values' story is show dropout's.
+    if !request.maskOnly, let input, input.count == output.count {
       lines.append(CellLine(text: Self.dropoutMeans(input: input, output: output, dropout)))
     }
     guard output.shape.rank == 4 else {
@@ -165,7 +166,7 @@ struct LayerView {
       chosen = Array(0..<min(c, Self.defaultDropoutChannels))
     }
     if request.channels != nil { chosen = try selected(channels: c, defaultCount: c) }
-    if !dead.isEmpty {
+    if !dead.isEmpty, !request.maskOnly {
       lines.append(
         CellLine(
           text:
@@ -254,11 +255,12 @@ struct LayerView {
       minMax(dots[i], mask: dropped[i].map { $0.map { $0 > 0.999 ? 0 : 1 } })
     }
     let shared = (ranges.map(\.0).min() ?? 0, ranges.map(\.1).max() ?? 0)
-    let absolute = tint != nil && shared.0 >= 0 && shared.1 <= 1
+    let top = tint == nil ? nil : colorTop(shared)
+    let absolute = top != nil
     var pictures: [(caption: String, lines: [CellLine])] = []
     for (i, map) in maps.enumerated() {
       var range = request.sharedScale ? shared : ranges[i]
-      if absolute { range = (0, 1) }
+      if let top { range = (0, top) }
       let raw = minMax(map.values, mask: map.mask)
       var lines: [CellLine]
       switch tint {
@@ -282,7 +284,7 @@ struct LayerView {
     let oneRange = maps.count == 1 || request.sharedScale || absolute
     out.append(
       legend(
-        layout, range: oneRange ? (absolute ? (0, 1) : shared) : nil, tint: tint,
+        layout, range: oneRange ? (top.map { (0, $0) } ?? shared) : nil, tint: tint,
         dropout: exact && maps.first?.mask != nil))
     if let note = sizeNote(layout, unit: exact ? "cell" : "pixel") {
       out.append(CellLine(text: note))
@@ -333,7 +335,7 @@ struct LayerView {
       if dropout {
         line +=
           CellLine(text: "; ") + [Cell.halves(ColorMap.dropped, ColorMap.dropped)]
-          + CellLine(text: " switched off")
+          + CellLine(text: " dropped")
       }
     }
     return line
@@ -400,8 +402,9 @@ struct LayerView {
     let layout = renderer.layout(for: map)
     let dots = planes.map { layout.sample($0) }
     let all = minMax(planes.flatMap { $0 })
-    let absolute = all.0 >= 0 && all.1 <= 1
-    let (low, high) = absolute ? (Float(0), Float(1)) : all
+    let top = colorTop(all)
+    let absolute = top != nil
+    let (low, high) = top.map { (Float(0), $0) } ?? all
     func fraction(_ plane: Int, _ dot: Int) -> Float {
       FeatureMapRenderer.fraction(dots[plane][dot], low, high)
     }
@@ -413,11 +416,21 @@ struct LayerView {
       CellLine(
         text: layout.scaleText() + "; "
           + (absolute
-            ? "the picture's own colours (0 none, 1 full)"
+            ? "the picture in its own colours"
             : "colours stretched from \(Fmt.fixed(low, 2)) (none) to \(Fmt.fixed(high, 2)) (full)")
       ))
     if let note = sizeNote(layout) { out.append(CellLine(text: note)) }
     return out
+  }
+
+  /// The value drawn at full colour when the input's values are pixels as
+  /// loaded: 255 times the pixel scale (so an 8-bit 255 is 255 again), or 1
+  /// for float pictures in 0...1; nil when they must be stretched instead.
+  private func colorTop(_ range: (Float, Float)) -> Float? {
+    guard range.0 >= 0 else { return nil }
+    let pixelTop = 255 * session.display.pixelScale
+    if range.1 <= pixelTop { return pixelTop }
+    return range.1 <= 1 ? 1 : nil
   }
 
   // MARK: - Helpers
