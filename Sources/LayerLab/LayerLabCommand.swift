@@ -22,7 +22,7 @@ struct LayerLabCommand: ParsableCommand {
   @Option(help: "Seed for weights and Dropout masks.")
   var seed: UInt64 = 0
 
-  @Option(help: "Columns to draw feature maps in (default: the terminal's, or 80).")
+  @Option(help: "Columns every line fits in (default: the terminal's, or 80 when piped).")
   var width: Int?
 
   @Flag(help: "No ANSI colour, even on a terminal.")

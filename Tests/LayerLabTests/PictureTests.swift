@@ -151,6 +151,38 @@ import Testing
   }
 }
 
+/// Every drawing in half blocks, as a colour terminal gets them.
+@Suite struct HalfBlockTests {
+  @Test func everyViewDrawsHalfBlocksWithinTheWidth() {
+    let harness = Harness()
+    harness.session.display.colors = .trueColor
+    harness.session.display.glyphs = .blocks
+    harness.session.display.blocksAvailable = true
+    let views = [
+      "show input", "show input channels 0", "show input gray", "show conv2d",
+      "show dropout", "show dropout mask", "diff conv2d", "diff dropout",
+    ]
+    harness.type(
+      [
+        "image \(PictureTests.photo)", "add Conv2D(4, (3, 3), activation='relu')",
+        "add MaxPooling2D(pool_size=(2, 2))", "add Dropout(0.25)", "forward", "seed 3",
+        "forward training",
+      ])
+    for view in views {
+      let before = harness.console.transcript.count
+      harness.type(view)
+      let shown = String(harness.console.transcript.dropFirst(before))
+      #expect(shown.contains("\u{2580}"), "\(view) drew no half block")
+      #expect(shown.contains("\u{1B}[38;2;"), "\(view) has no 24-bit colour")
+      #expect(!shown.contains("error:"), "\(view): \(shown.prefix(300))")
+      for line in shown.split(separator: "\n").dropFirst() {
+        let visible = line.replacing(/\x1B\[[0-9;]*m/, with: "")
+        #expect(visible.count <= 80, "\(view): \(visible)")
+      }
+    }
+  }
+}
+
 @Suite struct MapLayoutTests {
   @Test func resolutionFollowsTheRoom() {
     let small = MapLayout(height: 12, width: 12, budget: 25, glyphs: .ascii)

@@ -184,7 +184,7 @@ struct LayerView {
         chosen == Array(0..<chosen.count)
         ? "channels 0-\(chosen.count - 1) of \(c)"
         : "channels \(MapSheet.spelled(chosen)) of \(c): most non-zero inputs"
-      lines.append(CellLine(text: "(\(which); e.g. show dropout channels 0-\(c - 1))"))
+      lines.append(CellLine(text: "(\(which); e.g. show \(dropout.name) channels 0-\(c - 1))"))
     }
     return lines
   }

@@ -79,6 +79,9 @@ struct MapLayout: Equatable {
   /// `values` (row-major, `height * width`) as `dotRows * columns` dots.
   /// Values that are not finite are left out of a mean; a dot with none is NaN.
   func sample(_ values: [Float]) -> [Float] {
+    guard values.count >= height * width else {
+      return [Float](repeating: .nan, count: dotRows * columns)
+    }
     let (rowsFrom, columnsFrom) = (Self.spans(height, dotRows), Self.spans(width, columns))
     var out = [Float](repeating: 0, count: dotRows * columns)
     for (r, rowSpan) in rowsFrom.enumerated() {
