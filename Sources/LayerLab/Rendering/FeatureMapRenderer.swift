@@ -75,14 +75,6 @@ struct FeatureMapRenderer {
     return min(max((value - low) / (high - low), 0), 1)
   }
 
-  /// The picture of `map` with each value (or mean) drawn by `cell`: the
-  /// layout of ``picture(_:low:high:)`` for any glyph scheme, e.g. `diff`'s.
-  func picture(_ map: FeatureMap, cell: (Float) -> Cell) -> [CellLine] {
-    let layout = layout(for: map)
-    let dots = layout.sample(map.values)
-    return draw(layout, ascii: { cell(dots[$0]) }, color: { _ in RGB(0, 0, 0) })
-  }
-
   /// The cells of a drawing in `layout`: in ASCII each dot is `ascii(i)`;
   /// with half blocks two dots, one over the other, share a character,
   /// coloured `color(i)`. `i` counts dots row by row.
