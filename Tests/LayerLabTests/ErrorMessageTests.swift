@@ -91,7 +91,8 @@ struct ErrorCase: Sendable, CustomTestStringConvertible {
       input: "add Conv2D(2, (1, 1))",
       expected: """
         lab> add Conv2D(2, (1, 1))
-        error: conv2d_1 (Conv2D) needs an input shaped (height, width, channels), but gets (None, 18): Conv2D cannot follow Flatten or Dense
+        error: conv2d_1 (Conv2D) needs an input shaped (height, width, channels), but
+               gets (None, 18): Conv2D cannot follow Flatten or Dense
 
         """),
     ErrorCase(

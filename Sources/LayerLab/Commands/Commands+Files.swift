@@ -9,9 +9,11 @@ extension CommandTable {
     example: "save weights seed.npz",
     details: """
       weights: one array per parameter, keyed '<layer>/kernel' and '<layer>/bias', in Keras's shapes.
-      activations: 'input' and each layer's output of the last pass, float32 NHWC with the batch axis.
-      model: the architecture (as Keras lines) and the weights in one file; 'load model' reads it.
-      Keras's model.save("creatures_cnn.h5") works too and writes creatures_cnn.npz in this format.
+      activations: 'input' and each layer's output of the last pass, float32 NHWC with the \
+      batch axis.
+      model: the architecture (as Keras lines) and the weights in one file; 'load model' \
+      reads it. Keras's model.save("creatures_cnn.h5") works too and writes creatures_cnn.npz \
+      in this format.
       Read any of them in Python with np.load('seed.npz'). Files are written whole or not at all.
       """,
     isModelMethod: true, keywords: ["weights", "activations", "model"], takesPath: true

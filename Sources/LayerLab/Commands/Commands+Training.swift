@@ -10,10 +10,11 @@ extension CommandTable {
     summary: "Choose how the model learns: the optimizer and the loss",
     example: "compile optimizer=adam loss=categorical_crossentropy metrics=accuracy",
     details: """
-      optimizer: adam, sgd or rmsprop, or a call such as Adam(learning_rate=0.0005),
-        SGD(learning_rate=0.01, momentum=0.9) or a name assigned before: opt = keras.optimizers.adam()
+      optimizer: adam, sgd or rmsprop, or a call such as Adam(learning_rate=0.0005), \
+      SGD(learning_rate=0.01, momentum=0.9) or a name assigned before: opt = keras.optimizers.adam()
       loss: categorical_crossentropy or sparse_categorical_crossentropy
-      Keras's form works too: model.compile(loss='categorical_crossentropy', optimizer=opt, metrics=['accuracy'])
+      Keras's form works too: model.compile(loss='categorical_crossentropy', optimizer=opt, \
+      metrics=['accuracy'])
       Compiling again starts the optimizer afresh; the weights stay.
       """,
     isModelMethod: true
@@ -83,10 +84,10 @@ extension CommandTable {
     summary: "Train on the loaded data, epoch by epoch, as Keras's model.fit does",
     example: "fit epochs=5 batch_size=32 validation_split=0.2",
     details: """
-      Defaults as Keras: epochs=1, batch_size=32. validation_split holds out the last
+      Defaults as Keras: epochs=1, batch_size=32. validation_split holds out the last \
       fraction of the training pictures (before shuffling) and reports val_loss and val_accuracy.
       Keras's form works too: model.fit(X, y, batch_size=32, epochs=10)
-      Ctrl-C stops after the current batch and keeps what was learned; 'undo' goes back to
+      Ctrl-C stops after the current batch and keeps what was learned; 'undo' goes back to \
       the weights from before the fit. 'plot' draws the curves again.
       """,
     isModelMethod: true
@@ -136,10 +137,12 @@ extension CommandTable {
               + fitOptions.batchSize - 1)
             / fitOptions.batchSize
           if live { session.console.transient("") }
-          session.console.out(
-            progress.line(
-              step: steps, of: steps, elapsed: Date().timeIntervalSince(epochStart),
-              metrics: ProgressRenderer.metrics(record)))
+          let line = progress.line(
+            step: steps, of: steps, elapsed: Date().timeIntervalSince(epochStart),
+            metrics: ProgressRenderer.metrics(record))
+          for piece in ProgressRenderer.fitted(line, width: session.display.width) {
+            session.console.out(piece)
+          }
         },
         shouldStop: { Interrupt.pending != 0 })
       outcome = result.outcome
@@ -169,7 +172,7 @@ extension CommandTable {
     summary: "Measure loss and accuracy on the test pictures, as the seed's model_eval does",
     example: "evaluate",
     details: """
-      Runs in inference mode (Dropout off). Keras's form works too:
+      Runs in inference mode (Dropout off). Keras's form works too: \
       scores = model.evaluate(x_test, y_test, verbose=1), then print('Test Loss', scores[0]).
       """,
     isModelMethod: true

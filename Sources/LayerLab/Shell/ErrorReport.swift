@@ -1,7 +1,8 @@
 import Engine
 
 extension Console {
-  /// Shows `error` under the line that caused it, in at most three lines:
+  /// Shows `error` under the line that caused it, in at most three lines
+  /// (more when one is wrapped to the width):
   ///
   ///     lab> add Conv2D(32, (3, 3), paddin='same')
   ///                                 ^
@@ -12,7 +13,8 @@ extension Console {
   /// caret lands under the guilty column.
   func report(_ error: LabError, promptWidth: Int) {
     if let column = error.column {
-      err(String(repeating: " ", count: promptWidth + column) + "^")
+      // Under the echo, which is never wrapped, so neither is the caret.
+      echo(String(repeating: " ", count: promptWidth + column) + "^", toError: true)
     }
     err("error: " + error.message)
     if let hint = error.hint, !hint.isEmpty { err("hint: " + hint) }

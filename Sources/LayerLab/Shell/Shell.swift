@@ -44,7 +44,7 @@ struct Shell {
     }
     // A lesson's step marker: with nobody at a terminal there is nothing to wait for.
     if Lesson.isPause(String(trimmed)) { return handle("", typed: asTyped) }
-    session.console.out(Self.prompt + trimmed)
+    session.console.echo(Self.prompt + trimmed)
     return handle(String(trimmed), typed: asTyped)
   }
 
