@@ -127,8 +127,13 @@ import Testing
 /// `filters` measures how far a kernel moved since it was last drawn, and
 /// never compares a rebuilt layer's kernel with an old one of the same name.
 @Suite struct FilterChangeTests {
+  /// The last norm line `filters` printed, joined again where the console wrapped it.
   static func lastLine(_ h: Harness) -> String {
-    String(h.console.transcript.split(separator: "\n").last ?? "")
+    let text = h.console.transcript
+    guard let start = text.range(of: "the whole kernel's norm", options: .backwards) else {
+      return ""
+    }
+    return text[start.lowerBound...].split(separator: "\n").joined(separator: " ")
   }
 
   @Test func theChangeIsTheNormOfTheDifferenceOverTheNormBefore() throws {

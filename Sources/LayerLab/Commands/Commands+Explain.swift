@@ -3,18 +3,18 @@ import Engine
 extension CommandTable {
   static let explain = Command(
     name: "explain", group: .look,
-    usage:
-      "explain LAYER Y X C | explain LAYER I | explain saliency|gradcam|receptive|maximize|gradients",
+    usage: "explain LAYER Y X C | explain LAYER I | explain TOOL",
     summary: "Show how one number of the last pass was computed, step by step",
     example: "explain conv2d 5 7 0",
     details: """
-      LAYER is a name from 'layers' or its position. Y X C pick a cell of an image-shaped
+      LAYER is a name from 'layers' or its position. Y X C pick a cell of an image-shaped \
       output (row, column, channel, from 0); I picks an entry of a flat one (Flatten, Dense).
       Conv2D: the input window, the kernel, their products, the sum and the bias.
       Pooling: the window and the winner (max) or the mean. Dropout: kept or dropped.
       Dense: the largest input x weight terms, the rest summed, the bias.
       Activation: the function applied; softmax shows the whole row.
-      explain saliency (gradcam, receptive, maximize, gradients) tells the idea behind that command.
+      TOOL, one of saliency, gradcam, receptive, maximize, gradients: the idea behind that \
+      command.
       """,
     keywords: InsightTopic.allCases.map(\.rawValue)
   ) { session, arguments in

@@ -5,17 +5,18 @@ extension CommandTable {
 
   static let save = Command(
     name: "save", group: .files,
-    usage:
-      "save weights|activations|model PATH.npz | save saliency|gradcam|receptive|maximized PATH.npy",
+    usage: "save weights|activations|model PATH.npz | save MAP PATH.npy",
     summary: "Write the weights, the last pass's outputs, the whole model, or a map to a file",
     example: "save weights seed.npz",
     details: """
       weights: one array per parameter, keyed '<layer>/kernel' and '<layer>/bias', in Keras's shapes.
-      activations: 'input' and each layer's output of the last pass, float32 NHWC with the batch axis.
-      model: the architecture (as Keras lines) and the weights in one file; 'load model' reads it.
-      Keras's model.save("creatures_cnn.h5") works too and writes creatures_cnn.npz in this format.
-      saliency, gradcam, receptive, maximized: the map the command of that name drew last, as
-        one float32 .npy (see 'help saliency' and the others for the shapes).
+      activations: 'input' and each layer's output of the last pass, float32 NHWC with the \
+      batch axis.
+      model: the architecture (as Keras lines) and the weights in one file; 'load model' \
+      reads it. Keras's model.save("creatures_cnn.h5") works too and writes creatures_cnn.npz \
+      in this format.
+      MAP, one of saliency, gradcam, receptive, maximized: the map the command of that \
+      name drew last, as one float32 .npy (see 'help saliency' and the others for the shapes).
       Read any of them in Python with np.load('seed.npz'). Files are written whole or not at all.
       """,
     isModelMethod: true,
@@ -104,9 +105,9 @@ extension CommandTable {
   }
 
   /// The single string argument of `model.save("PATH")` or `load_model("PATH")`.
-  static func pathArgument(_ args: [PyNode], usage: String) throws(SyntaxError) -> String {
+  static func pathArgument(_ args: [PyNode], usage: String) throws(LabError) -> String {
     guard args.count == 1, case .string(let path) = args[0].value, !path.isEmpty else {
-      throw SyntaxError(
+      throw LabError(
         "expected one file name in quotes", column: args.first?.column ?? 0, hint: "usage: \(usage)"
       )
     }

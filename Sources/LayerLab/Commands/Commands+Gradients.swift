@@ -6,13 +6,14 @@ extension CommandTable {
     summary: "One batch's backward pass: the gradient each layer gets and sends back",
     example: "gradients conv2d",
     details: """
-      Runs the first B training pictures (default 32) forward in training mode, as fit's
-      batches do, measures the loss, and sends its gradient back down the layers, without
-      changing any weight. Alone it lists, last layer first, how large the gradient arriving
-      at each layer's output is (the mean of |dLoss/d value|) and the mean |dLoss/d weight|.
-      With LAYER (or input) it draws that layer's gradient maps for the batch's first
-      picture: '+*@' where raising the value would raise the loss, '-=#' where it would
-      lower it; training moves each value the other way. Needs 'data' and 'compile'.
+      Runs the first B training pictures (default 32) forward in training mode, as \
+      fit's batches do, measures the loss, and sends its gradient back down the layers, \
+      without changing any weight. Alone it lists, last layer first, how large the \
+      gradient arriving at each layer's output is (the mean of |dLoss/d value|) and the \
+      mean |dLoss/d weight|.
+      With LAYER (or input) it draws that layer's gradient maps for the batch's first \
+      picture: '+*@' where raising the value would raise the loss, '-=#' where it would \
+      lower it; training moves each value the other way. Needs 'data' and 'compile'. \
       See also 'explain gradients'.
       """,
     keywords: ["input", "batch_size="]
@@ -26,7 +27,7 @@ extension CommandTable {
     let options = try KerasArguments(rest)
     try options.only(["batch_size"], usage: arguments.usage)
     if let extra = options.positional.first {
-      throw SyntaxError(
+      throw LabError(
         "expected batch_size=B", column: extra.column, hint: "usage: \(arguments.usage)")
     }
     let setup = try session.requireTraining()
@@ -73,7 +74,7 @@ extension CommandTable {
     }
     session.console.out(header)
     for line in gradientPictures(gradient, name: name, session: session) {
-      session.console.out(StyledLine(line, color: session.display.color))
+      session.console.out(StyledLine(line, colors: session.display.colors))
     }
   }
 
@@ -134,7 +135,7 @@ extension CommandTable {
         text:
           "'+*@' raising the value raises the loss, '-=#' lowers it, blank hardly matters; strongest at +-\(scientific(largest))"
       ))
-    let view = InsightView(width: session.display.width)
+    let view = InsightView(display: session.display)
     if gradient.shape.rank == 4 {
       let (h, w, c) = (gradient.shape[1], gradient.shape[2], gradient.shape[3])
       let shown = min(c, 6)

@@ -16,11 +16,12 @@ extension CommandTable {
     summary: "Which pixels the class's score reacts to most, drawn beside the image",
     example: "saliency cats",
     details: """
-      For every pixel: how much the class's score (the softmax's input, its logit) changes
-      when that pixel changes a little, the largest over the colour channels:
-      max over c of |d logit / d pixel[y, x, c]|. Bright = a small change there moves the score most.
-      CLASS is a number from 0 or a name from 'labels'; without it, the predicted class.
-      Runs in inference mode (Dropout off) and leaves the last pass as it was.
+      For every pixel: how much the class's score (the softmax's input, its logit) \
+      changes when that pixel changes a little, the largest over the colour channels:
+        max over c of |d logit / d pixel[y, x, c]|
+      Bright: a small change there moves the score most. CLASS is a number from 0 or a \
+      name from 'labels'; without it, the predicted class. Runs in inference mode \
+      (Dropout off) and leaves the last pass as it was.
       'save saliency PATH.npy' writes the map, (H, W) float32. See also 'explain saliency'.
       """
   ) { session, arguments in
@@ -37,7 +38,7 @@ extension CommandTable {
     let (h, w) = (map.height, map.width)
     let image = InsightView.luminance(input)
     let overlay = zip(image, InsightView.normalised(map.values)).map { $0 * $1 }
-    let view = InsightView(width: session.display.width)
+    let view = InsightView(display: session.display)
     let lines = view.pictures([
       (FeatureMap(caption: "image", height: h, width: w, values: image), 0, image.max() ?? 0),
       (
@@ -48,7 +49,7 @@ extension CommandTable {
         overlay.max() ?? 0
       ),
     ])
-    for line in lines { session.console.out(StyledLine(line, color: session.display.color)) }
+    for line in lines { session.console.out(StyledLine(line, colors: session.display.colors)) }
     session.insight.saliency = try Tensor(shape: [h, w], scalars: map.values)
   }
 
@@ -57,14 +58,16 @@ extension CommandTable {
     summary: "Where a layer's maps raise the class's score (Grad-CAM), over the image",
     example: "gradcam conv2d_3",
     details: """
-      Each of the layer's maps gets a weight: the mean, over its positions, of how much the
-      class's score (logit) rises when the map rises there. The picture is the weighted sum of
-      the maps, negative parts cut to 0: ReLU(sum over k of weight_k x map_k), at the layer's
-      resolution, then stretched to the image's size. LAYER is a layer that makes maps (a
-      Conv2D, an activation, pooling or Dropout before Flatten), by name or position.
-      CLASS is a number or a name from 'labels'; without it, the predicted class.
-      'save gradcam PATH.npy' writes the map at the layer's resolution, (h, w) float32, not
-      stretched and not normalised. See also 'explain gradcam'.
+      Each of the layer's maps gets a weight: the mean, over its positions, of how much \
+      the class's score (logit) rises when the map rises there. The picture is the \
+      weighted sum of the maps, negative parts cut to 0, at the layer's resolution, then \
+      stretched to the image's size:
+        ReLU(sum over k of weight_k x map_k)
+      LAYER is a layer that makes maps (a Conv2D, an activation, pooling or Dropout \
+      before Flatten), by name or position. CLASS is a number or a name from 'labels'; \
+      without it, the predicted class.
+      'save gradcam PATH.npy' writes the map at the layer's resolution, (h, w) float32, \
+      not stretched and not normalised. See also 'explain gradcam'.
       """
   ) { session, arguments in
     try arguments.noMore(than: 2)
@@ -111,8 +114,8 @@ extension CommandTable {
         FeatureMap(caption: "image x Grad-CAM", height: height, width: width, values: overlay), 0,
         overlay.max() ?? 0
       ))
-    let lines = InsightView(width: session.display.width).pictures(maps)
-    for line in lines { session.console.out(StyledLine(line, color: session.display.color)) }
+    let lines = InsightView(display: session.display).pictures(maps)
+    for line in lines { session.console.out(StyledLine(line, colors: session.display.colors)) }
     session.insight.gradcam = try Tensor(shape: [h, w], scalars: cam.values)
   }
 
@@ -121,12 +124,13 @@ extension CommandTable {
     summary: "The input pixels one cell of a layer can see (its receptive field)",
     example: "receptive conv2d_1 5 5",
     details: """
-      Y X pick a cell of the layer's maps (row, column, from 0). The field is worked out from
-      every Conv2D's and pooling layer's window, stride and padding below it, exactly; no
-      image or weights are needed. Each 3x3 convolution widens it by 2 times the strides
-      below; a 2x2 pooling doubles the step between neighbouring cells' fields.
-      'same' padding: part of a field near the border lies outside the image.
-      'save receptive PATH.npy' writes the mask, (H, W) float32, 1 inside. See also 'explain receptive'.
+      Y X pick a cell of the layer's maps (row, column, from 0). The field is worked out \
+      from every Conv2D's and pooling layer's window, stride and padding below it, \
+      exactly; no image or weights are needed. Each 3x3 convolution widens it by 2 times \
+      the strides below; a 2x2 pooling doubles the step between neighbouring cells' \
+      fields. With padding='same', part of a field near the border lies outside the image.
+      'save receptive PATH.npy' writes the mask, (H, W) float32, 1 inside. See also \
+      'explain receptive'.
       """
   ) { session, arguments in
     try arguments.noMore(than: 3)
@@ -172,12 +176,9 @@ extension CommandTable {
           brightness.max() ?? 0
         ))
     }
-    // Two pictures side by side: wide enough for a 32-pixel image at one
-    // character per pixel, so a 3x3 field is drawn as 3x3.
-    var view = InsightView(width: session.display.width)
-    view.renderer.size = max(view.renderer.size, 32)
+    let view = InsightView(display: session.display)
     for line in view.pictures(maps) {
-      session.console.out(StyledLine(line, color: session.display.color))
+      session.console.out(StyledLine(line, colors: session.display.colors))
     }
     session.insight.receptive = try Tensor(shape: [h, w], scalars: mask)
   }
@@ -187,14 +188,15 @@ extension CommandTable {
     summary: "Paint the picture that makes one channel fire most, by gradient ascent",
     example: "maximize conv2d_1 3 steps=64",
     details: """
-      Starts from a grey picture with a little noise and, step after step, changes every pixel
-      a little in the direction that raises the channel's mean activation (the gradient,
-      sent back to the input). Each step also pulls the pixels back towards grey a little
-      (L2 decay) and looks at the picture shifted by a pixel (jitter), so what stays is what
-      the channel keeps asking for. Pixels stay between 0 and 1. Default steps=64 (1-10000).
-      The random seed fixes the noise, so the same seed paints the same picture.
-      Ctrl-C stops early and keeps the best picture so far. 'save maximized PATH.npy' writes
-      it, (H, W, C) float32, and 'image PATH.npy' loads it back. See also 'explain maximize'.
+      Starts from a grey picture with a little noise and, step after step, changes every \
+      pixel a little in the direction that raises the channel's mean activation (the \
+      gradient, sent back to the input). Each step also pulls the pixels back towards \
+      grey a little (L2 decay) and looks at the picture shifted by a pixel (jitter), so \
+      what stays is what the channel keeps asking for. Pixels stay between 0 and 1. \
+      Default steps=64 (1-10000). The random seed fixes the noise, so the same seed \
+      paints the same picture. Ctrl-C stops early and keeps the best picture so far.
+      'save maximized PATH.npy' writes it, (H, W, C) float32, and 'image PATH.npy' loads \
+      it back. See also 'explain maximize'.
       """,
     keywords: ["steps="]
   ) { session, arguments in
@@ -217,7 +219,7 @@ extension CommandTable {
     let options = try KerasArguments(rest)
     try options.only(["steps"], usage: arguments.usage)
     if let extra = options.positional.first {
-      throw SyntaxError(
+      throw LabError(
         "expected steps=N after the channel", column: extra.column,
         hint: "usage: \(arguments.usage)")
     }
@@ -257,7 +259,7 @@ extension CommandTable {
     let picture = result.image
     let (h, w, c) = (picture.shape[1], picture.shape[2], picture.shape[3])
     let names = c == 3 ? ["R", "G", "B"] : (0..<c).map { "#\($0)" }
-    let view = InsightView(width: session.display.width)
+    let view = InsightView(display: session.display)
     let maps = (0..<c).map { k in
       (
         map: FeatureMap(
@@ -267,7 +269,7 @@ extension CommandTable {
     }
     session.console.out("the picture painted, each channel on 0-1:")
     for line in view.pictures(maps) {
-      session.console.out(StyledLine(line, color: session.display.color))
+      session.console.out(StyledLine(line, colors: session.display.colors))
     }
     session.insight.maximized = try picture.reshaped(picture.shape.unbatched)
   }

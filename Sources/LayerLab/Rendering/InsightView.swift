@@ -6,28 +6,47 @@ import Engine
 struct InsightView {
   var renderer: FeatureMapRenderer
 
-  init(width: Int) { renderer = FeatureMapRenderer(width: width) }
-
-  /// One picture per map, each shaded over its own `low...high`, under its caption.
-  func pictures(_ maps: [(map: FeatureMap, low: Float, high: Float)]) -> [CellLine] {
-    renderer.grid(
-      maps.map { ($0.map.caption, renderer.picture($0.map, low: $0.low, high: $0.high)) })
+  init(display: Display) {
+    renderer = FeatureMapRenderer(
+      width: display.width, glyphs: display.glyphs, colorMap: display.colorMap)
   }
 
-  /// Maps of signed values (gradients) in `diff`'s diverging glyphs, on one
-  /// scale whose strongest glyph is at ±`largest`.
+  /// Pictures side by side sharing the width, each shaded over its own
+  /// `low...high` under its caption, then what one character stands for in
+  /// the first (the image-sized one).
+  func pictures(_ maps: [(map: FeatureMap, low: Float, high: Float)]) -> [CellLine] {
+    guard let first = maps.first else { return [] }
+    let pictures = maps.map { entry -> (caption: String, lines: [CellLine]) in
+      let layout = renderer.layout(for: entry.map, count: maps.count)
+      return (
+        entry.map.caption,
+        renderer.picture(
+          dots: layout.sample(entry.map.values), dropped: nil, layout: layout, low: entry.low,
+          high: entry.high)
+      )
+    }
+    let scale = renderer.layout(for: first.map, count: maps.count).scaleText()
+    return renderer.grid(pictures) + [CellLine(text: scale)]
+  }
+
+  /// Maps of signed values (gradients) in `diff`'s diverging glyphs or
+  /// colours, on one scale whose strongest glyph is at ±`largest`.
   func signedPictures(_ maps: [FeatureMap], largest: Float) -> [CellLine] {
-    // Averaging blocks of signed values cancels them out: a wider picture
-    // keeps a 32-wide map (the demo data's) one character per value.
-    var renderer = renderer
-    renderer.size = max(renderer.size, 32)
-    return renderer.grid(
-      maps.map { map in
-        guard map.values.contains(where: { $0 != 0 }) else {
-          return (map.caption, [CellLine(text: "(all zero)")])
-        }
-        return (map.caption, renderer.picture(map) { Ramp.change($0, largest: largest) })
-      })
+    guard let first = maps.first else { return [] }
+    let layout = renderer.layout(for: first, count: maps.count)
+    let pictures = maps.map { map -> (caption: String, lines: [CellLine]) in
+      guard map.values.contains(where: { $0 != 0 }) else {
+        return (map.caption, [CellLine(text: "(all zero)")])
+      }
+      let dots = layout.sample(map.values)
+      return (
+        map.caption,
+        renderer.draw(
+          layout, ascii: { Ramp.change(dots[$0], largest: largest) },
+          color: { ColorMap.diverging(dots[$0] / largest) })
+      )
+    }
+    return renderer.grid(pictures) + [CellLine(text: layout.scaleText())]
   }
 
   /// A picture's brightness, `(h, w)` row-major, from `[1, h, w, c]`:
@@ -49,10 +68,9 @@ struct InsightView {
 
   /// An `(h, w)` map resized to `height` x `width`, bilinear, as the image is fitted.
   static func upsampled(_ values: [Float], h: Int, w: Int, height: Int, width: Int) -> [Float] {
-    let map = Tensor(repeating: 0, shape: [h, w, 1])
-    var filled = map
-    filled.scalars = values
-    return ImageOps.resizeBilinear(filled, height: height, width: width).scalars
+    var map = Tensor(repeating: 0, shape: [h, w, 1])
+    map.scalars = values
+    return ImageOps.resizeBilinear(map, height: height, width: width).scalars
   }
 
   /// The largest and smallest value (0, 0 when empty).
