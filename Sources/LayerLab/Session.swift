@@ -21,7 +21,7 @@ struct Display: Sendable {
   /// Standard output is a terminal: progress bars redraw in place and show times.
   var terminal = false
   /// 8-bit pixels become floats multiplied by this, for `image` and `data` alike
-  /// (1/256, as the seed script divides by 256).
+  /// (1/256, as the blog's script divides by 256).
   var pixelScale: Float = 1.0 / 256.0
 }
 
@@ -61,7 +61,7 @@ final class Session {
   var dataSource = ""
   /// What `compile` chose; nil until then.
   var training: TrainingSetup?
-  /// Optimizers assigned to names, as the seed does: `opt = keras.optimizers.adam()`.
+  /// Optimizers assigned to names, as the blog's script does: `opt = keras.optimizers.adam()`.
   var optimizers: [String: OptimizerSpec] = [:]
   /// Each epoch of every `fit` since the last `compile`, for `plot`.
   var history: [EpochRecord] = []
@@ -71,6 +71,10 @@ final class Session {
   let passes = PassHistory()
   /// Where typed commands are being saved as a lesson, if anywhere.
   let recorder = Recorder()
+  /// The last saliency, Grad-CAM, receptive-field and maximized maps, for `save`.
+  var insight = InsightMaps()
+  /// The kernels `filters` drew last, to measure how far training moved them.
+  var drawnKernels = KernelMemory()
 
   init(
     console: Console, display: Display = Display(), seed: UInt64 = 0,
@@ -85,8 +89,8 @@ final class Session {
   }
 
   /// Python arrays the learner can refer to, by their full shapes: `X` is the
-  /// training images when data is loaded (it is what the seed's `model_train(X, y)`
-  /// receives), otherwise the image; the seed's and Keras's dataset names too.
+  /// training images when data is loaded (it is what the blog's `model_train(X, y)`
+  /// receives), otherwise the image; the blog's and Keras's dataset names too.
   var arrays: [String: Shape] {
     var result: [String: Shape] = [:]
     if let image { result["X"] = image.shape }

@@ -5,6 +5,7 @@ enum CommandGroup: String, CaseIterable, Sendable {
   case model = "Model"
   case image = "Image"
   case look = "Look"
+  case insight = "Insight"
   case training = "Training"
   case files = "Files"
   case lessons = "Lessons"

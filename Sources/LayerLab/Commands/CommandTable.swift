@@ -8,11 +8,14 @@ import Engine
 protocol CommandGroupSlots {}
 extension CommandGroupSlots {
   static var training: [Command] { [] }
+  static var insight: [Command] { [] }
 }
 
 /// The one list of commands: dispatch, help, completion and suggestions all read it.
 enum CommandTable: CommandGroupSlots {
-  static var all: [Command] { model + image + look + training + files + lessonCommands + session }
+  static var all: [Command] {
+    model + image + look + insight + training + files + lessonCommands + session
+  }
 
   /// Finds the command called `word` (or one of its aliases).
   static func find(_ word: String) -> Command? {

@@ -4,8 +4,9 @@ extension CommandTable {
   static let files: [Command] = [save, load, export, record]
 
   static let save = Command(
-    name: "save", group: .files, usage: "save weights|activations|model PATH.npz",
-    summary: "Write the weights, the last pass's outputs, or the whole model to .npz",
+    name: "save", group: .files,
+    usage: "save weights|activations|model PATH.npz | save MAP PATH.npy",
+    summary: "Write the weights, the last pass's outputs, the whole model, or a map to a file",
     example: "save weights seed.npz",
     details: """
       weights: one array per parameter, keyed '<layer>/kernel' and '<layer>/bias', in Keras's shapes.
@@ -14,10 +15,20 @@ extension CommandTable {
       model: the architecture (as Keras lines) and the weights in one file; 'load model' \
       reads it. Keras's model.save("creatures_cnn.h5") works too and writes creatures_cnn.npz \
       in this format.
+      MAP, one of saliency, gradcam, receptive, maximized: the map the command of that \
+      name drew last, as one float32 .npy (see 'help saliency' and the others for the shapes).
       Read any of them in Python with np.load('seed.npz'). Files are written whole or not at all.
       """,
-    isModelMethod: true, keywords: ["weights", "activations", "model"], takesPath: true
+    isModelMethod: true,
+    keywords: ["weights", "activations", "model"] + InsightMaps.Kind.allCases.map(\.rawValue),
+    takesPath: true
   ) { session, arguments in
+    if arguments.call == nil, let word = arguments.word(at: 0),
+      let kind = InsightMaps.Kind(rawValue: word)
+    {
+      try saveInsight(kind, session, arguments)
+      return
+    }
     if let call = arguments.call {
       try saveModel(
         path: try pathArgument(call.args, usage: arguments.usage), in: session, keras: true)

@@ -169,7 +169,7 @@ extension CommandTable {
 
   static let evaluate = Command(
     name: "evaluate", group: .training, usage: "evaluate [train|test] [batch_size=B]",
-    summary: "Measure loss and accuracy on the test pictures, as the seed's model_eval does",
+    summary: "Measure loss and accuracy on the test pictures, as the blog's model_eval does",
     example: "evaluate",
     details: """
       Runs in inference mode (Dropout off). Keras's form works too: \
@@ -178,7 +178,7 @@ extension CommandTable {
     isModelMethod: true
   ) { session, arguments in
     let scores = try runEvaluate(session, arguments)
-    // The seed's model_eval prints "Test Loss" and "Test Accuracy"; training figures say so.
+    // The blog's model_eval prints "Test Loss" and "Test Accuracy"; training figures say so.
     let set = arguments.call == nil && arguments.word(at: 0) == "train" ? "Train" : "Test"
     session.console.out("\(set) Loss \(ProgressRenderer.four(scores[0]))")
     session.console.out("\(set) Accuracy \(ProgressRenderer.four(scores[1]))")

@@ -120,7 +120,31 @@ struct LayerView {
     let range = minMax(values)
     let (strip, note) = strips.strip(values, low: range.0, high: range.1)
     lines.append(CellLine(text: note + ", " + Fmt.range(range.0, range.1)))
-    return lines + strip
+    guard values.count <= Self.maxListed else { return lines + strip }
+    // Short strips are framed, so a lowest value drawn as a blank at the end
+    // still counts, and the numbers are printed under them.
+    let frame = Cell(character: "|")
+    return lines + strip.map { [frame] + $0 + [frame] } + Self.numbered(values)
+  }
+
+  /// Vectors up to this long get their numbers printed under the strip.
+  static let maxListed = 64
+
+  /// `values` in rows of 12, each row headed by the positions it holds,
+  /// with one rounding for all so the columns line up.
+  static func numbered(_ values: [Float]) -> [CellLine] {
+    let largest = Double(values.map(abs).max() ?? 0)
+    let decimals = Fmt.decimals(forLargest: largest, digits: 3)
+    let texts = values.map { Fmt.fixed(Double($0), decimals) }
+    let cell = texts.map(\.count).max() ?? 0
+    let perRow = 12
+    let label = "\(values.count - 1)-\(values.count - 1):".count + 1
+    return stride(from: 0, to: values.count, by: perRow).map { start in
+      let end = min(start + perRow, values.count)
+      let head = (end - start == 1 ? "\(start):" : "\(start)-\(end - 1):").padding(label)
+      return CellLine(
+        text: head + texts[start..<end].map { $0.padded(cell) }.joined(separator: " "))
+    }
   }
 
   /// A Dropout layer's training pass: what it dropped, what that did to the
