@@ -6,7 +6,7 @@ import Testing
 /// `Transcripts/NAME.txt`. `RECORD_TRANSCRIPTS=1 swift test` rewrites the
 /// golden files: read the diff before committing.
 @Suite struct TranscriptTests {
-  static let names = ["seed-network", "look", "errors", "help", "training", "explain"]
+  static let names = ["seed-network", "look", "errors", "help", "training", "explain", "layers"]
 
   @Test(arguments: names)
   func transcriptMatchesGolden(_ name: String) throws {

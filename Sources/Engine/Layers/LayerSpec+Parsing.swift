@@ -37,6 +37,13 @@ extension LayerSpec {
     case .flatten: signature = ["data_format"]
     case .relu: signature = ["max_value", "negative_slope", "threshold"]
     case .softmax: signature = ["axis"]
+    case .batchNormalization:
+      signature = [
+        "axis", "momentum", "epsilon", "center", "scale", "beta_initializer", "gamma_initializer",
+        "moving_mean_initializer", "moving_variance_initializer",
+      ]
+    case .globalAveragePooling2D, .globalMaxPooling2D: signature = ["data_format", "keepdims"]
+    case .leakyReLU: signature = ["negative_slope", "alpha"]
     }
     let common = [
       "name", "input_shape", "kernel_initializer", "bias_initializer", "trainable", "dtype",
@@ -101,8 +108,8 @@ extension LayerSpec {
             throw SyntaxError(
               "activation must be a name in quotes, e.g. 'relu'", column: value.column)
           }
-          guard let a = ActivationFunction(rawValue: s) else {
-            let names = ActivationFunction.allCases.map(\.rawValue)
+          guard let a = ActivationFunction(kerasName: s) else {
+            let names = ActivationFunction.kerasNames
             throw SyntaxError(
               "unknown activation '\(s)'", column: value.column,
               hint: closestMatch(s, in: names).map { "did you mean '\($0)'?" } ?? "activations: "
@@ -155,19 +162,41 @@ extension LayerSpec {
           value, key, allowed: [.none], why: "only the default is supported")
       case "seed":
         break  // Masks come from the session's seed, so that one seed repeats everything.
+      case "negative_slope" where kind == .leakyReLU, "alpha":
+        negativeSlope = Float(try LayerSpec.number(value, key))
       case "negative_slope", "threshold":
         try LayerSpec.onlyDefault(
           value, key, allowed: [.int(0), .float(0)], why: "only the plain ReLU is supported")
+      case "axis" where kind == .batchNormalization:
+        // -1 and 3 both name the channels of an NHWC image; other ranks are checked at build.
+        try LayerSpec.onlyDefault(
+          value, key, allowed: [.int(-1), .int(3)],
+          why: "LayerLab normalizes over the last axis (the channels)")
       case "axis":
         try LayerSpec.onlyDefault(
           value, key, allowed: [.int(-1)], why: "softmax runs over the last axis")
+      case "momentum":
+        momentum = Float(try LayerSpec.number(value, key))
+      case "epsilon":
+        epsilon = Float(try LayerSpec.number(value, key))
+      case "center", "scale", "keepdims":
+        guard case .bool(let b) = value.value else {
+          throw SyntaxError("\(key) must be True or False", column: value.column)
+        }
+        if key == "center" { center = b } else if key == "scale" { scale = b } else { keepDims = b }
+      case "beta_initializer", "moving_mean_initializer":
+        try LayerSpec.onlyDefault(
+          value, key, allowed: [.string("zeros")], why: "it starts at zero, Keras's default")
+      case "gamma_initializer", "moving_variance_initializer":
+        try LayerSpec.onlyDefault(
+          value, key, allowed: [.string("ones")], why: "it starts at one, Keras's default")
       default:
         break
       }
     }
   }
 
-  static func example(_ kind: LayerKind) -> String {
+  public static func example(_ kind: LayerKind) -> String {
     switch kind {
     case .conv2D: "Conv2D(32, (3, 3))"
     case .dense: "Dense(512)"
@@ -178,6 +207,10 @@ extension LayerSpec {
     case .flatten: "Flatten()"
     case .relu: "ReLU()"
     case .softmax: "Softmax()"
+    case .batchNormalization: "BatchNormalization()"
+    case .globalAveragePooling2D: "GlobalAveragePooling2D()"
+    case .globalMaxPooling2D: "GlobalMaxPooling2D()"
+    case .leakyReLU: "LeakyReLU(negative_slope=0.3)"
     }
   }
 

@@ -9,6 +9,10 @@ public enum LayerKind: String, Sendable, CaseIterable {
   case dropout = "Dropout"
   case flatten = "Flatten"
   case dense = "Dense"
+  case batchNormalization = "BatchNormalization"
+  case globalAveragePooling2D = "GlobalAveragePooling2D"
+  case globalMaxPooling2D = "GlobalMaxPooling2D"
+  case leakyReLU = "LeakyReLU"
 
   /// The base of Keras 3's automatic names: the class name in snake case
   /// (`Conv2D` → `conv2d`, `MaxPooling2D` → `max_pooling2d`, `ReLU` → `re_lu`),
@@ -24,6 +28,63 @@ public enum LayerKind: String, Sendable, CaseIterable {
     case .dropout: "dropout"
     case .flatten: "flatten"
     case .dense: "dense"
+    case .batchNormalization: "batch_normalization"
+    case .globalAveragePooling2D: "global_average_pooling2d"
+    case .globalMaxPooling2D: "global_max_pooling2d"
+    case .leakyReLU: "leaky_re_lu"
+    }
+  }
+}
+
+extension LayerKind {
+  /// `help NAME`: the Keras signature LayerLab reads, and what the layer does.
+  public var help: (signature: String, summary: String) {
+    switch self {
+    case .conv2D:
+      (
+        "Conv2D(filters, kernel_size, strides=(1, 1), padding='valid', activation=None, use_bias=True)",
+        "slides filters over the image: each output cell is a window times a kernel, summed, plus a bias"
+      )
+    case .activation:
+      (
+        "Activation(activation)",
+        "applies one function to every value: "
+          + ActivationFunction.kerasNames.joined(separator: ", ")
+      )
+    case .relu: ("ReLU()", "max(x, 0) on every value")
+    case .softmax: ("Softmax()", "turns the last axis into probabilities that add up to 1")
+    case .maxPooling2D:
+      (
+        "MaxPooling2D(pool_size=(2, 2), strides=None, padding='valid')",
+        "keeps the largest value of each window, channel by channel"
+      )
+    case .averagePooling2D:
+      (
+        "AveragePooling2D(pool_size=(2, 2), strides=None, padding='valid')",
+        "keeps the mean of each window, channel by channel"
+      )
+    case .dropout:
+      (
+        "Dropout(rate)",
+        "in training, sets each value to 0 with probability rate and scales the rest"
+      )
+    case .flatten: ("Flatten()", "lays each picture's maps out as one row of numbers")
+    case .dense:
+      (
+        "Dense(units, activation=None, use_bias=True)",
+        "every output is a weighted sum of all the inputs, plus a bias"
+      )
+    case .batchNormalization:
+      (
+        "BatchNormalization(axis=-1, momentum=0.99, epsilon=0.001, center=True, scale=True)",
+        "gives each channel mean 0 and variance 1, then gamma * x + beta; the batch's statistics in training, the moving ones at inference"
+      )
+    case .globalAveragePooling2D:
+      ("GlobalAveragePooling2D(keepdims=False)", "each channel's whole map becomes its mean")
+    case .globalMaxPooling2D:
+      ("GlobalMaxPooling2D(keepdims=False)", "each channel's whole map becomes its largest value")
+    case .leakyReLU:
+      ("LeakyReLU(negative_slope=0.3)", "x where x >= 0, negative_slope * x elsewhere")
     }
   }
 }
@@ -46,6 +107,15 @@ public struct LayerSpec: Equatable, Sendable {
   public var useBias: Bool = true
   public var poolSize: [Int] = [2, 2]
   public var rate: Float = 0
+  /// BatchNormalization's `momentum`, `epsilon`, `center`, `scale` (Keras 3's defaults).
+  public var momentum: Float = 0.99
+  public var epsilon: Float = 1e-3
+  public var center = true
+  public var scale = true
+  /// The global poolings' `keepdims`: (1, 1, channels) instead of (channels,).
+  public var keepDims = false
+  /// LeakyReLU's `negative_slope` (Keras 2: `alpha`), Keras 3's default 0.3.
+  public var negativeSlope: Float = 0.3
   /// Keras's `input_shape=` on the first layer, per sample.
   public var inputShape: Shape? = nil
   /// An explicit `name=`; nil means the model names the layer.
@@ -92,6 +162,24 @@ public struct LayerSpec: Equatable, Sendable {
       return Flatten(spec: self, name: name)
     case .activation, .relu, .softmax:
       return Activation(spec: self, name: name)
+    case .batchNormalization:
+      guard momentum >= 0, momentum <= 1, epsilon > 0, epsilon.isFinite else {
+        throw .invalidArgument(
+          layer: "BatchNormalization",
+          message:
+            "momentum must be in [0, 1] and epsilon positive, got momentum=\(formatNumber(momentum)), epsilon=\(formatNumber(epsilon))"
+        )
+      }
+      return BatchNormalization(spec: self, name: name)
+    case .globalAveragePooling2D, .globalMaxPooling2D:
+      return GlobalPooling2D(spec: self, name: name)
+    case .leakyReLU:
+      guard negativeSlope.isFinite, negativeSlope >= 0 else {
+        throw .invalidArgument(
+          layer: "LeakyReLU",
+          message: "negative_slope must be a number >= 0, got \(formatNumber(negativeSlope))")
+      }
+      return LeakyReLU(spec: self, name: name)
     }
   }
 
@@ -121,6 +209,15 @@ public struct LayerSpec: Equatable, Sendable {
       args = ["'\(activation.rawValue)'"]
     case .relu, .softmax, .flatten:
       break
+    case .batchNormalization:
+      if momentum != 0.99 { args.append("momentum=\(formatNumber(momentum))") }
+      if epsilon != 1e-3 { args.append("epsilon=\(formatNumber(epsilon))") }
+      if !center { args.append("center=False") }
+      if !scale { args.append("scale=False") }
+    case .globalAveragePooling2D, .globalMaxPooling2D:
+      if keepDims { args.append("keepdims=True") }
+    case .leakyReLU:
+      if negativeSlope != 0.3 { args.append("negative_slope=\(formatNumber(negativeSlope))") }
     }
     if let shape = inputShape {
       let dims = shape.dims.map(String.init).joined(separator: ", ")

@@ -53,6 +53,10 @@ extension Sequential {
     switch spec.kind {
     case .conv2D: perUnit = spec.kernelSize + [channels]
     case .dense: perUnit = [channels]
+    case .batchNormalization:
+      let (count, overflow) = channels.multipliedReportingOverflow(
+        by: 2 + (spec.center ? 1 : 0) + (spec.scale ? 1 : 0))
+      return overflow ? nil : count
     default: return 0
     }
     guard let fanIn = Shape(perUnit).checkedScalarCount else { return nil }

@@ -56,17 +56,19 @@ extension Sequential {
     for (i, layer) in layers.enumerated() {
       let shape = outputShapes.indices.contains(i) ? outputShapes[i].withNoneBatch : "?"
       let built = inputShape != nil
-      let params = built ? groupedThousands(layer.parameterCount) : "0 (unbuilt)"
+      let params = built ? groupedThousands(layer.weightCount) : "0 (unbuilt)"
       lines.append(row(["\(layer.name) (\(layer.typeName))", shape, params], v))
       if i < layers.count - 1 { lines.append(rule(mid)) }
     }
     lines.append(rule(bottom))
     let trainable = parameterCount
-    let total = trainable + optimizerParameters
+    let frozen = weightCount - trainable
+    let total = trainable + frozen + optimizerParameters
     lines.append(" Total params: \(groupedThousands(total)) (\(readableBytes(total * 4)))")
     lines.append(
       " Trainable params: \(groupedThousands(trainable)) (\(readableBytes(trainable * 4)))")
-    lines.append(" Non-trainable params: 0 (0.00 B)")
+    lines.append(
+      " Non-trainable params: \(groupedThousands(frozen)) (\(readableBytes(frozen * 4)))")
     if optimizerParameters > 0 {
       lines.append(
         " Optimizer params: \(groupedThousands(optimizerParameters)) (\(readableBytes(optimizerParameters * 4)))"

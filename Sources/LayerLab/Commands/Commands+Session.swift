@@ -12,6 +12,12 @@ extension CommandTable {
       return
     }
     try arguments.noMore(than: 1)
+    if find(word.text) == nil, let kind = LayerKind(rawValue: word.text) {
+      session.console.out("layer: " + kind.help.signature)
+      session.console.out(kind.help.summary)
+      session.console.out("example: add " + LayerSpec.example(kind))
+      return
+    }
     let command = try lookup(word)
     for line in details(command) { session.console.out(line) }
   }
