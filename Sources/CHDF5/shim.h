@@ -15,6 +15,7 @@ static inline hid_t chdf5_native_llong(void) { return H5T_NATIVE_LLONG; }
 static inline hid_t chdf5_ieee_f32le(void) { return H5T_IEEE_F32LE; }
 static inline hid_t chdf5_ieee_f64le(void) { return H5T_IEEE_F64LE; }
 static inline hid_t chdf5_std_i64le(void) { return H5T_STD_I64LE; }
+static inline hid_t chdf5_std_i32le(void) { return H5T_STD_I32LE; }
 static inline hid_t chdf5_c_s1(void) { return H5T_C_S1; }
 static inline size_t chdf5_variable(void) { return H5T_VARIABLE; }
 static inline unsigned chdf5_acc_rdonly(void) { return H5F_ACC_RDONLY; }

@@ -520,9 +520,11 @@ struct HDF5Group {
     guard status >= 0 else { throw handles.failure("cannot write the dataset \(child(relative))") }
   }
 
-  /// Writes a scalar int64 dataset at `relative` (an optimizer's `iterations`).
-  func writeInteger(_ relative: String, _ value: Int64) throws(EngineError) {
-    let dataset = try makeDataset(relative, shape: [], type: chdf5_std_i64le())
+  /// Writes a scalar integer dataset at `relative` (an optimizer's
+  /// `iterations`: int64 in Keras 2, int32 in Keras 3).
+  func writeInteger(_ relative: String, _ value: Int64, bits32: Bool = false) throws(EngineError) {
+    let dataset = try makeDataset(
+      relative, shape: [], type: bits32 ? chdf5_std_i32le() : chdf5_std_i64le())
     var copy = value
     guard
       H5Dwrite(dataset, chdf5_native_llong(), chdf5_all(), chdf5_all(), chdf5_default(), &copy) >= 0
