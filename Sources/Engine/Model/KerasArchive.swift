@@ -95,9 +95,11 @@ enum KerasArchive {
     }
     KerasH5.apply(updates, to: model)
     let labels = metadata?["layerlab_labels"]?.array?.compactMap(\.string) ?? []
-    return LoadedKerasModel(
+    var loaded = LoadedKerasModel(
       model: model, compile: compile, optimizer: optimizer, labels: labels, notes: notes,
       kerasVersion: version)
+    loaded.writtenByLayerLab = metadata?["written_by"]?.string == "LayerLab"
+    return loaded
   }
 
   // MARK: - Writing
@@ -125,7 +127,9 @@ enum KerasArchive {
           ])
         ))
     }
-    var metadata: [(String, JSONValue)] = [("keras_version", .string(KerasH5.writtenVersion))]
+    var metadata: [(String, JSONValue)] = [
+      ("keras_version", .string(KerasH5.writtenVersion)), ("written_by", .string("LayerLab")),
+    ]
     if !labels.isEmpty { metadata.append(("layerlab_labels", .array(labels.map { .string($0) }))) }
     let weights = try HDF5.writing(source: source) { (root) throws(EngineError) in
       try KerasWeightsFile.write(model, optimizer: compile == nil ? nil : optimizer, into: root)

@@ -69,9 +69,11 @@ enum KerasH5 {
         )
       }
       let labels = try root.text("layerlab_labels").map { Self.labels($0) } ?? []
-      return LoadedKerasModel(
+      var loaded = LoadedKerasModel(
         model: model, compile: compile, optimizer: optimizer, labels: labels, notes: notes,
         kerasVersion: version)
+      loaded.writtenByLayerLab = try root.text("written_by") == "LayerLab"
+      return loaded
     }
   }
 
@@ -174,6 +176,7 @@ enum KerasH5 {
     return try HDF5.writing(source: source) { (root) throws(EngineError) in
       try root.setText("keras_version", [writtenVersion])
       try root.setText("backend", ["tensorflow"])
+      try root.setText("written_by", ["LayerLab"])
       try root.setText("model_config", [config.text])
       if let compile {
         try root.setText("training_config", [trainingConfig(compile).text])

@@ -49,7 +49,8 @@ public enum KerasLayerConfig {
     case .conv2D:
       spec.units = try reader.positiveInt("filters")
       spec.kernelSize = try reader.pair("kernel_size") ?? [1, 1]
-      spec.strides = try reader.pair("strides") ?? [1, 1]
+      spec.strides = try reader.pair("strides")
+      if spec.strides == [1, 1] { spec.strides = nil }
       spec.padding = try reader.padding()
       spec.activation = try reader.activation() ?? .linear
       spec.useBias = try reader.bool("use_bias") ?? true

@@ -22,8 +22,15 @@ public struct LoadedKerasModel {
   public var labels: [String]
   /// One line per thing in the file that LayerLab does not carry over.
   public var notes: [String]
-  /// `2.2.4`, `3.15.1`: the Keras that wrote it.
+  /// `2.2.4`, `3.15.1`: the Keras that wrote it, or whose format LayerLab wrote.
   public var kerasVersion: String
+  /// True when LayerLab wrote the file.
+  public var writtenByLayerLab = false
+
+  /// `Keras 2.2.4`, or `LayerLab, in Keras 3.15.1's format`.
+  public var origin: String {
+    writtenByLayerLab ? "saved by LayerLab in Keras's format" : "saved by Keras \(kerasVersion)"
+  }
 }
 
 /// The parts of a Keras model file that do not depend on the container:
