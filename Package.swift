@@ -62,7 +62,10 @@ let package = Package(
       name: "EngineTests", dependencies: ["Engine"],
       exclude: ["Fixtures"]),
     .testTarget(
-      name: "LayerLabTests", dependencies: ["LayerLab", "Engine"],
+      name: "LayerLabTests",
+      dependencies: [
+        "LayerLab", "Engine", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+      ],
       exclude: ["Transcripts"]),
   ]
 )

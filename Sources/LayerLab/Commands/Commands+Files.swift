@@ -5,8 +5,7 @@ extension CommandTable {
 
   static let save = Command(
     name: "save", group: .files, usage: "save weights|activations|model PATH",
-    summary:
-      "Write the weights, the last pass's outputs, or the whole model (Keras .h5/.keras or .npz)",
+    summary: "Write the weights, the last pass's outputs or the model (.h5, .keras, .npz)",
     example: "save model creatures_cnn.keras",
     details: """
       model PATH.keras: Keras 3's format; PATH.h5: Keras's HDF5 format, which Keras 3 and the
@@ -60,8 +59,7 @@ extension CommandTable {
 
   static let load = Command(
     name: "load", group: .files, usage: "load weights|model PATH",
-    summary:
-      "Read weights (names and shapes must match) or a whole model: Keras .h5/.keras or .npz",
+    summary: "Read weights into the same layers, or a whole model (.h5, .keras, .npz)",
     example: "load model creatures_cnn.h5",
     details: """
       model: a Keras .h5 (Keras 2 or 3) or .keras file, or LayerLab's .npz; the layers come with
