@@ -9,6 +9,8 @@ import Testing
 struct KerasExpected {
   let arrays: [String: NDArray]
 
+  init(arrays: [String: NDArray]) { self.arrays = arrays }
+
   init(_ file: String) throws {
     let read = try Npz.read(path: fixture("keras/\(file)"))
     arrays = Dictionary(read.map { ($0.name, $0.array) }, uniquingKeysWith: { a, _ in a })
@@ -170,4 +172,21 @@ func expectFitContinuesAsKeras(
   try small.reinitialize()
   try KerasFile.loadWeights(into: small, path: fixture("keras/keras3_small.h5"))
   try expectSameLayerOutputs(small, expected, prefix: "small")
+}
+
+/// The blog's network at its real size (100x100x3, Dense(512): 17 million
+/// weights), saved by Keras 2.2.4 with `make_keras2_fixtures.py --full
+/// FOLDER`: too big to commit, so opt-in with LAYERLAB_BLOG_FOLDER=FOLDER.
+@Test(.enabled(if: ProcessInfo.processInfo.environment["LAYERLAB_BLOG_FOLDER"] != nil))
+func theBlogsFullSizeFileLoads() throws {
+  let folder = try #require(ProcessInfo.processInfo.environment["LAYERLAB_BLOG_FOLDER"])
+  let loaded = try KerasFile.load(path: "\(folder)/creatures_cnn.h5")
+  let read = try Npz.read(path: "\(folder)/expected.npz")
+  let expected = KerasExpected(
+    arrays: Dictionary(read.map { ($0.name, $0.array) }, uniquingKeysWith: { a, _ in a }))
+  #expect(loaded.model.inputShape == [100, 100, 3])
+  #expect(loaded.model.parameterCount == 17_403_430)
+  try expectSameLayerOutputs(loaded.model, expected, prefix: "blog")
+  try expectKerasScores(loaded, expected, prefix: "blog")
+  #expect((loaded.optimizer as? Adam)?.iterations == 1)
 }
