@@ -1,6 +1,14 @@
 import CHDF5
 import Foundation
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// HDF5 files (Keras's `.h5`) through the HDF5 C library, always in memory:
 /// a file is read whole (its size checked first), opened as an image with the
 /// core driver, and a new file is built in memory and handed back as bytes
@@ -45,8 +53,58 @@ enum HDF5 {
     guard looksLikeHDF5(bytes) else {
       throw .file(path: source, message: "not an HDF5 file (no HDF5 signature at its start)")
     }
+    // libhdf5 1.10 can crash on some corrupt files (a damaged global heap
+    // behind variable-length text ends in a segmentation fault inside
+    // H5HG_read), so the same read runs first in a child process.
+    if survives({ _ = try? readImage(bytes, source: source, body) }) == false {
+      throw .file(
+        path: source,
+        message: "the file is corrupt: the HDF5 library cannot read it; save it again")
+    }
     lock.lock()
     defer { lock.unlock() }
+    return try readImage(bytes, source: source, body)
+  }
+
+  /// Runs `work` in a forked child: true when it finished, false when it
+  /// was killed by a signal, nil when that could not be told (no fork, or
+  /// it took more than 60 s). The lock is held across the fork so no other
+  /// thread is inside the library then; the child never takes it.
+  private static func survives(_ work: () -> Void) -> Bool? {
+    lock.lock()
+    let child = fork()
+    if child == 0 {
+      // Quietly: no Swift backtrace on a crash, nothing on the terminal.
+      for crash in [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP] { signal(crash, SIG_DFL) }
+      let null = open("/dev/null", O_WRONLY)
+      if null >= 0 {
+        dup2(null, 1)
+        dup2(null, 2)
+      }
+      work()
+      _exit(0)
+    }
+    lock.unlock()
+    guard child > 0 else { return nil }
+    var status: Int32 = 0
+    for _ in 0..<60_000 {
+      let done = waitpid(child, &status, WNOHANG)
+      if done == child {
+        let signal = status & 0x7f
+        return !(signal != 0 && signal != 0x7f)
+      }
+      if done < 0 { return nil }
+      usleep(1000)
+    }
+    kill(child, SIGKILL)
+    _ = waitpid(child, &status, 0)
+    return nil
+  }
+
+  /// ``reading(_:source:_:)`` without the lock or the child: the caller holds the lock.
+  private static func readImage<T>(
+    _ bytes: Data, source: String, _ body: (HDF5Group) throws(EngineError) -> T
+  ) throws(EngineError) -> T {
     chdf5_quiet()
     let handles = HDF5Handles(source: source)
     defer { handles.closeAll() }
