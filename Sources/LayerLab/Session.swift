@@ -2,10 +2,20 @@ import Engine
 
 /// How output should look: width, colour and box characters.
 struct Display: Sendable {
-  /// Columns feature-map grids may use.
+  /// Columns every line may use: drawings are laid out in them and text is
+  /// wrapped to them.
   var width = 80
-  /// ANSI shading: only on a terminal and only when NO_COLOR is unset.
-  var color = false
+  /// ANSI colour: only on a terminal, and only when neither NO_COLOR,
+  /// TERM=dumb nor --no-color says otherwise (see ``Display/detect``).
+  var colors: ColorDepth = .none
+  /// True when colour escapes are written at all.
+  var color: Bool { colors != .none }
+  /// How maps are drawn: ASCII shades, or half blocks where the terminal can.
+  var glyphs: Glyphs = .ascii
+  /// True on a UTF-8 colour terminal, where `glyphs blocks` can be chosen.
+  var blocksAvailable = false
+  /// The colours half-block maps are painted in.
+  var colorMap: ColorMap = .viridis
   /// Unicode box drawing for `summary`: terminal only; piped output stays ASCII.
   var unicode = false
   /// Standard output is a terminal: progress bars redraw in place and show times.
@@ -19,7 +29,9 @@ struct Display: Sendable {
 /// labels and variables, the undo stack.
 final class Session {
   let console: Console
-  var display: Display
+  var display: Display {
+    didSet { console.width = display.width }
+  }
   /// The lesson being run, and where its pauses wait for Enter.
   let lessons = LessonState()
   /// The seed new models and `seed N` use, so a run repeats exactly.
@@ -66,6 +78,7 @@ final class Session {
   ) {
     self.console = console
     self.display = display
+    console.width = display.width
     self.seed = seed
     self.images = images
     model = Sequential(seed: seed)

@@ -122,9 +122,13 @@ func activationMatchesKeras(_ name: String) throws {
   #expect(model.parameterCount == 76 + 8 + 15)
   #expect(model.weightCount == 76 + 16 + 15)
   let summary = model.summary()
+  // A name too long for its cell wraps at the space, as rich does.
   #expect(
     summary.contains(
-      "| batch_normalization (BatchNorm… | (None, 4, 4, 4)        |            16 |"))
+      """
+      | batch_normalization             | (None, 4, 4, 4)        |            16 |
+      | (BatchNormalization)            |                        |               |
+      """))
   #expect(summary.contains(" Total params: 107 (428.00 B)"))
   #expect(summary.contains(" Trainable params: 99 (396.00 B)"))
   #expect(summary.contains(" Non-trainable params: 8 (32.00 B)"))

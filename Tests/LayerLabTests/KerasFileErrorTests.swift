@@ -91,7 +91,9 @@ import ZIPFoundation
     for (index, item) in bad.enumerated() {
       script += [item.command, "save weights \(folder)/after\(index).npz", "forward", "summary"]
     }
-    let run = try LayerLabProcess.run(input: script.joined(separator: "\n") + "\n")
+    // Wide enough that no line wraps: the count below is of the lines LayerLab writes.
+    let run = try LayerLabProcess.run(
+      input: script.joined(separator: "\n") + "\n", arguments: ["--width", "400"])
     #expect(run.status == 1)
     let chunks = Self.chunks(run.output)
     let summaryBefore = try #require(chunks.first { $0.command == "summary" }?.lines)

@@ -47,6 +47,15 @@ public final class BatchNormalization: Layer {
       throw .incompatibleInput(
         layer: "\(name) (BatchNormalization)", expected: "(…, channels)", got: input, hint: "")
     }
+    // The batch axis comes first, so the last axis of a per-sample shape of rank r is r.
+    let axis = spec.axis
+    guard axis == -1 || axis == input.rank else {
+      throw .invalidArgument(
+        layer: "BatchNormalization",
+        message:
+          "axis=\(axis) is not supported: LayerLab normalizes over the last axis (the channels), axis=-1 or \(input.rank) for \(input.withNoneBatch)"
+      )
+    }
     return input
   }
 
@@ -199,4 +208,84 @@ public final class BatchNormalization: Layer {
     }
     pending = nil
   }
+}
+
+extension LayerSpec {
+  /// BatchNormalization's `axis`: -1, or the last axis counted with the batch axis.
+  public var axis: Int { int("axis") }
+  /// BatchNormalization's `momentum`: how much of the moving statistics a step keeps.
+  public var momentum: Float { float("momentum") ?? 0.99 }
+  /// BatchNormalization's `epsilon`, added to the variance before its square root.
+  public var epsilon: Float { float("epsilon") ?? 1e-3 }
+  /// BatchNormalization's `center`: whether there is a `beta`.
+  public var center: Bool { flag("center") ?? true }
+  /// BatchNormalization's `scale`: whether there is a `gamma`.
+  public var scale: Bool { flag("scale") ?? true }
+}
+
+extension ArgumentType {
+  /// One axis, as a whole number or a list of one (tf.keras writes `[3]`).
+  static let axis = ArgumentType("a whole number such as -1 (the last axis)") { value, name in
+    let items = value.sequence ?? [value]
+    guard items.count == 1, case .int(let axis) = items[0] else {
+      throw LabError(
+        message: "\(name) must be one whole number such as -1 (the last axis), got \(value.repr)")
+    }
+    return .int(axis)
+  }
+}
+
+extension LayerKind {
+  /// Keras's `BatchNormalization`, with Keras 3's signature
+  /// (keras/src/layers/normalization/batch_normalization.py).
+  public static let batchNormalization = LayerKind(
+    className: "BatchNormalization",
+    summary: "Give each channel mean 0 and variance 1, then scale and shift it",
+    about: """
+      Each channel is shifted and scaled to mean 0 and variance 1, (x - mean) / \
+      sqrt(variance + epsilon), then multiplied by gamma and moved by beta, both learned. \
+      Like Dropout it behaves differently in training: fit uses the mean and variance of \
+      the batch in front of it, and after each step moves the moving mean and variance \
+      (1 - momentum) of the way towards them; predict, evaluate and forward use those \
+      moving statistics, so one picture gets the same answer whatever else is in its \
+      batch. The moving statistics are weights that are not trained ("Non-trainable \
+      params"). Put after a convolution, it keeps every layer's inputs on the same scale, \
+      which lets a network train faster.
+      """,
+    arguments: [
+      .optional("axis", .int(-1), .axis),
+      .optional("momentum", .float(0.99), .number(in: 0...1)),
+      .optional("epsilon", .float(1e-3), .positiveNumber),
+      .optional("center", .bool(true), .bool),
+      .optional("scale", .bool(true), .bool),
+      .keptAtDefault(
+        "beta_initializer", .string("zeros"), why: "beta starts at zero, Keras's default"),
+      .keptAtDefault(
+        "gamma_initializer", .string("ones"), why: "gamma starts at one, Keras's default"),
+      .keptAtDefault(
+        "moving_mean_initializer", .string("zeros"),
+        why: "the moving mean starts at zero, Keras's default"),
+      .keptAtDefault(
+        "moving_variance_initializer", .string("ones"),
+        why: "the moving variance starts at one, Keras's default"),
+      .keptAtDefault("beta_regularizer", .none, why: "LayerLab has no regularizers"),
+      .keptAtDefault("gamma_regularizer", .none, why: "LayerLab has no regularizers"),
+      .keptAtDefault("beta_constraint", .none, why: "LayerLab has no constraints"),
+      .keptAtDefault("gamma_constraint", .none, why: "LayerLab has no constraints"),
+      .keptAtDefault("renorm", .bool(false), why: "only plain batch normalization is supported"),
+      .keptAtDefault(
+        "renorm_clipping", .none, why: "only plain batch normalization is supported"),
+      .keptAtDefault(
+        "renorm_momentum", .float(0.99), why: "only plain batch normalization is supported"),
+      .keptAtDefault("synchronized", .bool(false), why: "LayerLab trains on one device"),
+    ],
+    example: "BatchNormalization()", lesson: "15-keras-files",
+    parameterCount: { spec, input in
+      // Every weight it holds: gamma and beta, trained, and the two moving statistics, not.
+      guard let channels = input.dims.last else { return 0 }
+      let (count, overflow) = channels.multipliedReportingOverflow(
+        by: 2 + (spec.center ? 1 : 0) + (spec.scale ? 1 : 0))
+      return overflow ? nil : count
+    },
+    make: { spec, name in BatchNormalization(spec: spec, name: name) })
 }

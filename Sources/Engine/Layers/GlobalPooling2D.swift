@@ -27,7 +27,7 @@ public final class GlobalPooling2D: Layer {
         layer: "\(name) (\(spec.kind.rawValue))", expected: "(height, width, channels)",
         got: input, hint: "it pools the maps of a Conv2D or pooling layer, before Flatten")
     }
-    return spec.keepDims ? [1, 1, input[2]] : [input[2]]
+    return spec.keepdims ? [1, 1, input[2]] : [input[2]]
   }
 
   public func forward(_ input: Tensor, mode: Mode, rng: inout SeededGenerator) throws(EngineError)
@@ -58,7 +58,7 @@ public final class GlobalPooling2D: Layer {
     }
     winners = best
     savedInputShape = input.shape
-    let shape: Shape = spec.keepDims ? [batch, 1, 1, channels] : [batch, channels]
+    let shape: Shape = spec.keepdims ? [batch, 1, 1, channels] : [batch, channels]
     return Tensor(validShape: shape, scalars: output)
   }
 
@@ -82,4 +82,52 @@ public final class GlobalPooling2D: Layer {
     }
     return Tensor(validShape: shape, scalars: result)
   }
+}
+
+extension LayerSpec {
+  /// The global poolings' `keepdims`: (1, 1, channels) instead of (channels,).
+  public var keepdims: Bool { flag("keepdims") ?? false }
+}
+
+extension GlobalPooling2D {
+  /// The arguments both global poolings take, as Keras's global pooling base
+  /// (keras/src/layers/pooling/base_global_pooling.py).
+  static let arguments: [Signature.Argument] = [
+    .keptAtDefault(
+      "data_format", .none, also: [.string("channels_last")],
+      why: "LayerLab is channels-last (NHWC), as Keras's default"),
+    .optional("keepdims", .bool(false), .bool),
+  ]
+}
+
+extension LayerKind {
+  /// Keras's `GlobalAveragePooling2D`.
+  public static let globalAveragePooling2D = LayerKind(
+    className: "GlobalAveragePooling2D",
+    summary: "Turn each channel's whole map into its mean: one number per channel",
+    about: """
+      Each channel's whole (height, width) map becomes one number, the mean of all its \
+      cells, so a (h, w, c) block becomes c numbers (or (1, 1, c) with keepdims=True). \
+      A network can end with it instead of Flatten: the Dense after it then has one weight \
+      per channel and class instead of one per cell, far fewer to learn, and the answer \
+      no longer depends on where in the picture a feature was. It has no weights.
+      """,
+    arguments: GlobalPooling2D.arguments, example: "GlobalAveragePooling2D()",
+    lesson: "15-keras-files",
+    make: { spec, name in GlobalPooling2D(spec: spec, name: name) })
+
+  /// Keras's `GlobalMaxPooling2D`.
+  public static let globalMaxPooling2D = LayerKind(
+    className: "GlobalMaxPooling2D",
+    summary: "Turn each channel's whole map into its largest value",
+    about: """
+      Each channel's whole (height, width) map becomes one number, its largest value, so \
+      a (h, w, c) block becomes c numbers (or (1, 1, c) with keepdims=True): "how strongly \
+      did this feature show up anywhere in the picture". Like MaxPooling2D over one window \
+      as big as the map; in training the gradient goes back only to the winning cell. It \
+      has no weights.
+      """,
+    arguments: GlobalPooling2D.arguments, example: "GlobalMaxPooling2D()",
+    lesson: "15-keras-files",
+    make: { spec, name in GlobalPooling2D(spec: spec, name: name) })
 }

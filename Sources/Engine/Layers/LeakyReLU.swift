@@ -17,7 +17,7 @@ public final class LeakyReLU: Layer {
     self.name = name
   }
 
-  public var negativeSlope: Float { spec.negativeSlope }
+  public var negativeSlope: Float { spec.float("negative_slope") ?? 0.3 }
 
   public func outputShape(for input: Shape) throws(EngineError) -> Shape { input }
 
@@ -42,4 +42,25 @@ public final class LeakyReLU: Layer {
         x >= 0 ? g : slope * g
       })
   }
+}
+
+extension LayerKind {
+  /// Keras's `LeakyReLU` (keras/src/layers/activations/leaky_relu.py): Keras 3
+  /// calls the slope `negative_slope`, Keras 2 `alpha`, and Keras 3 still takes
+  /// `alpha`.
+  public static let leakyReLU = LayerKind(
+    className: "LeakyReLU",
+    summary: "Like ReLU, but negative values are multiplied by a small slope",
+    about: """
+      leaky_relu(x) = x where x >= 0, negative_slope * x elsewhere (0.3 by default): \
+      positive values pass as they are, and negative ones shrink instead of becoming 0. \
+      A ReLU unit that is below zero for every picture gets no gradient and stops \
+      learning; a leaky one still gets negative_slope of it. Activation('leaky_relu') is \
+      the same function with Keras's slope 0.2. It has no weights.
+      """,
+    arguments: [
+      .optional("negative_slope", .float(0.3), .nonNegativeNumber, aliases: ["alpha"])
+    ],
+    example: "LeakyReLU(negative_slope=0.1)", lesson: "03-relu",
+    make: { spec, name in LeakyReLU(spec: spec, name: name) })
 }

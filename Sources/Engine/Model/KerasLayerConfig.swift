@@ -49,8 +49,7 @@ public enum KerasLayerConfig {
     case .conv2D:
       spec.units = try reader.positiveInt("filters")
       spec.kernelSize = try reader.pair("kernel_size") ?? [1, 1]
-      spec.strides = try reader.pair("strides")
-      if spec.strides == [1, 1] { spec.strides = nil }
+      spec.strides = try reader.pair("strides") ?? [1, 1]
       spec.padding = try reader.padding()
       spec.activation = try reader.activation() ?? .linear
       spec.useBias = try reader.bool("use_bias") ?? true
@@ -101,7 +100,7 @@ public enum KerasLayerConfig {
       // Keras 2 wrote `alpha`.
       let slope = try reader.number("negative_slope")
       let alpha = try reader.number("alpha")
-      spec.negativeSlope = Float(slope ?? alpha ?? 0.3)
+      spec.arguments["negative_slope"] = .float(slope ?? alpha ?? 0.3)
     case .batchNormalization:
       if let axis = reader.config["axis"] {
         let axes = axis.array ?? [axis]
@@ -111,10 +110,10 @@ public enum KerasLayerConfig {
           )
         }
       }
-      spec.momentum = Float(try reader.number("momentum") ?? 0.99)
-      spec.epsilon = Float(try reader.number("epsilon") ?? 1e-3)
-      spec.center = try reader.bool("center") ?? true
-      spec.scale = try reader.bool("scale") ?? true
+      spec.arguments["momentum"] = .float(try reader.number("momentum") ?? 0.99)
+      spec.arguments["epsilon"] = .float(try reader.number("epsilon") ?? 1e-3)
+      spec.arguments["center"] = .bool(try reader.bool("center") ?? true)
+      spec.arguments["scale"] = .bool(try reader.bool("scale") ?? true)
       for key in ["renorm", "synchronized"] where try reader.bool(key) == true {
         throw KerasConfigError("\(label): \(key)=True is not supported")
       }
@@ -123,7 +122,9 @@ public enum KerasLayerConfig {
       ])
     case .globalAveragePooling2D, .globalMaxPooling2D:
       try reader.channelsLast()
-      spec.keepDims = try reader.bool("keepdims") ?? false
+      spec.arguments["keepdims"] = .bool(try reader.bool("keepdims") ?? false)
+    default:
+      break
     }
     if try reader.bool("trainable") == false {
       reader.notes.append("\(describe) was frozen (trainable=False); LayerLab trains every layer")
@@ -220,7 +221,11 @@ public enum KerasLayerConfig {
       config.append(("axis", JSONValue(-1)))
     case .leakyReLU:
       // Keras 2.2.4's LeakyReLU takes only `alpha`; Keras 3 reads `alpha` as the old name.
-      config.append((style == .keras3 ? "negative_slope" : "alpha", JSONValue(spec.negativeSlope)))
+      config.append(
+        (
+          style == .keras3 ? "negative_slope" : "alpha",
+          JSONValue(spec.float("negative_slope") ?? 0.3)
+        ))
     case .batchNormalization:
       config += [
         ("axis", JSONValue(-1)), ("momentum", JSONValue(spec.momentum)),
@@ -229,7 +234,9 @@ public enum KerasLayerConfig {
       ]
     case .globalAveragePooling2D, .globalMaxPooling2D:
       config.append(("data_format", .string("channels_last")))
-      if style == .keras3 || spec.keepDims { config.append(("keepdims", .bool(spec.keepDims))) }
+      if style == .keras3 || spec.keepdims { config.append(("keepdims", .bool(spec.keepdims))) }
+    default:
+      break
     }
     var members: [(String, JSONValue)] = []
     if style == .keras3 { members.append(("module", .string("keras.layers"))) }

@@ -90,7 +90,7 @@ public enum ModelFile {
           var spec = try LayerSpec(parsing: PyParser.parse(String(line[eq.upperBound...])))
           spec.name = name
           try model.add(spec)
-        } catch let error as SyntaxError {
+        } catch let error as LabError {
           throw bad(error.message)
         } catch let error as EngineError {
           throw bad(error.description)

@@ -33,7 +33,7 @@ extension Sequential {
   func checkParameterBudget(_ candidate: [any Layer], inputs: [Shape]) throws(EngineError) {
     var total = 0
     for (layer, input) in zip(candidate, inputs) {
-      let own = Sequential.parameterCount(of: layer.spec, input: input)
+      let own = layer.spec.parameterCount(for: input)
       let (sum, overflow) = total.addingReportingOverflow(own ?? 0)
       guard own != nil, !overflow, sum <= maxParameters else {
         let count = own.map { groupedThousands($0) } ?? "more than can be counted"
@@ -43,25 +43,5 @@ extension Sequential {
       }
       total = sum
     }
-  }
-
-  /// The weights `spec` would create for a per-sample `input`, or nil when
-  /// the count overflows `Int`. Matches the layers' `build`.
-  static func parameterCount(of spec: LayerSpec, input: Shape) -> Int? {
-    guard let channels = input.dims.last else { return 0 }
-    let perUnit: [Int]
-    switch spec.kind {
-    case .conv2D: perUnit = spec.kernelSize + [channels]
-    case .dense: perUnit = [channels]
-    case .batchNormalization:
-      let (count, overflow) = channels.multipliedReportingOverflow(
-        by: 2 + (spec.center ? 1 : 0) + (spec.scale ? 1 : 0))
-      return overflow ? nil : count
-    default: return 0
-    }
-    guard let fanIn = Shape(perUnit).checkedScalarCount else { return nil }
-    let (kernel, o1) = fanIn.multipliedReportingOverflow(by: spec.units)
-    let (all, o2) = kernel.addingReportingOverflow(spec.useBias ? spec.units : 0)
-    return o1 || o2 ? nil : all
   }
 }

@@ -6,7 +6,7 @@ extension CommandTable {
     summary: "Show how one number of the last pass was computed, step by step",
     example: "explain conv2d 5 7 0",
     details: """
-      LAYER is a name from 'layers' or its position. Y X C pick a cell of an image-shaped
+      LAYER is a name from 'layers' or its position. Y X C pick a cell of an image-shaped \
       output (row, column, channel, from 0); I picks an entry of a flat one (Flatten, Dense).
       Conv2D: the input window, the kernel, their products, the sum and the bias.
       Pooling: the window and the winner (max) or the mean. Dropout: kept or dropped.

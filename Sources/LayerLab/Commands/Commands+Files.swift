@@ -8,12 +8,14 @@ extension CommandTable {
     summary: "Write the weights, the last pass's outputs or the model (.h5, .keras, .npz)",
     example: "save model creatures_cnn.keras",
     details: """
-      model PATH.keras: Keras 3's format; PATH.h5: Keras's HDF5 format, which Keras 3 and the
-        blog's Keras 2.2.4 open. Both keep the layers and their names, the weights, the compile
-        settings and the optimizer's state. PATH.npz: LayerLab's own format; 'load model' reads all three.
-      weights PATH.weights.h5 as Keras 3's model.save_weights writes it; PATH.npz: one array per
-        weight, keyed '<layer>/kernel', '<layer>/bias', … in Keras's shapes (np.load reads it).
-      activations PATH.npz: 'input' and each layer's output of the last pass, float32 NHWC.
+      model PATH.keras: Keras 3's format; PATH.h5: Keras's HDF5 format, which Keras 3 and \
+      the blog's Keras 2.2.4 open. Both keep the layers and their names, the weights, the \
+      compile settings and the optimizer's state. PATH.npz: LayerLab's own format; 'load \
+      model' reads all three.
+      weights PATH.weights.h5 as Keras 3's model.save_weights writes it; PATH.npz: one array \
+      per weight, keyed '<layer>/kernel', '<layer>/bias', … in Keras's shapes (np.load reads it).
+      activations PATH.npz: 'input' and each layer's output of the last pass, float32 NHWC \
+      with the batch axis.
       Keras's forms work too: model.save("creatures_cnn.h5"), model.save_weights("w.weights.h5").
       Files are written whole or not at all.
       """,
@@ -153,9 +155,9 @@ extension CommandTable {
   }
 
   /// The single string argument of `model.save("PATH")` or `load_model("PATH")`.
-  static func pathArgument(_ args: [PyNode], usage: String) throws(SyntaxError) -> String {
+  static func pathArgument(_ args: [PyNode], usage: String) throws(LabError) -> String {
     guard args.count == 1, case .string(let path) = args[0].value, !path.isEmpty else {
-      throw SyntaxError(
+      throw LabError(
         "expected one file name in quotes", column: args.first?.column ?? 0, hint: "usage: \(usage)"
       )
     }

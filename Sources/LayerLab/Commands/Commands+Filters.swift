@@ -6,9 +6,9 @@ extension CommandTable {
     summary: "Draw a Conv2D layer's learned kernels as small shaded grids",
     example: "filters conv2d filter 0",
     details: """
-      One grid per filter and input channel, captioned 'f3 c0 [-0.21, 0.33]': filter 3's
-      weights for input channel 0 and their range. Each grid is shaded from its own lowest
-      weight (' ') to its highest ('@'). Without 'filter' it draws the first \(FilterView.defaultFilters) filters
+      One grid per filter and input channel, captioned 'f3 c0 [-0.21, 0.33]': filter 3's \
+      weights for input channel 0 and their range. Each grid is shaded from its own lowest \
+      weight (' ') to its highest ('@'). Without 'filter' it draws the first \(FilterView.defaultFilters) filters \
       (\(FilterView.defaultChannels) channels each); 'kernel LAYER filter F' prints the numbers.
       """,
     keywords: ["filter"]
@@ -41,7 +41,7 @@ extension CommandTable {
     }
     let view = FilterView(width: session.display.width)
     for line in view.lines(conv.name, kernel: kernel, filter: chosen) {
-      session.console.out(StyledLine(line, color: session.display.color))
+      session.console.out(StyledLine(line, colors: session.display.colors))
     }
   }
 }

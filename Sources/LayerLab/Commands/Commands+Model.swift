@@ -8,10 +8,9 @@ extension CommandTable {
     name: "add", group: .model, usage: "add LAYER", summary: "Append a Keras layer to the model",
     example: "add Conv2D(32, (3, 3), padding='same')",
     details: """
-      LAYER is a Keras call: Conv2D, Activation, ReLU, Softmax, MaxPooling2D,
-      AveragePooling2D, Dropout, Flatten, Dense. model.add(LAYER) works too.
-      input_shape=X.shape[1:] means the shape of the loaded image.
-      """,
+      LAYER is a Keras call; model.add(LAYER) works too. input_shape=X.shape[1:] means
+      the shape of the loaded image. help LAYER explains one, e.g. help Conv2D.
+      """ + "\n" + LayerHelp.catalog,
     isModelMethod: true
   ) { session, arguments in
     let spec = try layerSpec(session, arguments, argumentIndex: 0)

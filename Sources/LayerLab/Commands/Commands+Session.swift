@@ -4,21 +4,19 @@ extension CommandTable {
   static let session: [Command] = [help, seed, quit]
 
   static let help = Command(
-    name: "help", aliases: ["?"], group: .session, usage: "help [COMMAND]",
-    summary: "List the commands, or explain one", example: "help show"
+    name: "help", aliases: ["?"], group: .session, usage: "help [COMMAND|LAYER]",
+    summary: "List the commands, or explain one command or Keras layer", example: "help show"
   ) { session, arguments in
     guard let word = arguments.tokens.first else {
       for line in overview() { session.console.out(line) }
       return
     }
     try arguments.noMore(than: 1)
-    if find(word.text) == nil, let kind = LayerKind(rawValue: word.text) {
-      session.console.out("layer: " + kind.help.signature)
-      session.console.out(kind.help.summary)
-      session.console.out("example: add " + LayerSpec.example(kind))
+    if find(word.text) == nil, let kind = LayerHelp.kind(named: word.text) {
+      for line in LayerHelp.lines(for: kind) { session.console.out(line) }
       return
     }
-    let command = try lookup(word)
+    let command = try lookup(word, orLayer: true)
     for line in details(command) { session.console.out(line) }
   }
 

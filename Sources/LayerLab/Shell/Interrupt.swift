@@ -31,3 +31,6 @@ enum Interrupt {
     }
   }
 }
+
+/// Thrown by long loops when the learner pressed Ctrl-C; the session stays as it was.
+struct Interrupted: Error {}

@@ -44,7 +44,7 @@ struct Shell {
     }
     // A lesson's step marker: with nobody at a terminal there is nothing to wait for.
     if Lesson.isPause(String(trimmed)) { return handle("", typed: asTyped) }
-    session.console.out(Self.prompt + trimmed)
+    session.console.echo(Self.prompt + trimmed)
     return handle(String(trimmed), typed: asTyped)
   }
 
@@ -80,10 +80,6 @@ struct Shell {
     } catch var error as LabError {
       if !showsCaret { error.column = nil }
       session.console.report(error, promptWidth: promptWidth)
-    } catch let error as SyntaxError {
-      session.console.report(
-        LabError(message: error.message, column: showsCaret ? error.column : nil, hint: error.hint),
-        promptWidth: promptWidth)
     } catch let error as EngineError {
       session.console.report(LabError(message: error.description), promptWidth: promptWidth)
     } catch is Interrupted {
