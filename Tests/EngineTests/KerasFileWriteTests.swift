@@ -11,7 +11,8 @@ func trainedKerasStyleModel(optimizer spec: OptimizerSpec) throws -> (
   let model = Sequential(seed: 4)
   for line in [
     "Conv2D(4, (3, 3), padding='same', activation='relu', input_shape=(10, 10, 3))",
-    "BatchNormalization(momentum=0.9)", "MaxPooling2D()", "Conv2D(5, (3, 3))", "LeakyReLU()",
+    "BatchNormalization(momentum=0.9)", "MaxPooling2D()", "Conv2D(5, (3, 3))",
+    "LeakyReLU(negative_slope=0.2)",
     "GlobalAveragePooling2D()", "Dropout(0.25)", "Dense(3, activation='softmax')",
   ] {
     try model.add(LayerSpec(parsing: PyParser.parse(line)))
@@ -99,9 +100,15 @@ func everyOptimizersStateSurvivesAKerasFile(_ kind: OptimizerSpec.Kind) throws {
   #expect(layers.first?["config"]?["batch_input_shape"]?.text == "[null, 10, 10, 3]")
   #expect(layers[2]["config"]?["momentum"]?.text == "0.9")
   // Keras 2.2.4's LeakyReLU takes alpha; the .keras config says negative_slope.
-  #expect(layers[5]["config"]?["alpha"]?.text == "0.3")
+  #expect(layers[5]["config"]?["alpha"]?.text == "0.2")
+  #expect(layers[5]["config"]?["negative_slope"] == nil)
+  // Keras 2.2.4's global poolings have no keepdims: at its default it is left out.
+  #expect(layers[6]["config"]?["keepdims"] == nil)
   let keras3 = KerasH5.modelConfig(model, input: [10, 10, 3], style: .keras3)
-  #expect(keras3["config"]?["layers"]?.array?[5]["config"]?["negative_slope"] != nil)
+  let keras3Layers = try #require(keras3["config"]?["layers"]?.array)
+  #expect(keras3Layers[5]["config"]?["negative_slope"]?.text == "0.2")
+  #expect(keras3Layers[6]["config"]?["keepdims"] == .bool(false))
+  #expect(keras3Layers[2]["config"]?["momentum"]?.text == "0.9")
   // Read back through the same mapping.
   var notes: [String] = []
   let rebuilt = try KerasModelFile.sequential(from: keras3, source: "x", seed: 0, notes: &notes)

@@ -1,13 +1,23 @@
-/// The one place where a Keras layer config (the JSON dict Keras writes into
-/// `model_config` and `config.json`) becomes a LayerLab layer, and back.
+/// Where a Keras layer config (the JSON dict Keras writes into
+/// `model_config` and `config.json`) becomes a LayerLab layer, and back,
+/// through the same ``Signature`` a typed `Conv2D(...)` is bound to: each
+/// layer's file is the one place that knows its arguments, their defaults
+/// and which values LayerLab refuses.
 ///
-/// Read: Keras 2's keys (`batch_input_shape`, `alpha`, Keras 1-era class
-/// aliases) and Keras 3's (`batch_shape`, dtype policies, `module`) alike.
-/// What LayerLab computes differently is refused with the reason; what only
-/// matters to Keras's training extras (regularizers, constraints) is noted
-/// as not carried over. Write: the keys both Keras 2.2.4 and Keras 3 take
-/// (`cls(**config)`), with Keras 3's spellings where they differ only in
-/// name and Keras 2's where Keras 2 would refuse the other.
+/// Read: the config's keys are bound as keyword arguments, so Keras 2's
+/// spellings (`alpha`) work through the signature's aliases and a value
+/// LayerLab does not model (`dilation_rate=[2, 2]`) is one error with the
+/// signature's reason. A few keys are the file's business rather than the
+/// layer's and are settled here: `name` and the batch shape, `trainable`
+/// and `dtype` (a note when they differ from LayerLab's), initializers (the
+/// weights come from the file, so how Keras started them does not matter)
+/// and regularizers and constraints (they change only Keras's training
+/// loss: a note says they are not carried over). A key the signature lacks
+/// is refused unless it is null (an option of a newer Keras, left unset).
+///
+/// Write: the layer's own arguments as the binder stored them, under Keras
+/// 3's names in `.keras` files and Keras 2's (the first alias) in legacy
+/// `.h5`, which Keras 2.2.4 and Keras 3 both read with `cls(**config)`.
 public enum KerasLayerConfig {
   /// Class names Keras has used for the layers LayerLab has.
   static let aliases: [String: LayerKind] = [
@@ -28,11 +38,17 @@ public enum KerasLayerConfig {
     var notes: [String]
   }
 
+  /// Keys every Keras layer's config may hold that are not constructor
+  /// arguments LayerLab binds: read by ``read(_:describe:)`` itself.
+  private static let fileKeys: Set<String> = [
+    "name", "trainable", "dtype", "batch_input_shape", "batch_shape",
+  ]
+
   /// The LayerLab spec for one `{"class_name": …, "config": {…}}` entry.
   /// `describe` names the layer in errors (`layer 3 'conv2d_2'`).
   static func read(_ entry: JSONValue, describe: String) throws(KerasConfigError) -> Read {
     guard let className = entry["class_name"]?.string, let config = entry["config"],
-      case .object = config
+      case .object(let members) = config
     else {
       throw KerasConfigError("\(describe) is not a Keras layer config (no class_name and config)")
     }
@@ -41,109 +57,116 @@ public enum KerasLayerConfig {
         "\(describe) is a \(className), which LayerLab does not have; it reads "
           + supportedClasses.joined(separator: ", "))
     }
-    let name = config["name"]?.string
     let label = "\(describe) (\(className))"
-    var reader = Reader(config: config, label: label)
-    var spec = LayerSpec(kind: kind)
-    switch kind {
-    case .conv2D:
-      spec.units = try reader.positiveInt("filters")
-      spec.kernelSize = try reader.pair("kernel_size") ?? [1, 1]
-      spec.strides = try reader.pair("strides") ?? [1, 1]
-      spec.padding = try reader.padding()
-      spec.activation = try reader.activation() ?? .linear
-      spec.useBias = try reader.bool("use_bias") ?? true
-      try reader.channelsLast()
-      try reader.onlyOnes("dilation_rate", why: "dilated convolutions are not supported")
-      if let groups = reader.config["groups"], groups.int != 1, !groups.isNull {
-        throw KerasConfigError("\(label): groups=\(groups.text) is not supported")
+    var notes: [String] = []
+    var untrained: [String] = []
+    // Every key at one place: the config has no columns to point at.
+    let here = SourcePosition(column: 0)
+    var call = CallArguments(start: here)
+    for (key, value) in members where !fileKeys.contains(key) {
+      if key.hasSuffix("_initializer") { continue }
+      if key.hasSuffix("_regularizer") || key.hasSuffix("_constraint") {
+        if !value.isNull { untrained.append(key) }
+        continue
       }
-      reader.noteExtras()
-    case .dense:
-      spec.units = try reader.positiveInt("units")
-      spec.activation = try reader.activation() ?? .linear
-      spec.useBias = try reader.bool("use_bias") ?? true
-      reader.noteExtras()
-    case .maxPooling2D, .averagePooling2D:
-      spec.poolSize = try reader.pair("pool_size") ?? [2, 2]
-      spec.strides = try reader.pair("strides")
-      if spec.strides == spec.poolSize { spec.strides = nil }
-      spec.padding = try reader.padding()
-      try reader.channelsLast()
-    case .dropout:
-      spec.rate = Float(try reader.number("rate") ?? 0)
-      if let shape = reader.config["noise_shape"], !shape.isNull {
-        throw KerasConfigError("\(label): noise_shape=\(shape.text) is not supported")
-      }
-    case .flatten:
-      try reader.channelsLast()
-    case .activation:
-      guard let function = try reader.activation() else {
-        throw KerasConfigError("\(label) names no activation")
-      }
-      spec.activation = function
-    case .relu:
-      for (key, plain) in [
-        ("max_value", JSONValue.null), ("negative_slope", .number(0)), ("threshold", .number(0)),
-      ] {
-        if let value = reader.config[key], value != plain, !(key == "max_value" && value.isNull) {
-          throw KerasConfigError(
-            "\(label): \(key)=\(value.text) is not supported: LayerLab's ReLU is the plain one")
-        }
-      }
-    case .softmax:
-      if let axis = reader.config["axis"], axis.int != -1, axis != .array([.number(-1)]) {
+      guard kind.ownArguments.contains(where: { $0.name == key || $0.aliases.contains(key) })
+      else {
+        if value.isNull { continue }
         throw KerasConfigError(
-          "\(label): axis=\(axis.text) is not supported: softmax runs over the last axis")
+          "\(label): \(key)=\(value.text) is not supported: LayerLab's \(kind.className) has no \(key)"
+        )
       }
-    case .leakyReLU:
-      // Keras 2 wrote `alpha`.
-      let slope = try reader.number("negative_slope")
-      let alpha = try reader.number("alpha")
-      spec.arguments["negative_slope"] = .float(slope ?? alpha ?? 0.3)
-    case .batchNormalization:
-      if let axis = reader.config["axis"] {
-        let axes = axis.array ?? [axis]
-        guard axes.count == 1, let a = axes[0].int, a == -1 || a == 3 else {
-          throw KerasConfigError(
-            "\(label): axis=\(axis.text) is not supported: LayerLab normalizes the last axis (the channels)"
-          )
-        }
+      guard let pyValue = pythonValue(value) else {
+        throw KerasConfigError("\(label): \(key)=\(value.text) is not a value LayerLab reads")
       }
-      spec.arguments["momentum"] = .float(try reader.number("momentum") ?? 0.99)
-      spec.arguments["epsilon"] = .float(try reader.number("epsilon") ?? 1e-3)
-      spec.arguments["center"] = .bool(try reader.bool("center") ?? true)
-      spec.arguments["scale"] = .bool(try reader.bool("scale") ?? true)
-      for key in ["renorm", "synchronized"] where try reader.bool(key) == true {
-        throw KerasConfigError("\(label): \(key)=True is not supported")
-      }
-      reader.noteExtras([
-        "beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint",
-      ])
-    case .globalAveragePooling2D, .globalMaxPooling2D:
-      try reader.channelsLast()
-      spec.arguments["keepdims"] = .bool(try reader.bool("keepdims") ?? false)
-    default:
-      break
+      call.keywords.append(.init(key, at: here, .init(pyValue, at: here)))
     }
-    if try reader.bool("trainable") == false {
-      reader.notes.append("\(describe) was frozen (trainable=False); LayerLab trains every layer")
+    var spec: LayerSpec
+    do {
+      spec = try LayerSpec(kind: kind, bound: kind.signature.bind(call))
+    } catch {
+      throw KerasConfigError(
+        "\(label): \(error.message)" + (error.hint.map { "; \($0)" } ?? ""))
     }
-    reader.checkDtype()
+    // Keras writes the strides it resolved (the pool size when none were
+    // given); None keeps the layer's call as a learner would type it.
+    if kind.ownArguments.contains(where: { $0.name == "pool_size" }),
+      LayerSpec(kind: kind)["strides"] == .none, spec["strides"] == spec["pool_size"]
+    {
+      spec.arguments["strides"] = PyConstant.none
+    }
+    if !untrained.isEmpty {
+      notes.append("\(label): " + untrained.joined(separator: ", ") + " not carried over")
+    }
+    if let trainable = config["trainable"], !trainable.isNull {
+      guard let flag = trainable.bool else {
+        throw KerasConfigError("\(label): trainable must be true or false, got \(trainable.text)")
+      }
+      if !flag {
+        notes.append("\(describe) was frozen (trainable=False); LayerLab trains every layer")
+      }
+    }
+    // Keras 2 writes `"float32"`, Keras 3 a policy `{"class_name": "DTypePolicy", "config": {"name": "float32"}}`.
+    if let dtype = config["dtype"], !dtype.isNull,
+      let name = dtype.string ?? dtype["config"]?["name"]?.string, name != "float32"
+    {
+      notes.append("\(label) computed in \(name) in Keras; LayerLab computes in float32")
+    }
     var batchShape: [Int?]?
     if let shape = config["batch_input_shape"] ?? config["batch_shape"] {
-      batchShape = try reader.shape(shape)
+      batchShape = try Self.shape(shape, label: label)
     }
-    return Read(spec: spec, name: name, batchShape: batchShape, notes: reader.notes)
+    return Read(spec: spec, name: config["name"]?.string, batchShape: batchShape, notes: notes)
+  }
+
+  /// A config value as the binder takes it: JSON's lists as tuples, whole
+  /// numbers as ints, and Keras 3's serialized function
+  /// (`{"class_name": "function", "config": "relu"}`, or a config with a
+  /// `name`) as its name. nil for any other object.
+  static func pythonValue(_ value: JSONValue) -> PyValue? {
+    switch value {
+    case .null: return PyValue.none
+    case .bool(let b): return .bool(b)
+    case .number(let n): return value.int.map { .int($0) } ?? .float(n)
+    case .string(let s): return .string(s)
+    case .array(let items):
+      var converted: [PyValue] = []
+      for item in items {
+        guard let v = pythonValue(item) else { return nil }
+        converted.append(v)
+      }
+      return .tuple(converted)
+    case .object:
+      return (value["config"]?.string ?? value["config"]?["name"]?.string).map { .string($0) }
+    }
   }
 
   /// The batch shape of an `InputLayer` entry (`batch_shape` in Keras 3,
   /// `batch_input_shape` in Keras 2).
   static func inputShape(_ entry: JSONValue, describe: String) throws(KerasConfigError) -> [Int?]? {
     guard let config = entry["config"] else { return nil }
-    let reader = Reader(config: config, label: describe)
     guard let shape = config["batch_shape"] ?? config["batch_input_shape"] else { return nil }
-    return try reader.shape(shape)
+    return try Self.shape(shape, label: describe)
+  }
+
+  /// `[null, 32, 32, 3]`: the batch axis may be null; the rest must be positive.
+  static func shape(_ value: JSONValue, label: String) throws(KerasConfigError) -> [Int?] {
+    guard let items = value.array, items.count >= 2, items.count <= 8 else {
+      throw KerasConfigError(
+        "\(label): the input shape \(value.text) is not a shape with a batch axis")
+    }
+    var dims: [Int?] = []
+    for item in items {
+      if item.isNull {
+        dims.append(nil)
+      } else if let n = item.int, n > 0, n <= 1 << 24 {
+        dims.append(n)
+      } else {
+        throw KerasConfigError(
+          "\(label): the input shape \(value.text) has a size LayerLab cannot use")
+      }
+    }
+    return dims
   }
 
   // MARK: - Writing
@@ -157,86 +180,33 @@ public enum KerasLayerConfig {
   }
 
   /// The `{"class_name": …, "config": {…}}` entry for `layer`, built for a
-  /// per-sample `input` shape.
+  /// per-sample `input` shape: its name, then the arguments LayerLab models
+  /// (required and optional in its signature). Arguments kept at Keras's
+  /// default are left out, so Keras takes its own default, which is
+  /// LayerLab's. A legacy `.h5` also leaves out optional arguments at their
+  /// default, since Keras 2.2.4 lacks some (the global poolings' keepdims)
+  /// and has the same defaults for the rest, and spells each as Keras 2 does
+  /// (the first alias: LeakyReLU's `alpha`).
   static func entry(for layer: any Layer, input: Shape, style: Style) -> JSONValue {
     let spec = layer.spec
+    let defaults = LayerSpec(kind: spec.kind).arguments
     var config: [(String, JSONValue)] = [
       ("name", .string(layer.name)), ("trainable", .bool(true)), ("dtype", .string("float32")),
     ]
-    func pair(_ values: [Int]) -> JSONValue { JSONValue(values) }
-    let initializers: [(String, JSONValue)] =
-      style == .keras3
-      ? [
-        (
-          "kernel_initializer",
-          objectEntry("GlorotUniform", module: "keras.initializers", [("seed", .null)], style)
-        ),
-        ("bias_initializer", objectEntry("Zeros", module: "keras.initializers", [], style)),
-      ]
-      : [
-        (
-          "kernel_initializer",
-          objectEntry(
-            "VarianceScaling", module: "",
-            [
-              ("scale", .number(1)), ("mode", .string("fan_avg")),
-              ("distribution", .string("uniform")), ("seed", .null),
-            ],
-            style)
-        ),
-        ("bias_initializer", objectEntry("Zeros", module: "", [], style)),
-      ]
-    switch spec.kind {
-    case .conv2D:
-      config += [
-        ("filters", JSONValue(spec.units)), ("kernel_size", pair(spec.kernelSize)),
-        ("strides", pair(spec.strides ?? [1, 1])), ("padding", .string(spec.padding.rawValue)),
-        ("data_format", .string("channels_last")), ("dilation_rate", pair([1, 1])),
-      ]
-      if style == .keras3 { config.append(("groups", JSONValue(1))) }
-      config += [
-        ("activation", .string(spec.activation.rawValue)), ("use_bias", .bool(spec.useBias)),
-      ]
-      config += initializers
-    case .dense:
-      config += [
-        ("units", JSONValue(spec.units)), ("activation", .string(spec.activation.rawValue)),
-        ("use_bias", .bool(spec.useBias)),
-      ]
-      config += initializers
-    case .maxPooling2D, .averagePooling2D:
-      config += [
-        ("pool_size", pair(spec.poolSize)), ("padding", .string(spec.padding.rawValue)),
-        ("strides", pair(spec.strides ?? spec.poolSize)), ("data_format", .string("channels_last")),
-      ]
-    case .dropout:
-      config += [("rate", JSONValue(spec.rate)), ("noise_shape", .null), ("seed", .null)]
-    case .flatten:
-      config.append(("data_format", .string("channels_last")))
-    case .activation:
-      config.append(("activation", .string(spec.activation.rawValue)))
-    case .relu:
-      config += [("max_value", .null), ("negative_slope", .number(0)), ("threshold", .number(0))]
-    case .softmax:
-      config.append(("axis", JSONValue(-1)))
-    case .leakyReLU:
-      // Keras 2.2.4's LeakyReLU takes only `alpha`; Keras 3 reads `alpha` as the old name.
-      config.append(
-        (
-          style == .keras3 ? "negative_slope" : "alpha",
-          JSONValue(spec.float("negative_slope") ?? 0.3)
-        ))
-    case .batchNormalization:
-      config += [
-        ("axis", JSONValue(-1)), ("momentum", JSONValue(spec.momentum)),
-        ("epsilon", JSONValue(spec.epsilon)), ("center", .bool(spec.center)),
-        ("scale", .bool(spec.scale)),
-      ]
-    case .globalAveragePooling2D, .globalMaxPooling2D:
-      config.append(("data_format", .string("channels_last")))
-      if style == .keras3 || spec.keepdims { config.append(("keepdims", .bool(spec.keepdims))) }
-    default:
-      break
+    for argument in spec.kind.ownArguments {
+      let value = spec[argument.name]
+      switch argument.role {
+      case .required:
+        break
+      case .optional:
+        if style == .legacyH5, let fallback = defaults[argument.name], fallback.matches(value) {
+          continue
+        }
+      case .keptAtDefault, .ignored:
+        continue
+      }
+      let key = style == .legacyH5 ? (argument.aliases.first ?? argument.name) : argument.name
+      config.append((key, json(value)))
     }
     var members: [(String, JSONValue)] = []
     if style == .keras3 { members.append(("module", .string("keras.layers"))) }
@@ -246,6 +216,18 @@ public enum KerasLayerConfig {
       members.append(("build_config", .object([("input_shape", batchShape(input))])))
     }
     return .object(members)
+  }
+
+  /// A stored argument as JSON: tuples as lists.
+  static func json(_ value: PyConstant) -> JSONValue {
+    switch value {
+    case .none: .null
+    case .bool(let b): .bool(b)
+    case .int(let n): JSONValue(n)
+    case .float(let x): .number(x)
+    case .string(let s): .string(s)
+    case .tuple(let items): .array(items.map(json))
+    }
   }
 
   /// `[null, 32, 32, 3]`: a per-sample shape with Keras's batch axis.
@@ -271,131 +253,4 @@ public enum KerasLayerConfig {
 struct KerasConfigError: Error {
   let message: String
   init(_ message: String) { self.message = message }
-}
-
-/// Reads typed values out of one layer's config, naming the layer in errors.
-private struct Reader {
-  let config: JSONValue
-  let label: String
-  var notes: [String] = []
-
-  init(config: JSONValue, label: String) {
-    self.config = config
-    self.label = label
-  }
-
-  func positiveInt(_ key: String) throws(KerasConfigError) -> Int {
-    guard let value = config[key]?.int, value > 0, value <= 1 << 24 else {
-      throw KerasConfigError(
-        "\(label): \(key) must be a positive whole number, got \(config[key]?.text ?? "nothing")")
-    }
-    return value
-  }
-
-  func number(_ key: String) throws(KerasConfigError) -> Double? {
-    guard let value = config[key], !value.isNull else { return nil }
-    guard let n = value.number, n.isFinite else {
-      throw KerasConfigError("\(label): \(key) must be a number, got \(value.text)")
-    }
-    return n
-  }
-
-  func bool(_ key: String) throws(KerasConfigError) -> Bool? {
-    guard let value = config[key], !value.isNull else { return nil }
-    guard let b = value.bool else {
-      throw KerasConfigError("\(label): \(key) must be true or false, got \(value.text)")
-    }
-    return b
-  }
-
-  /// `[3, 3]` or `3`.
-  func pair(_ key: String) throws(KerasConfigError) -> [Int]? {
-    guard let value = config[key], !value.isNull else { return nil }
-    let items = value.array ?? [value, value]
-    guard items.count == 2, let a = items[0].int, let b = items[1].int, a > 0, b > 0, a <= 1 << 16,
-      b <= 1 << 16
-    else {
-      throw KerasConfigError(
-        "\(label): \(key) must be two positive whole numbers, got \(value.text)")
-    }
-    return [a, b]
-  }
-
-  func padding() throws(KerasConfigError) -> Padding {
-    guard let value = config["padding"], !value.isNull else { return .valid }
-    guard let text = value.string, let padding = Padding(rawValue: text.lowercased()) else {
-      throw KerasConfigError("\(label): padding must be 'valid' or 'same', got \(value.text)")
-    }
-    return padding
-  }
-
-  /// `"relu"`, or Keras 3's serialized function `{"class_name": "function", "config": "relu"}`.
-  func activation() throws(KerasConfigError) -> ActivationFunction? {
-    guard let value = config["activation"], !value.isNull else { return nil }
-    let name = value.string ?? value["config"]?.string ?? value["config"]?["name"]?.string
-    guard let name, let function = ActivationFunction(kerasName: name) else {
-      throw KerasConfigError(
-        "\(label): the activation \(value.text) is not one LayerLab has; it has "
-          + ActivationFunction.kerasNames.joined(separator: ", "))
-    }
-    return function
-  }
-
-  func channelsLast() throws(KerasConfigError) {
-    guard let value = config["data_format"], !value.isNull else { return }
-    guard value.string == "channels_last" else {
-      throw KerasConfigError(
-        "\(label): data_format=\(value.text) is not supported: LayerLab is channels-last (NHWC)")
-    }
-  }
-
-  func onlyOnes(_ key: String, why: String) throws(KerasConfigError) {
-    guard let value = config[key], !value.isNull else { return }
-    let items = value.array ?? [value]
-    guard items.allSatisfy({ $0.int == 1 }) else {
-      throw KerasConfigError("\(label): \(key)=\(value.text): \(why)")
-    }
-  }
-
-  /// Regularizers, constraints and activity regularizers change only training's loss.
-  mutating func noteExtras(
-    _ keys: [String] = [
-      "kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint",
-      "bias_constraint",
-    ]
-  ) {
-    let present = keys.filter { key in config[key].map { !$0.isNull } ?? false }
-    if !present.isEmpty {
-      notes.append("\(label): " + present.joined(separator: ", ") + " not carried over")
-    }
-  }
-
-  /// Keras 2 writes `"float32"`, Keras 3 a policy `{"class_name": "DTypePolicy", "config": {"name": "float32"}}`.
-  mutating func checkDtype() {
-    guard let value = config["dtype"], !value.isNull else { return }
-    let name = value.string ?? value["config"]?["name"]?.string
-    if let name, name != "float32" {
-      notes.append("\(label) computed in \(name) in Keras; LayerLab computes in float32")
-    }
-  }
-
-  /// `[null, 32, 32, 3]`: the batch axis may be null; the rest must be positive.
-  func shape(_ value: JSONValue) throws(KerasConfigError) -> [Int?] {
-    guard let items = value.array, items.count >= 2, items.count <= 8 else {
-      throw KerasConfigError(
-        "\(label): the input shape \(value.text) is not a shape with a batch axis")
-    }
-    var dims: [Int?] = []
-    for item in items {
-      if item.isNull {
-        dims.append(nil)
-      } else if let n = item.int, n > 0, n <= 1 << 24 {
-        dims.append(n)
-      } else {
-        throw KerasConfigError(
-          "\(label): the input shape \(value.text) has a size LayerLab cannot use")
-      }
-    }
-    return dims
-  }
 }
