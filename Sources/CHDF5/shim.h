@@ -1,3 +1,4 @@
+#pragma once
 // HDF5's type and property-list constants are macros that call H5open()
 // (H5T_NATIVE_FLOAT is `(H5OPEN H5T_NATIVE_FLOAT_g)`), and a few calls are
 // renamed by macro between library versions, so Swift sees neither; these

@@ -45,60 +45,108 @@ enum HDF5 {
     return false
   }
 
+  /// How long the check of a file may take, and (for its test) how long the
+  /// child waits before it starts.
+  struct CheckLimits: Sendable {
+    var seconds: Int32 = 10
+    var stallForTest: UInt32 = 0
+    static let standard = CheckLimits()
+  }
+
   /// Opens `bytes` as an HDF5 file and runs `body` on its root group; every
   /// object opened meanwhile is closed before it returns.
   static func reading<T>(
-    _ bytes: Data, source: String, _ body: (HDF5Group) throws(EngineError) -> T
+    _ bytes: Data, source: String, limits: CheckLimits = .standard,
+    _ body: (HDF5Group) throws(EngineError) -> T
   ) throws(EngineError) -> T {
     guard looksLikeHDF5(bytes) else {
       throw .file(path: source, message: "not an HDF5 file (no HDF5 signature at its start)")
     }
-    // libhdf5 1.10 can crash on some corrupt files (a damaged global heap
-    // behind variable-length text ends in a segmentation fault inside
-    // H5HG_read), so the same read runs first in a child process.
-    if survives({ _ = try? readImage(bytes, source: source, body) }) == false {
-      throw .file(
-        path: source,
-        message: "the file is corrupt: the HDF5 library cannot read it; save it again")
-    }
+    try check(bytes, source: source, limits: limits)
     lock.lock()
     defer { lock.unlock() }
     return try readImage(bytes, source: source, body)
   }
 
-  /// Runs `work` in a forked child: true when it finished, false when it
-  /// was killed by a signal, nil when that could not be told (no fork, or
-  /// it took more than 60 s). The lock is held across the fork so no other
-  /// thread is inside the library then; the child never takes it.
-  private static func survives(_ work: () -> Void) -> Bool? {
+  /// Runs the library over everything in `bytes` in a forked child first
+  /// (`chdf5_probe_child`, Sources/CHDF5/probe.h), so a file that crashes
+  /// libhdf5 costs the child, not LayerLab: a child that dies before it
+  /// reports means the file is corrupt, one that takes longer than
+  /// `limits.seconds` is killed and the file refused. Either way nothing has
+  /// been read and nothing changes.
+  ///
+  /// fork() in a process with other threads (the engine's worker pool, the
+  /// shell's) leaves the child with whatever locks those threads held, so
+  /// the child runs only C: libhdf5, malloc and async-signal-safe calls,
+  /// then _exit (why each is safe is in probe.h). The lock is held across
+  /// the fork so no thread is inside libhdf5 then; the child never takes it.
+  /// It answers with one byte on a close-on-exec pipe (so no other process
+  /// keeps it open), which the parent waits for with poll(), not with the
+  /// exit status another part of the process could reap first.
+  private static func check(_ bytes: Data, source: String, limits: CheckLimits)
+    throws(EngineError)
+  {
+    func fail(_ message: String) -> EngineError { .file(path: source, message: message) }
+    var ends: [Int32] = [-1, -1]
+    guard chdf5_cloexec_pipe(&ends) == 0 else {
+      throw fail("LayerLab could not start its check of the file (no pipe); try again")
+    }
+    let (reader, writer) = (ends[0], ends[1])
+    defer { close(reader) }
     lock.lock()
-    let child = fork()
-    if child == 0 {
-      // Quietly: no Swift backtrace on a crash, nothing on the terminal.
-      for crash in [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP] { signal(crash, SIG_DFL) }
-      let null = open("/dev/null", O_WRONLY)
-      if null >= 0 {
-        dup2(null, 1)
-        dup2(null, 2)
+    let child = bytes.withUnsafeBytes { raw -> pid_t in
+      let pid = fork()
+      if pid == 0 {
+        chdf5_probe_child(raw.baseAddress, raw.count, writer, reader, limits.stallForTest)
       }
-      work()
-      _exit(0)
+      return pid
     }
     lock.unlock()
-    guard child > 0 else { return nil }
-    var status: Int32 = 0
-    for _ in 0..<60_000 {
-      let done = waitpid(child, &status, WNOHANG)
-      if done == child {
-        let signal = status & 0x7f
-        return !(signal != 0 && signal != 0x7f)
-      }
-      if done < 0 { return nil }
-      usleep(1000)
+    close(writer)
+    guard child > 0 else {
+      throw fail("LayerLab could not start its check of the file (no new process); try again")
     }
-    kill(child, SIGKILL)
-    _ = waitpid(child, &status, 0)
-    return nil
+    var answer: UInt8 = 0
+    let outcome = wait(for: reader, into: &answer, seconds: limits.seconds)
+    if outcome == nil { kill(child, SIGKILL) }
+    var status: Int32 = 0
+    while waitpid(child, &status, 0) < 0, errno == EINTR {}
+    switch outcome {
+    case nil:
+      throw fail(
+        "the HDF5 library could not read it in \(limits.seconds) s (it may be corrupt); nothing was loaded"
+      )
+    case false:
+      throw fail("the file is corrupt: the HDF5 library cannot read it; save it again")
+    case true where answer == UInt8(CHDF5_PROBE_TOO_BIG):
+      throw fail(
+        "it holds more objects or bigger arrays than LayerLab checks; it is not a file LayerLab reads"
+      )
+    case true:
+      return
+    }
+  }
+
+  /// Waits up to `seconds` for one byte on `fd`: true with the byte, false
+  /// when the other end closed without one, nil when the time ran out.
+  private static func wait(for fd: Int32, into byte: inout UInt8, seconds: Int32) -> Bool? {
+    var start = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &start)
+    while true {
+      var now = timespec()
+      clock_gettime(CLOCK_MONOTONIC, &now)
+      let elapsed =
+        Int(now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1_000_000
+      let left = Int(seconds) * 1000 - elapsed
+      guard left > 0 else { return nil }
+      var ready = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+      let polled = poll(&ready, 1, Int32(left))
+      if polled < 0, errno == EINTR { continue }
+      guard polled > 0 else { return polled == 0 ? nil : false }
+      let count = read(fd, &byte, 1)
+      if count < 0, errno == EINTR { continue }
+      return count == 1
+    }
   }
 
   /// ``reading(_:source:_:)`` without the lock or the child: the caller holds the lock.
