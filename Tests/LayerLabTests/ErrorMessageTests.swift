@@ -101,7 +101,8 @@ struct ErrorCase: Sendable, CustomTestStringConvertible {
         lab> model.fly()
                    ^
         error: LayerLab's model has no method 'fly'
-        hint: methods: add(), summary(), compile(), fit(), evaluate(), predict(), save()
+        hint: methods: add(), summary(), compile(), fit(), evaluate(), predict(),
+              save(), save_weights(), load(), load_weights()
 
         """),
   ]

@@ -8,7 +8,7 @@ import Testing
 @Suite struct TranscriptTests {
   static let names = [
     "seed-network", "look", "errors", "help", "training", "explain", "photo", "photo-160",
-    "insight",
+    "insight", "layers",
   ]
   /// Transcripts recorded with options of their own (by default: piped, 80 columns).
   static let arguments = ["photo-160": ["--width", "160"]]

@@ -16,7 +16,7 @@ extension PyNode {
           try items.map { (item) throws(LabError) in try item.literalValue(arrays: arrays) }))
     case .name(let name):
       let hint =
-        ActivationFunction(rawValue: name) != nil || Padding(rawValue: name) != nil
+        ActivationFunction(kerasName: name) != nil || Padding(rawValue: name) != nil
         ? "names of activations and paddings go in quotes: '\(name)'" : nil
       throw LabError("'\(name)' is not defined", column: column, hint: hint)
     case .`subscript`(let base, let index):

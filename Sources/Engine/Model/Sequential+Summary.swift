@@ -31,7 +31,7 @@ extension Sequential {
     // longest count instead, taking the room from Layer (type), whose names
     // wrap, so every number stays whole and the table still fits.
     let counts = layers.map {
-      inputShape != nil ? groupedThousands($0.parameterCount) : "0 (unbuilt)"
+      inputShape != nil ? groupedThousands($0.weightCount) : "0 (unbuilt)"
     }
     let longest = max(counts.map(\.count).max() ?? 0, "Param #".count)
     if longest > widths[2], widths[0] - (longest - widths[2]) >= 8 {
@@ -79,11 +79,13 @@ extension Sequential {
     }
     lines.append(rule(bottom))
     let trainable = parameterCount
-    let total = trainable + optimizerParameters
+    let frozen = weightCount - trainable
+    let total = trainable + frozen + optimizerParameters
     lines.append(" Total params: \(groupedThousands(total)) (\(readableBytes(total * 4)))")
     lines.append(
       " Trainable params: \(groupedThousands(trainable)) (\(readableBytes(trainable * 4)))")
-    lines.append(" Non-trainable params: 0 (0.00 B)")
+    lines.append(
+      " Non-trainable params: \(groupedThousands(frozen)) (\(readableBytes(frozen * 4)))")
     if optimizerParameters > 0 {
       lines.append(
         " Optimizer params: \(groupedThousands(optimizerParameters)) (\(readableBytes(optimizerParameters * 4)))"

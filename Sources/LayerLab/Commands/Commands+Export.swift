@@ -9,9 +9,11 @@ extension CommandTable {
     example: "export keras model.py",
     details: """
       keras: PATH.py rebuilds the same layers (same names) in Keras 3 and loads the weights \
-      from PATH.npz, written beside it. Run it with: python3 PATH.py. To check Keras computes \
-      what LayerLab did: forward, save activations activations.npz, then: python3 PATH.py \
-      --check activations.npz. It needs Python 3 with keras>=3 and numpy, and any Keras backend.
+      from PATH.npz, written beside it. Run it with: python3 PATH.py. PATH.keras, written \
+      beside them too, is the same model as one file for keras.saving.load_model, compiled \
+      as 'compile' set it. To check Keras computes what LayerLab did: forward, save \
+      activations activations.npz, then: python3 PATH.py --check activations.npz. It needs \
+      Python 3 with keras>=3 and numpy, and any Keras backend.
       png: the maps 'show' draws (the first 12 channels, or the ones chosen), each scaled \
       from its lowest (black) to its highest (white) value, side by side with gaps, \
       at least 4 pixels per cell; 'input' writes the picture itself (in colour). LAYER is any \
@@ -53,9 +55,16 @@ extension CommandTable {
     // Weights first: a script must never name a weights file that is not there.
     try model.saveWeights(to: weightsPath)
     try AtomicFile.write(Data(script.utf8), to: path.text)
+    let kerasPath = String(path.text.dropLast(3)) + ".keras"
+    try KerasFile.save(
+      model, compile: kerasCompile(session), optimizer: session.training?.optimizer,
+      labels: session.labels, path: kerasPath)
     session.console.out(
       "wrote \(path.text) (Keras 3, \(model.layers.count) layers) and \(weightsPath) "
-        + "(\(model.parameters.count) arrays, \(groupedThousands(model.parameterCount)) weights)")
+        + "(\(model.layers.reduce(0) { $0 + $1.weights.count }) arrays, \(groupedThousands(model.weightCount)) weights)"
+    )
+    session.console.out(
+      "and \(kerasPath): keras.saving.load_model(\"\(kerasPath)\") opens it as it is")
     session.console.out("run it:        python3 \(path.text)")
     session.console.out(
       "compare it:    save activations activations.npz, then python3 \(path.text) --check activations.npz"

@@ -266,7 +266,7 @@ enum PythonLine {
     case .name(let name) where !name.contains("."):
       guard let value = integers[name] else {
         let hint =
-          ActivationFunction(rawValue: name) != nil || Padding(rawValue: name) != nil
+          ActivationFunction(kerasName: name) != nil || Padding(rawValue: name) != nil
           ? "names of activations and paddings go in quotes: '\(name)'"
           : integers.isEmpty
             ? "set it first, e.g. \(name) = 6"
