@@ -56,7 +56,8 @@ enum ImageFolderReader {
     var order = Array(0..<labels.count)
     var generator = SeededGenerator(seed: options.seed)
     generator.shuffle(&order)
-    let testCount = Int(Float(order.count) * options.validationSplit)
+    let testCount = WholeNumber.clamped(
+      Float(order.count) * options.validationSplit, in: 0...order.count, rounding: .towardZero)
     let trainOrder = Array(order[0..<(order.count - testCount)])
     let testOrder = Array(order[(order.count - testCount)...])
     guard !trainOrder.isEmpty else {
