@@ -23,7 +23,8 @@ public enum FitOutcome: Sendable, Equatable {
   case completed
   /// Stopped by the caller (Ctrl-C) after a batch; the weights learned so far stay.
   case interrupted(epoch: Int, batch: Int)
-  /// The loss or a gradient stopped being finite; the update was not applied.
+  /// The loss, a gradient or a weight stopped being finite; the model, the
+  /// optimizer and the random generators are back where the fit began.
   case diverged(message: String)
 }
 
@@ -78,7 +79,9 @@ extension Sequential {
     }
     // Keras: split_at = int(n * (1 - validation_split)); the tail validates.
     let trainCount =
-      options.validationSplit > 0 ? Int(Float(total) * (1 - options.validationSplit)) : total
+      options.validationSplit > 0
+      ? WholeNumber.clamped(Float(total) * (1 - options.validationSplit), rounding: .towardZero)
+      : total
     guard trainCount > 0 else { throw .data("validation_split leaves no training samples") }
     var validation = explicitValidation
     if options.validationSplit > 0, trainCount < total {
@@ -87,6 +90,21 @@ extension Sequential {
     let trainImages = trainCount == total ? images : images.slice(batch: 0..<trainCount)
     let trainLabels = Array(labels[0..<trainCount])
     let batches = (trainCount + options.batchSize - 1) / options.batchSize
+
+    // A fit that diverges changes nothing: these are put back. The weights
+    // are copy-on-write, so holding them costs one copy only as they change.
+    let startWeights = parameters.map(\.value)
+    let startState = optimizer.state
+    let startGenerators = (maskRNG, shuffleRNG)
+    func undoFit() {
+      for (p, value) in zip(parameters, startWeights) {
+        p.value = value
+        p.zeroGradient()
+      }
+      optimizer.state = startState
+      (maskRNG, shuffleRNG) = startGenerators
+      clearPass()
+    }
 
     var history: [EpochRecord] = []
     for epoch in 1...options.epochs {
@@ -103,9 +121,23 @@ extension Sequential {
         let y = indices.map { trainLabels[$0] }
         let step: (loss: Float, accuracy: Float)
         do {
-          step = try trainStep(x, labels: y, loss: kind, optimizer: optimizer)
+          switch try self.step(x, labels: y, loss: kind, optimizer: optimizer) {
+          case .trained(let loss, let accuracy):
+            step = (loss, accuracy)
+          case .diverged(let cause):
+            undoFit()
+            let place =
+              options.epochs > 1 ? "in epoch \(epoch), batch \(b + 1)" : "in batch \(b + 1)"
+            return (
+              [],
+              .diverged(
+                message:
+                  "\(cause) \(place): training diverged; the weights and the optimizer are as they were before this fit (try a smaller learning rate)"
+              )
+            )
+          }
         } catch {
-          if case .nonFinite(let message) = error { return (history, .diverged(message: message)) }
+          undoFit()
           throw error
         }
         lossSum += Double(step.loss) * Double(y.count)
@@ -119,10 +151,15 @@ extension Sequential {
       var record = EpochRecord(
         epoch: epoch, loss: Float(lossSum / Double(seen)), accuracy: Float(correct / Double(seen)))
       if let validation {
-        let v = try evaluate(
-          validation.images, labels: validation.labels, loss: kind, batchSize: options.batchSize)
-        record.validationLoss = v.loss
-        record.validationAccuracy = v.accuracy
+        do {
+          let v = try evaluate(
+            validation.images, labels: validation.labels, loss: kind, batchSize: options.batchSize)
+          record.validationLoss = v.loss
+          record.validationAccuracy = v.accuracy
+        } catch {
+          undoFit()
+          throw error
+        }
       }
       history.append(record)
       onEpoch(record)

@@ -108,4 +108,13 @@ public final class Adam: Optimizer {
     v = OptimizerSlots()
     iterations = 0
   }
+
+  public var state: OptimizerState {
+    get { OptimizerState(slots: [m, v], steps: iterations) }
+    set {
+      let slots = newValue.slots + [OptimizerSlots](repeating: OptimizerSlots(), count: 2)
+      (m, v) = (slots[0], slots[1])
+      iterations = newValue.steps
+    }
+  }
 }

@@ -12,10 +12,20 @@ public protocol Optimizer: AnyObject {
   var expression: String { get }
   /// Forgets the accumulated state (a new model starts from step 0).
   func reset()
+  /// Everything the optimizer has accumulated, to put back after a `fit`
+  /// that diverged. Copy-on-write: holding it costs nothing until the
+  /// optimizer's next step.
+  var state: OptimizerState { get set }
+}
+
+/// An optimizer's accumulated slots and step count, as ``Optimizer/state`` hands them out.
+public struct OptimizerState: Sendable {
+  var slots: [OptimizerSlots]
+  var steps: Int
 }
 
 /// Per-parameter slots that follow the parameter list; rebuilt when the model changes shape.
-struct OptimizerSlots {
+struct OptimizerSlots: Sendable {
   var slots: [[Float]] = []
   var shapes: [Shape] = []
 

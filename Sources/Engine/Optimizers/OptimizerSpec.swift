@@ -126,9 +126,21 @@ public struct OptimizerSpec: Equatable, Sendable {
             throw SyntaxError("momentum must be below 1, got \(value.text)", column: value.column)
           }
           momentum = number
-        case "rho": rho = number
-        case "beta_1": beta1 = number
-        case "beta_2": beta2 = number
+        case "rho":
+          // Above 1 the running average of g² turns negative and its root NaN.
+          guard number <= 1 else {
+            throw SyntaxError("rho must be at most 1, got \(value.text)", column: value.column)
+          }
+          rho = number
+        case "beta_1", "beta_2":
+          // Adam divides by 1 - beta**t: at 1 every step is 0/0, NaN at once,
+          // which a smaller learning rate cannot cure (Keras does not check).
+          guard number < 1 else {
+            throw SyntaxError(
+              "\(key) must be below 1 (Adam divides by 1 - \(key)**t), got \(value.text)",
+              column: value.column, hint: "Keras's defaults are beta_1=0.9, beta_2=0.999")
+          }
+          if key == "beta_1" { beta1 = number } else { beta2 = number }
         default: epsilon = number
         }
       }

@@ -79,4 +79,12 @@ public final class RMSprop: Optimizer {
     momentums = OptimizerSlots()
     averages = OptimizerSlots()
   }
+
+  public var state: OptimizerState {
+    get { OptimizerState(slots: [velocity, momentums, averages], steps: 0) }
+    set {
+      let slots = newValue.slots + [OptimizerSlots](repeating: OptimizerSlots(), count: 3)
+      (velocity, momentums, averages) = (slots[0], slots[1], slots[2])
+    }
+  }
 }

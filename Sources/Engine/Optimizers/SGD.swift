@@ -55,4 +55,12 @@ public final class SGD: Optimizer {
     velocity = OptimizerSlots()
     steps = 0
   }
+
+  public var state: OptimizerState {
+    get { OptimizerState(slots: [velocity], steps: steps) }
+    set {
+      velocity = newValue.slots.first ?? OptimizerSlots()
+      steps = newValue.steps
+    }
+  }
 }
