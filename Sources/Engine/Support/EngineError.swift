@@ -23,6 +23,8 @@ public enum EngineError: Error, Equatable, Sendable {
   case nonFinite(String)
   case tooLarge(String)
   case data(String)
+  /// Ctrl-C stopped a load; nothing was changed.
+  case interrupted
 }
 
 extension EngineError: CustomStringConvertible {
@@ -62,6 +64,8 @@ extension EngineError: CustomStringConvertible {
       return message
     case .data(let message):
       return message
+    case .interrupted:
+      return "interrupted (Ctrl-C): nothing was loaded or changed"
     }
   }
 }

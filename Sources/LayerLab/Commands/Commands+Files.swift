@@ -58,14 +58,15 @@ extension CommandTable {
       try loadModel(path: path, in: session)
       return
     }
-    // Read before the undo snapshot so a missing or corrupt file changes nothing.
-    let arrays = try Npz.read(path: path, maxBytes: 1_000_000_000)
+    // Every name and shape is checked before anything is inflated or
+    // changed, so a missing, corrupt or foreign file changes nothing.
+    var count = 0
     try session.changeModel {
-      try session.model.loadWeights(arrays, source: path)
+      count = try session.model.loadWeights(from: path)
       return "load weights \(path)"
     }
     session.console.out(
-      "loaded \(arrays.count) arrays from \(path) into \(session.model.layers.count) layers")
+      "loaded \(count) arrays from \(path) into \(session.model.layers.count) layers")
   }
 
   /// `weights PATH` → ("weights", "PATH"), checking the word and the `.npz` ending.

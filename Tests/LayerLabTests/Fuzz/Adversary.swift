@@ -59,57 +59,131 @@ struct Adversary {
     case closedPipe
   }
 
+  /// True when a run can be made subject to file permissions: always for
+  /// a normal user; for root (CI containers) by dropping the two
+  /// capabilities that let root read and write anything, with setpriv.
+  static let canDropPermissions =
+    getuid() != 0 || FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")
+
   /// `layerlab ARGUMENTS < input`; `limits` is a shell prefix such as
-  /// `ulimit -f 8;` applied to the run.
+  /// `ulimit -f 8;` applied to the run; `unprivileged` makes file
+  /// permissions apply even when the tests run as root.
+  ///
+  /// Spawned with every signal unblocked and at its default: a test
+  /// runner's threads block signals (SIGTERM, SIGXFSZ among them), and a
+  /// child inheriting that mask would neither die by SIGXFSZ nor be
+  /// stopped by the bound. The bound is enforced with SIGKILL.
   func run(
     _ input: String, arguments: [String] = [], stdout: Output = .merged, limits: String = "",
-    boundSeconds: Int = 120
+    unprivileged: Bool = false, boundSeconds: Int = 120
   ) throws -> Result {
     let executable = try LayerLabProcess.locate()
     try input.write(to: folder.appendingPathComponent(".input"), atomically: true, encoding: .utf8)
-    let quoted = ([executable.path] + arguments).map { "'" + $0 + "'" }.joined(separator: " ")
-    // `exec`, so the process that ends is layerlab itself and a signal shows as one.
-    var script = "\(limits) exec \(quoted) < .input"
-    switch stdout {
-    case .merged: script += " 2>&1"
-    case .redirected(let redirection): script += " " + redirection
-    case .closedPipe: break
+    var command = [executable.path] + arguments
+    if unprivileged, getuid() == 0 {
+      command = ["/usr/bin/setpriv", "--bounding-set", "-dac_override,-dac_read_search"] + command
     }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/sh")
-    process.arguments = ["-c", script]
-    process.currentDirectoryURL = folder
+    let quoted = command.map { "'" + $0 + "'" }.joined(separator: " ")
+    // `exec`, so the process that ends is layerlab itself and a signal shows as one.
+    var script = "cd '\(folder.path)' && \(limits) exec \(quoted) < .input"
+    if case .redirected(let redirection) = stdout { script += " " + redirection }
     var environment = ProcessInfo.processInfo.environment
     environment["HOME"] = folder.path
     environment.removeValue(forKey: "NO_COLOR")
-    process.environment = environment
-    let pipe = Pipe()
-    let orphan = Pipe()
-    switch stdout {
-    case .merged, .redirected: process.standardOutput = pipe
-    case .closedPipe: process.standardOutput = orphan
+    let spawned = try Spawned(
+      ["/bin/sh", "-c", script], environment: environment, stdout: stdout)
+    let pid = spawned.pid
+    let watchdog = Thread {
+      var waited = 0
+      while waited < boundSeconds * 10 {
+        usleep(100_000)
+        waited += 1
+        if kill(pid, 0) != 0 { return }
+      }
+      kill(pid, SIGKILL)
     }
-    process.standardError = pipe
-    try process.run()
-    if case .closedPipe = stdout { try orphan.fileHandleForReading.close() }
-    let watchdog = DispatchWorkItem { if process.isRunning { process.terminate() } }
-    DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(boundSeconds), execute: watchdog)
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    watchdog.cancel()
-    // Nothing but the watchdog sends SIGTERM.
-    let killed =
-      process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGTERM
+    watchdog.start()
+    let data = spawned.readAll()
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0, errno == EINTR {}
     try? FileManager.default.removeItem(at: folder.appendingPathComponent(".input"))
     let files =
       ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()
     let text = String(decoding: data, as: UTF8.self)
       .replacingOccurrences(of: folder.resolvingSymlinksInPath().path, with: "$TMP")
       .replacingOccurrences(of: folder.path, with: "$TMP")
+    let signal = status & 0x7F
+    let signalled = signal != 0 && signal != 0x7F
     return Result(
-      output: text, status: process.terminationStatus,
-      signalled: process.terminationReason == .uncaughtSignal,
-      killedAfterBound: killed, files: files)
+      output: text, status: signalled ? signal : (status >> 8) & 0xFF, signalled: signalled,
+      killedAfterBound: signalled && signal == SIGKILL, files: files)
+  }
+}
+
+/// A child process started with posix_spawn: a clean signal mask, default
+/// dispositions, and its output (standard output and/or error) in a pipe.
+private struct Spawned {
+  let pid: pid_t
+  let reader: Int32
+
+  init(_ argv: [String], environment: [String: String], stdout: Adversary.Output) throws {
+    var pipeEnds: [Int32] = [0, 0]
+    var orphan: [Int32] = [0, 0]
+    guard pipe(&pipeEnds) == 0, pipe(&orphan) == 0 else { throw POSIXError(.EMFILE) }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    switch stdout {
+    case .merged, .redirected:
+      posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 1)
+    case .closedPipe:
+      posix_spawn_file_actions_adddup2(&actions, orphan[1], 1)
+    }
+    posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 2)
+    for fd in [pipeEnds[0], pipeEnds[1], orphan[0], orphan[1]] {
+      posix_spawn_file_actions_addclose(&actions, fd)
+    }
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var none = sigset_t()
+    sigemptyset(&none)
+    var all = sigset_t()
+    sigfillset(&all)
+    posix_spawnattr_setsigmask(&attributes, &none)
+    posix_spawnattr_setsigdefault(&attributes, &all)
+    posix_spawnattr_setflags(
+      &attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    let cArguments = argv.map { strdup($0) } + [nil]
+    let cEnvironment = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer {
+      for p in cArguments { free(p) }
+      for p in cEnvironment { free(p) }
+    }
+    var child: pid_t = 0
+    let result = posix_spawn(&child, argv[0], &actions, &attributes, cArguments, cEnvironment)
+    close(pipeEnds[1])
+    close(orphan[1])
+    close(orphan[0])  // the reader of a closed pipe is gone from the start
+    guard result == 0 else {
+      close(pipeEnds[0])
+      throw POSIXError(POSIXErrorCode(rawValue: result) ?? .EPERM)
+    }
+    pid = child
+    reader = pipeEnds[0]
+  }
+
+  func readAll() -> Data {
+    var data = Data()
+    var buffer = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+      let n = read(reader, &buffer, buffer.count)
+      if n < 0, errno == EINTR { continue }
+      if n <= 0 { break }
+      data.append(contentsOf: buffer[0..<n])
+    }
+    close(reader)
+    return data
   }
 }
 
