@@ -87,6 +87,7 @@ extension Sequential {
     if options.validationSplit > 0, trainCount < total {
       validation = (images.slice(batch: trainCount..<total), Array(labels[trainCount..<total]))
     }
+    try checkFitMemory(batchSize: min(options.batchSize, trainCount), optimizer: optimizer)
     let trainImages = trainCount == total ? images : images.slice(batch: 0..<trainCount)
     let trainLabels = Array(labels[0..<trainCount])
     let batches = (trainCount + options.batchSize - 1) / options.batchSize
@@ -165,5 +166,37 @@ extension Sequential {
       onEpoch(record)
     }
     return (history, .completed)
+  }
+}
+
+extension Sequential {
+  /// About how many bytes a `fit` adds to what the model already holds (its
+  /// weights and their gradients): per weight the optimizer's slots, the
+  /// copy that takes back a diverging step and the copy from before the fit;
+  /// per sample of a batch every layer's output, its gradient and what the
+  /// layer keeps for backward.
+  public func fitMemory(batchSize: Int, optimizer: any Optimizer) -> Int {
+    let perWeight = 2 + optimizer.slotsPerWeight
+    let activations = ([inputShape].compactMap { $0 } + outputShapes).reduce(0) {
+      let (sum, overflow) = $0.addingReportingOverflow($1.checkedScalarCount ?? Int.max)
+      return overflow ? Int.max : sum
+    }
+    let (weights, o1) = parameterCount.multipliedReportingOverflow(by: 4 * perWeight)
+    let (perBatch, o2) = activations.multipliedReportingOverflow(by: 12)
+    let (batch, o3) = perBatch.multipliedReportingOverflow(by: max(batchSize, 1))
+    let (total, o4) = weights.addingReportingOverflow(batch)
+    return o1 || o2 || o3 || o4 ? Int.max : total
+  }
+
+  /// Refuses a fit the process cannot hold, before any work: a 198 million
+  /// weight Dense fits the parameter budget, but training it with Adam takes
+  /// four more copies of its weights.
+  func checkFitMemory(batchSize: Int, optimizer: any Optimizer) throws(EngineError) {
+    guard let available = MemoryBudget.available() else { return }
+    let needed = fitMemory(batchSize: batchSize, optimizer: optimizer)
+    guard needed > available else { return }
+    throw .tooLarge(
+      "training would need about \(readableBytes(needed)) more memory (\(optimizer.name)'s state and two copies of the \(groupedThousands(parameterCount)) weights, and the activations of batch_size=\(batchSize)), but only \(readableBytes(available)) is available to LayerLab (free memory, ulimit -v); use fewer units or filters, pool before Flatten, or a smaller batch_size"
+    )
   }
 }

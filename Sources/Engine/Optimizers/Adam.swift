@@ -109,6 +109,8 @@ public final class Adam: Optimizer {
     iterations = 0
   }
 
+  public var slotsPerWeight: Int { 2 }
+
   public var state: OptimizerState {
     get { OptimizerState(slots: [m, v], steps: iterations) }
     set {

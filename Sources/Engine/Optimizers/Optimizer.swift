@@ -16,6 +16,9 @@ public protocol Optimizer: AnyObject {
   /// that diverged. Copy-on-write: holding it costs nothing until the
   /// optimizer's next step.
   var state: OptimizerState { get set }
+  /// How many floats of state the optimizer keeps per weight (Adam's m and
+  /// v: 2), for the memory a `fit` needs.
+  var slotsPerWeight: Int { get }
 }
 
 /// An optimizer's accumulated slots and step count, as ``Optimizer/state`` hands them out.

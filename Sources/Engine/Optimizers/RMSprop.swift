@@ -80,6 +80,8 @@ public final class RMSprop: Optimizer {
     averages = OptimizerSlots()
   }
 
+  public var slotsPerWeight: Int { 1 + (momentum > 0 ? 1 : 0) + (centered ? 1 : 0) }
+
   public var state: OptimizerState {
     get { OptimizerState(slots: [velocity, momentums, averages], steps: 0) }
     set {

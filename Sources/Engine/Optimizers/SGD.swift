@@ -56,6 +56,8 @@ public final class SGD: Optimizer {
     steps = 0
   }
 
+  public var slotsPerWeight: Int { momentum > 0 ? 1 : 0 }
+
   public var state: OptimizerState {
     get { OptimizerState(slots: [velocity], steps: steps) }
     set {
