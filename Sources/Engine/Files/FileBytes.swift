@@ -16,7 +16,7 @@ import Foundation
 /// the path is opened with `O_NONBLOCK` (which returns at once even for a
 /// pipe with no writer) and `fstat` on that very descriptor decides, so a
 /// file swapped for a pipe between a check and the open cannot slip through.
-enum FileBytes {
+public enum FileBytes {
   /// The file's bytes; refuses anything but a regular file, and files larger
   /// than `maxBytes`, without reading them. Ctrl-C stops a long read.
   static func read(path: String, maxBytes: Int = 1 << 31) throws(EngineError) -> Data {
@@ -27,6 +27,12 @@ enum FileBytes {
         "\(path): the file is \(file.size) bytes, more than the limit of \(maxBytes) bytes")
     }
     return try file.readAll()
+  }
+
+  /// A regular file's text (UTF-8, invalid bytes replaced), at most
+  /// `maxBytes` long: for lessons and scripts, which a FIFO must not stall.
+  public static func text(path: String, maxBytes: Int = 10_000_000) throws(EngineError) -> String {
+    String(decoding: try read(path: path, maxBytes: maxBytes), as: UTF8.self)
   }
 
   /// The size in bytes of a regular file, or a clear error when it is

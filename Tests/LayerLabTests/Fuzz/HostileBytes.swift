@@ -77,7 +77,12 @@ enum HostileBytes {
     let tuple =
       shape.count == 1
       ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
-    var dict = Array("{'descr': '\(descr)', 'fortran_order': False, 'shape': \(tuple), }".utf8)
+    return npyHeader(dict: "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(tuple), }")
+  }
+
+  /// The `.npy` header bytes for any dict text, as numpy pads them.
+  static func npyHeader(dict text: String) -> [UInt8] {
+    var dict = Array(text.utf8)
     let padding = (64 - (10 + dict.count + 1) % 64) % 64
     dict += [UInt8](repeating: 0x20, count: padding) + [0x0A]
     return [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0] + le16(dict.count) + dict
