@@ -80,6 +80,45 @@ struct InteractiveTests {
     #expect(tmux.waitForExit(name), "quit did not end the session")
   }
 
+  /// Ctrl-C during a load stops it and keeps the session: here a dataset
+  /// folder whose pictures each take a quarter of a second (2048 x 2048,
+  /// 99 progressive scans), about a minute in all.
+  @Test func ctrlCStopsALongLoad() throws {
+    let tmux = try #require(Tmux.find())
+    let executable = try LayerLabProcess.locate()
+    let home = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "layerlab-home-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: home) }
+    let slow = Data(HostileBytes.progressiveJPEG(side: 2048, acScans: 99))
+    for folder in ["set/a", "set/b"] {
+      try FileManager.default.createDirectory(
+        at: home.appendingPathComponent(folder), withIntermediateDirectories: true)
+    }
+    // The first picture is small, so the others are shrunk to it and the
+    // whole set takes little memory; only decoding them is slow.
+    try Data(contentsOf: HostileFileTests.fixtures.appendingPathComponent("rgb.png")).write(
+      to: home.appendingPathComponent("set/a/0.png"))
+    for i in 0..<240 {
+      try slow.write(to: home.appendingPathComponent("set/b/\(1000 + i).jpg"))
+    }
+    let name = "layerlab-ctrlc-\(getpid())"
+    let command =
+      "cd \(home.path) && env HOME=\(home.path) TERM=xterm NO_COLOR=1 \(executable.path)"
+    defer { _ = tmux.run(["kill-session", "-t", name]) }
+    _ = tmux.run(["new-session", "-d", "-s", name, "-x", "120", "-y", "30", command])
+    #expect(tmux.waitFor("lab>", in: name))
+    _ = tmux.run(["send-keys", "-t", name, "data set", "Enter"])
+    Thread.sleep(forTimeInterval: 1)  // well into the load, far from its end
+    _ = tmux.run(["send-keys", "-t", name, "C-c"])
+    #expect(
+      tmux.waitFor("interrupted (Ctrl-C): nothing was loaded or changed", in: name),
+      "Ctrl-C did not stop the load")
+    _ = tmux.run(["send-keys", "-t", name, "data", "Enter"])
+    #expect(tmux.waitFor("no data loaded", in: name))
+    _ = tmux.run(["send-keys", "-t", name, "quit", "Enter"])
+    #expect(tmux.waitForExit(name))
+  }
+
   /// Issue 16: two terminals lost each other's history, the last to write
   /// rewriting the file with only its own lines. Lines are appended now.
   @Test func twoTerminalsKeepEachOthersHistory() throws {

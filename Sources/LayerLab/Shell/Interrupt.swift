@@ -23,6 +23,12 @@ enum Interrupt {
     sigemptyset(&action.sa_mask)
     action.sa_flags = 0
     sigaction(SIGINT, &action, nil)
+    // A parent may hand down SIGINT blocked (a tmux server started by a
+    // test runner does): a blocked Ctrl-C would never reach the handler.
+    var interrupt = sigset_t()
+    sigemptyset(&interrupt)
+    sigaddset(&interrupt, SIGINT)
+    pthread_sigmask(SIG_UNBLOCK, &interrupt, nil)
   }
 
   static func clear() { pending = 0 }

@@ -181,21 +181,25 @@ enum HostileBytes {
     [0xFF, marker] + be16(body.count + 2) + body
   }
 
-  /// A progressive 1024x1024 gray JPEG, flat black: one DC scan, then
-  /// `acScans` identical first-pass AC scans (all coefficients, Al = 0, so
-  /// libjpeg finds nothing wrong with repeating them), each a pass over the
-  /// picture's 16,384 blocks in 12 bytes of file.
-  static func progressiveJPEG(acScans: Int) -> [UInt8] {
+  /// A progressive `side` x `side` gray JPEG (`side` a multiple of 1024),
+  /// flat black: one DC scan, then `acScans` identical first-pass AC scans
+  /// (all coefficients, Al = 0, so libjpeg finds nothing wrong with
+  /// repeating them), each a pass over every block in a few bytes of file.
+  static func progressiveJPEG(side: Int = 1024, acScans: Int) -> [UInt8] {
+    let blocks = (side / 8) * (side / 8)
     var out: [UInt8] = [0xFF, 0xD8]
     out += jpegSegment(0xDB, [0x00] + [UInt8](repeating: 1, count: 64))
-    out += jpegSegment(0xC2, [8] + be16(1024) + be16(1024) + [1, 1, 0x11, 0])
+    out += jpegSegment(0xC2, [8] + be16(side) + be16(side) + [1, 1, 0x11, 0])
     // One code of length 1 in each table: DC category 0, AC EOB run of 2^14.
     out += jpegSegment(0xC4, [0x00, 1] + [UInt8](repeating: 0, count: 15) + [0x00])
     out += jpegSegment(0xC4, [0x10, 1] + [UInt8](repeating: 0, count: 15) + [0xE0])
     out += jpegSegment(0xDA, [1, 1, 0x00, 0, 0, 0x00])
-    out += [UInt8](repeating: 0, count: 2048)  // 16,384 one-bit DC codes
-    // AC: EOB14 (code 0) and 14 zero bits: 16,384 blocks, then padding 1s.
-    let ac = jpegSegment(0xDA, [1, 1, 0x00, 1, 63, 0x00]) + [0x00, 0x01]
+    out += [UInt8](repeating: 0, count: blocks / 8)  // one-bit DC codes
+    // AC: per 16,384 blocks one EOB14 (code 0) and 14 zero bits; then 1s pad.
+    var bits = BitWriter()
+    for _ in 0..<(blocks / 16_384) { bits.writeCode(0, length: 15) }
+    while bits.used != 0 { bits.writeCode(1, length: 1) }
+    let ac = jpegSegment(0xDA, [1, 1, 0x00, 1, 63, 0x00]) + bits.bytes
     out.reserveCapacity(out.count + acScans * ac.count + 2)
     for _ in 0..<acScans { out += ac }
     return out + [0xFF, 0xD9]
