@@ -166,7 +166,9 @@ final class NpzArchive {
   /// Inflates `member` and decodes its values, checking the CRC-32 and Ctrl-C.
   func array(_ member: Member) throws(EngineError) -> NDArray {
     var bytes = Data()
-    bytes.reserveCapacity(member.size)
+    // The declared size is not trusted for a reservation: past 64 MB the
+    // buffer grows as data really arrives.
+    bytes.reserveCapacity(min(member.size, 1 << 26))
     let checksum: CRC32
     do {
       checksum = try archive.extract(member.entry) { chunk in

@@ -73,7 +73,16 @@ public enum ModelFile {
   public static func load(path: String, seed: UInt64 = 0) throws(EngineError) -> (
     Sequential, Extras
   ) {
-    let archive = try NpzArchive(path: path)
+    try load(archive: NpzArchive(path: path), seed: seed)
+  }
+
+  /// ``load(path:seed:)`` for an archive already open; `maxParameters`
+  /// lowers the model's budget (the fuzzer's, which must stay small).
+  static func load(
+    archive: NpzArchive, seed: UInt64 = 0,
+    maxParameters: Int = Sequential.defaultMaxParameters
+  ) throws(EngineError) -> (Sequential, Extras) {
+    let path = archive.source
     let notAModel = EngineError.file(
       path: path,
       message: "not a LayerLab model (no architecture inside); for weights only use 'load weights'")
@@ -102,6 +111,7 @@ public enum ModelFile {
     }
     lines.removeFirst()
     let model = Sequential(seed: seed)
+    model.maxParameters = maxParameters
     var extras = Extras()
     var specs: [LayerSpec] = []
     for (number, line) in lines.enumerated() {

@@ -81,8 +81,7 @@ import Testing
     let y = HostileBytes.npyMember("y_train", try NDArray(shape: [1], storage: .int64([0])))
     try lab.write(HostileBytes.zip([x, y]), to: "data.npz")
     let run = try lab.run(
-      Self.smallModel + "load weights weights.npz\nload model weights.npz\ndata data.npz\n",
-      limits: "ulimit -v 3000000;")
+      Self.smallModel + "load weights weights.npz\nload model weights.npz\ndata data.npz\n")
     #expect(run.endedCleanly, "\(run.output)")
     #expect(
       run.output.contains("'dense/kernel' is shaped (950000000,) but the model needs (432, 2)"),
