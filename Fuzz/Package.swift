@@ -7,7 +7,8 @@ import PackageDescription
 // ("Fuzzing") and ./run.
 let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 let names =
-  ((try? FileManager.default.contentsOfDirectory(atPath: here.appendingPathComponent("Targets").path))
+  ((try? FileManager.default.contentsOfDirectory(
+    atPath: here.appendingPathComponent("Targets").path))
   ?? []).filter { !$0.hasPrefix(".") }.sorted()
 
 let package = Package(
