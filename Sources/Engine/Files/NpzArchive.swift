@@ -164,18 +164,64 @@ final class NpzArchive {
   private struct Cancelled: Error {}
 
   /// Inflates `member` and decodes its values, checking the CRC-32 and Ctrl-C.
+  ///
+  /// Little-endian float32 and uint8 arrays (weights and 8-bit pictures,
+  /// nearly everything; every machine LayerLab builds for is little-endian)
+  /// are inflated straight into their final storage: one copy of a 760 MB
+  /// kernel in memory, not two.
   func array(_ member: Member) throws(EngineError) -> NDArray {
-    var bytes = Data()
-    // The declared size is not trusted for a reservation: past 64 MB the
-    // buffer grows as data really arrives.
-    bytes.reserveCapacity(min(member.size, 1 << 26))
-    let checksum: CRC32
+    let header = member.header
+    switch (header.dtype.kind, header.dtype.size, header.dtype.bigEndian) {
+    case (.float, 4, false):
+      var values = [Float](repeating: 0, count: header.count)
+      try values.withUnsafeMutableBytes { raw in inflate(member, into: raw) }.get()
+      return NDArray(validShape: header.shape, storage: .float32(values))
+    case (.unsigned, 1, _), (.bool, 1, _):
+      var values = [UInt8](repeating: 0, count: header.count)
+      try values.withUnsafeMutableBytes { raw in inflate(member, into: raw) }.get()
+      return NDArray(validShape: header.shape, storage: .uint8(values))
+    default:
+      return try decodedWhole(member)
+    }
+  }
+
+  /// Inflates `member`, putting the bytes after its header into `payload`
+  /// (exactly the size its header promises); the outcome as a value, for
+  /// `withUnsafeMutableBytes`, whose closure cannot throw a typed error.
+  private func inflate(_ member: Member, into payload: UnsafeMutableRawBufferPointer)
+    -> Result<Void, EngineError>
+  {
+    Result { () throws(EngineError) in try inflateOrThrow(member, into: payload) }
+  }
+
+  private func inflateOrThrow(_ member: Member, into payload: UnsafeMutableRawBufferPointer)
+    throws(EngineError)
+  {
+    let start = member.header.dataOffset
+    var position = 0
+    let checksum = try extract(member) { chunk in
+      guard position + chunk.count <= member.size else { throw TooLong() }
+      chunk.withUnsafeBytes { bytes in
+        // The part of this chunk past the header, at its place in the payload.
+        let skip = max(start - position, 0)
+        if skip < bytes.count, let base = payload.baseAddress, let from = bytes.baseAddress {
+          (base + (position + skip - start)).copyMemory(
+            from: from + skip, byteCount: bytes.count - skip)
+        }
+      }
+      position += chunk.count
+    }
+    try check(member, checksum: checksum, received: position)
+  }
+
+  /// Runs ZIPFoundation's extraction with Ctrl-C and errors made ours.
+  private func extract(_ member: Member, _ consume: (Data) throws -> Void) throws(EngineError)
+    -> CRC32
+  {
     do {
-      checksum = try archive.extract(member.entry) { chunk in
-        // A lying size field must not let a member grow without bound.
-        guard bytes.count + chunk.count <= member.size else { throw TooLong() }
+      return try archive.extract(member.entry) { chunk in
         if Interruption.isPending { throw Cancelled() }
-        bytes.append(chunk)
+        try consume(chunk)
       }
     } catch is Cancelled {
       try Interruption.check()
@@ -187,6 +233,9 @@ final class NpzArchive {
           "member '\(Self.shown(member.name))' cannot be extracted (\(error is TooLong ? "it holds more than it declares" : "\(error)")); the archive may be corrupt or truncated"
       )
     }
+  }
+
+  private func check(_ member: Member, checksum: CRC32, received: Int) throws(EngineError) {
     guard checksum == member.entry.checksum else {
       throw .file(
         path: source,
@@ -194,13 +243,27 @@ final class NpzArchive {
           "member '\(Self.shown(member.name))' is damaged: its CRC-32 checksum does not match its data (numpy refuses it too); the file is corrupt, save or download it again"
       )
     }
-    guard bytes.count == member.size else {
+    guard received == member.size else {
       throw .file(
         path: source,
         message:
-          "member '\(Self.shown(member.name))' is truncated: it declares \(member.size) bytes but holds \(bytes.count)"
+          "member '\(Self.shown(member.name))' is truncated: it declares \(member.size) bytes but holds \(received)"
       )
     }
+  }
+
+  /// The whole member in memory, then decoded (other dtypes and byte orders).
+  private func decodedWhole(_ member: Member) throws(EngineError) -> NDArray {
+    var bytes = Data()
+    // The declared size is not trusted for a reservation: past 64 MB the
+    // buffer grows as data really arrives.
+    bytes.reserveCapacity(min(member.size, 1 << 26))
+    let checksum = try extract(member) { chunk in
+      // A lying size field must not let a member grow without bound.
+      guard bytes.count + chunk.count <= member.size else { throw TooLong() }
+      bytes.append(chunk)
+    }
+    try check(member, checksum: checksum, received: bytes.count)
     let header = try Npy.parseHeader(bytes, source: place(member.name))
     return Npy.decodeValues(bytes, header)
   }

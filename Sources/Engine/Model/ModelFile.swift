@@ -161,6 +161,12 @@ public enum ModelFile {
       }
       try Interruption.check()
     }
+    // The weights will be inflated beside the model: the budget counts them.
+    // (Capped per member so that 10,000 members cannot overflow the sum.)
+    model.memoryReserve = archive.members.filter { $0.name != "architecture" }.reduce(0) {
+      $0 + min($1.header.count, Int.max / 80_000) * MemoryLayout<Float>.size
+    }
+    defer { model.memoryReserve = 0 }
     do {
       try model.add(contentsOf: specs)
     } catch {

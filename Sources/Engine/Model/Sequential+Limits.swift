@@ -49,9 +49,10 @@ extension Sequential {
     // The new weights and their gradients, 8 bytes each, must fit the
     // memory the process may still take (ulimit -v, free memory).
     let added = max(total - parameterCount, 0)
-    if added > 1_000_000, let available = MemoryBudget.available(), added * 8 > available {
+    let needed = added * 8 + min(memoryReserve, Int.max / 2)
+    if added > 1_000_000, let available = MemoryBudget.available(), needed > available {
       throw .tooLarge(
-        "the new layers' \(groupedThousands(added)) weights and their gradients would take \(readableBytes(added * 8)), but only \(readableBytes(available)) is available to LayerLab (free memory, ulimit -v); use fewer filters or units, or pool before Flatten"
+        "the new layers' \(groupedThousands(added)) weights and their gradients would take \(readableBytes(added * 8))\(memoryReserve > 0 ? " (and loading their values \(readableBytes(memoryReserve)) more)" : ""), but only \(readableBytes(available)) is available to LayerLab (free memory, ulimit -v); use fewer filters or units, or pool before Flatten"
       )
     }
   }

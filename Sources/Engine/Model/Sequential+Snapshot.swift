@@ -54,6 +54,25 @@ extension Sequential {
       initRNG: initRNG, maskRNG: maskRNG, shuffleRNG: shuffleRNG)
   }
 
+  /// Becomes `other`: its layers, weights, shapes and generators move here
+  /// and `other` is left empty. Loading a model this way builds its layers
+  /// once, where restoring a snapshot of it would build them (and draw every
+  /// initial weight) a second time.
+  public func take(_ other: Sequential) {
+    name = other.name
+    layers = other.layers
+    outputShapes = other.outputShapes
+    inputShape = other.inputShape
+    nameCounters = other.nameCounters
+    seed = other.seed
+    initRNG = other.initRNG
+    maskRNG = other.maskRNG
+    shuffleRNG = other.shuffleRNG
+    other.layers = []
+    other.outputShapes = []
+    clearPass()
+  }
+
   /// Puts the model back exactly as it was when `snapshot` was taken.
   ///
   /// Layers are rebuilt from their specs and given back their saved weights;

@@ -185,6 +185,12 @@ final class WeightBackup {
     }
   }
 
+  /// True when the buffers already fit `parameters` (no new memory to save them).
+  func holds(_ parameters: [Parameter]) -> Bool {
+    buffers.count == parameters.count
+      && zip(buffers, parameters).allSatisfy { $0.count == $1.value.count }
+  }
+
   func restore(_ parameters: [Parameter]) {
     for (p, saved) in zip(parameters, buffers) where saved.count == p.value.count {
       p.value.scalars = saved

@@ -62,7 +62,16 @@ extension Sequential {
         "\(source) has '\(NpzArchive.shown(extra))', which the model has no place for: it was saved from another model"
       )
     }
-    // Only now, with every name and shape known to fit, is anything inflated.
+    // Only now, with every name and shape known to fit, is anything
+    // inflated: the new values are held beside the old ones until all are in.
+    // Each count is at most the member's declared size (itself bounded), and
+    // the shapes matched the model's, so neither product nor sum overflows.
+    let incoming = planned.reduce(0) { $0 + $1.1.header.count * MemoryLayout<Float>.size }
+    if let available = MemoryBudget.available(), incoming > available {
+      throw .tooLarge(
+        "\(source): its weights take \(readableBytes(incoming)) as float32, beside the model's own, but only \(readableBytes(available)) is available to LayerLab (free memory, ulimit -v)"
+      )
+    }
     var updates: [(Parameter, Tensor)] = []
     for (parameter, member, key) in planned {
       let tensor = try archive.array(member).tensor()

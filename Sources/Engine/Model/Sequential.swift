@@ -34,6 +34,9 @@ public final class Sequential {
   public var maxParameters = Sequential.defaultMaxParameters
   /// The most layers the model may have (see Sequential+Limits).
   public var maxLayers = Sequential.defaultMaxLayers
+  /// Memory the next change must leave free beyond its own weights: a model
+  /// file's weights, inflated beside the model that will take them.
+  var memoryReserve = 0
 
   public init(seed: UInt64 = 0) {
     self.seed = seed

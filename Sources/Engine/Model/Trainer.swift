@@ -171,12 +171,15 @@ extension Sequential {
 
 extension Sequential {
   /// About how many bytes a `fit` adds to what the model already holds (its
-  /// weights and their gradients): per weight the optimizer's slots, the
-  /// copy that takes back a diverging step and the copy from before the fit;
-  /// per sample of a batch every layer's output, its gradient and what the
-  /// layer keeps for backward.
+  /// weights and their gradients): per weight the copy from before the fit,
+  /// and, the first time, the optimizer's slots and the copy that takes back
+  /// a diverging step (both kept from then on); per sample of a batch every
+  /// layer's output, its gradient and what the layer keeps for backward.
   public func fitMemory(batchSize: Int, optimizer: any Optimizer) -> Int {
-    let perWeight = 2 + optimizer.slotsPerWeight
+    let params = parameters
+    let perWeight =
+      1 + (weightBackup.holds(params) ? 0 : 1)
+      + (optimizer.stateCount > 0 ? 0 : optimizer.slotsPerWeight)
     let activations = ([inputShape].compactMap { $0 } + outputShapes).reduce(0) {
       let (sum, overflow) = $0.addingReportingOverflow($1.checkedScalarCount ?? Int.max)
       return overflow ? Int.max : sum
@@ -196,7 +199,7 @@ extension Sequential {
     let needed = fitMemory(batchSize: batchSize, optimizer: optimizer)
     guard needed > available else { return }
     throw .tooLarge(
-      "training would need about \(readableBytes(needed)) more memory (\(optimizer.name)'s state and two copies of the \(groupedThousands(parameterCount)) weights, and the activations of batch_size=\(batchSize)), but only \(readableBytes(available)) is available to LayerLab (free memory, ulimit -v); use fewer units or filters, pool before Flatten, or a smaller batch_size"
+      "training would need about \(readableBytes(needed)) more memory (copies of the \(groupedThousands(parameterCount)) weights, \(optimizer.name)'s state, the activations of batch_size=\(batchSize)), but only \(readableBytes(available)) is available to LayerLab (free memory, ulimit -v); use fewer units or filters, pool before Flatten, or a smaller batch_size"
     )
   }
 }

@@ -129,16 +129,18 @@ extension CommandTable {
     let path = modelPath(requested)
     // Everything is read and checked into a new model first; only then does it replace the old one.
     let (loaded, extras) = try ModelFile.load(path: path, seed: session.seed)
+    let (layerCount, weightCount) = (loaded.layers.count, loaded.parameterCount)
     try session.changeModel {
-      try session.model.restore(loaded.snapshot())
+      session.model.take(loaded)
       return "load model \(path)"
     }
     if !extras.labels.isEmpty { session.labels = extras.labels }
     session.training = nil
     session.history = []
     session.console.out(
-      "loaded the model from \(path): \(loaded.layers.count) layers, \(groupedThousands(loaded.parameterCount)) weights"
-        + (extras.labels.isEmpty ? "" : ", labels " + extras.labels.joined(separator: ",")))
+      "loaded the model from \(path): \(layerCount) layers, \(groupedThousands(weightCount)) weights"
+        + (extras.labels.isEmpty
+          ? "" : ", labels " + SafeText.terminal(extras.labels.joined(separator: ","), limit: 300)))
     session.console.out("compile it before training or evaluating")
   }
 
