@@ -133,7 +133,9 @@ extension CommandTable {
         },
         onEpoch: { record in
           let steps =
-            (images.shape[0] - Int(Float(images.shape[0]) * fitOptions.validationSplit)
+            (images.shape[0]
+              - WholeNumber.clamped(
+                Float(images.shape[0]) * fitOptions.validationSplit, rounding: .towardZero)
               + fitOptions.batchSize - 1)
             / fitOptions.batchSize
           if live { session.console.transient("") }
@@ -146,6 +148,8 @@ extension CommandTable {
         },
         shouldStop: { Interrupt.pending != 0 })
       outcome = result.outcome
+      // The engine put everything back: fail the line, leaving nothing to undo.
+      if case .diverged(let message) = result.outcome { throw LabError(message: message) }
       session.history += result.history
       return "fit (\(result.history.count) epoch\(result.history.count == 1 ? "" : "s"))"
     }
@@ -158,8 +162,8 @@ extension CommandTable {
       session.console.out(
         "interrupted in epoch \(epoch) after batch \(batch): the weights learned so far are kept ('undo' goes back)"
       )
-    case .diverged(let message):
-      throw LabError(message: message)
+    case .diverged:
+      break  // thrown above
     }
     if live {
       session.console.out("took \(ProgressRenderer.duration(Date().timeIntervalSince(started)))")
