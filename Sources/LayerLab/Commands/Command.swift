@@ -9,6 +9,7 @@ enum CommandGroup: String, CaseIterable, Sendable {
   case files = "Files"
   case lessons = "Lessons"
   case session = "Session"
+  case python = "Python"
 }
 
 /// One REPL command: its name, its help, and what it does.
@@ -27,13 +28,23 @@ struct Command: Sendable {
   let example: String
   /// Extra lines for `help NAME`.
   var details: String = ""
-  /// True when Keras code may call it as a method: `model.add(...)`, `model.summary()`.
-  var isModelMethod = false
   /// Second words Tab should offer after the name (`weights`, `training`).
   var keywords: [String] = []
   /// True when the words after it are file paths, for Tab completion.
   var takesPath = false
+  /// Keras's signature for the method form, which the words `key=value`
+  /// after the command are bound to as well: one binder for both forms.
+  var signature: Signature? = nil
+  /// The Keras method form, `model.fit(...)`: runs with the bound arguments
+  /// and gives what Keras's method returns.
+  var call: (@Sendable (Session, BoundArguments) throws -> PyValue)? = nil
   let run: @Sendable (Session, Arguments) throws -> Void
+
+  /// True when Keras code calls it as a method of the model: `model.add(...)`.
+  var isModelMethod: Bool { call != nil }
+  /// True for a form of Python (`import`, `def`, `NAME = VALUE`): listed by
+  /// `help` and offered by Tab, run by the interpreter.
+  var isPythonForm: Bool { group == .python }
 }
 
 /// The words after the command name, with accessors that fail politely.
@@ -44,14 +55,10 @@ struct Arguments {
   let tokens: [Token]
   /// Where the text after the command word starts in `line`.
   let restColumn: Int
-  /// Set when the command came as a Keras method call, `model.add(Dense(10))`.
-  var call: (args: [PyNode], kwargs: [(String, PyNode)])? = nil
   let usage: String
 
   var count: Int { tokens.count }
-  var isEmpty: Bool {
-    tokens.isEmpty && (call.map { $0.args.isEmpty && $0.kwargs.isEmpty } ?? true)
-  }
+  var isEmpty: Bool { tokens.isEmpty }
 
   /// The text after the command word, as typed.
   var rest: String { String(line.dropFirst(restColumn)) }
@@ -94,5 +101,37 @@ struct Arguments {
     guard index < tokens.count else { return nil }
     let column = tokens[index].column
     return (String(line.dropFirst(column)), column)
+  }
+}
+
+extension Arguments {
+  /// The words from word `index` on, read as Python call arguments
+  /// (`epochs=5 batch_size=32`, commas optional), evaluated in the session's
+  /// Python and bound to `signature`. A bare word that names nothing is its
+  /// own name as a string, so `compile optimizer=adam` needs no quotes.
+  func bind(_ signature: Signature, from index: Int, in session: Session) throws -> BoundArguments {
+    let start = index < tokens.count ? tokens[index].column : line.count
+    let text = String(line.dropFirst(start))
+    let parsed = try PyParser.parseArguments(text, at: SourcePosition(column: start))
+    var call = CallArguments(
+      start: SourcePosition(column: start), end: SourcePosition(column: line.count))
+    for argument in parsed {
+      let item = CallArguments.Item(
+        try session.commandValue(argument.value), at: argument.value.start)
+      if let name = argument.name {
+        call.keywords.append(.init(name, at: argument.nameAt, item))
+      } else {
+        call.positional.append(item)
+      }
+    }
+    return try signature.bind(call)
+  }
+
+  /// The same arguments without their first word (`data demo train=6` → `train=6`).
+  mutating func dropFirstWord() {
+    guard !tokens.isEmpty else { return }
+    let rest = Array(tokens.dropFirst())
+    self = Arguments(
+      line: line, tokens: rest, restColumn: rest.first?.column ?? line.count, usage: usage)
   }
 }

@@ -12,22 +12,30 @@ extension CommandGroupSlots {
 
 /// The one list of commands: dispatch, help, completion and suggestions all read it.
 enum CommandTable: CommandGroupSlots {
-  static var all: [Command] { model + image + look + training + files + lessonCommands + session }
+  static var all: [Command] {
+    model + image + look + training + files + lessonCommands + session + python
+  }
 
   /// Finds the command called `word` (or one of its aliases).
   static func find(_ word: String) -> Command? {
     all.first { $0.name == word || $0.aliases.contains(word) }
   }
 
+  /// Every word `lookup` and Tab know: commands, their aliases and Python's statement words.
+  static var words: [String] {
+    all.flatMap { [$0.name] + $0.aliases }.filter { $0.first?.isLetter ?? true }
+  }
+
   /// The command named by `token`, or an error suggesting the nearest one.
   /// `orLayer` (for `help`) also suggests Keras layer names.
   static func lookup(_ token: Token, orLayer: Bool = false) throws(LabError) -> Command {
     if let command = find(token.text) { return command }
-    let names =
-      all.flatMap { [$0.name] + $0.aliases } + (orLayer ? LayerKind.allCases.map(\.className) : [])
+    let names = words + (orLayer ? LayerKind.allCases.map(\.className) : [])
     let hint =
-      closestMatch(token.text, in: names).map { "did you mean '\($0)'?" }
-      ?? "type 'help' for the list"
+      LineKind.shellWords.contains(token.text)
+      ? "LayerLab is not a system shell: it runs its own commands and Python; type 'help' for the list"
+      : closestMatch(token.text, in: names).map { "did you mean '\($0)'?" }
+        ?? "type 'help' for the list"
     throw LabError(
       message: "unknown \(orLayer ? "command or layer" : "command") '\(token.text)'",
       column: token.column, hint: hint)
@@ -53,9 +61,10 @@ enum CommandTable: CommandGroupSlots {
         }
       }
     }
+    let methods = all.filter(\.isModelMethod).map { "model.\($0.name)(...)" }
     lines.append("")
-    lines.append(
-      "Keras lines work too: model.add(Conv2D(32, (3, 3))), model.summary(), model = Sequential()")
+    lines += LayerHelp.wrapped(
+      "Keras's model methods: " + methods.joined(separator: ", "), width: 96, indent: 2)
     lines.append(
       "help COMMAND shows usage and an example; help LAYER (help Conv2D) explains a layer.")
     return lines

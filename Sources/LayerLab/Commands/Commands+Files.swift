@@ -14,13 +14,9 @@ extension CommandTable {
       Keras's model.save("creatures_cnn.h5") works too and writes creatures_cnn.npz in this format.
       Read any of them in Python with np.load('seed.npz'). Files are written whole or not at all.
       """,
-    isModelMethod: true, keywords: ["weights", "activations", "model"], takesPath: true
+    keywords: ["weights", "activations", "model"], takesPath: true, signature: saveSignature,
+    call: saveCall
   ) { session, arguments in
-    if let call = arguments.call {
-      try saveModel(
-        path: try pathArgument(call.args, usage: arguments.usage), in: session, keras: true)
-      return
-    }
     let (what, path) = try fileArguments(arguments, ["weights", "activations", "model"])
     if what == "model" {
       try saveModel(path: path, in: session, keras: false)
@@ -48,6 +44,22 @@ extension CommandTable {
       "saved \(arrays.count) arrays (input and \(model.layers.count) layer outputs) to \(path)")
   }
 
+  static let saveSignature = Signature(
+    "model.save",
+    [
+      .required("filepath", .string),
+      .ignored("overwrite", .bool(true), why: "a saved file always replaces the old one, whole"),
+      .ignored("include_optimizer", .bool(true), why: "the optimizer is chosen again by compile"),
+      .ignored("save_format", why: "LayerLab writes its own .npz format"),
+      .ignored("zipped", why: "LayerLab writes its own .npz format", keywordOnly: true),
+    ], example: "model.save('creatures_cnn.h5')")
+
+  /// `model.save("creatures_cnn.h5")`: LayerLab's own format, as an `.npz`.
+  @Sendable static func saveCall(_ session: Session, _ bound: BoundArguments) throws -> PyValue {
+    try saveModel(path: bound.string("filepath") ?? "", in: session, keras: true)
+    return .none
+  }
+
   static let load = Command(
     name: "load", group: .files, usage: "load weights|model PATH.npz",
     summary: "Read weights saved by 'save weights' (names and shapes must match) or a model",
@@ -60,6 +72,11 @@ extension CommandTable {
     }
     // Read before the undo snapshot so a missing or corrupt file changes nothing.
     let arrays = try Npz.read(path: path, maxBytes: 1_000_000_000)
+    if arrays.contains(where: { $0.name == "architecture" }) {
+      throw LabError(
+        message: "\(path) is a whole model (its layers and their weights), not weights alone",
+        hint: "load it with: load model \(path)")
+    }
     try session.changeModel {
       try session.model.loadWeights(arrays, source: path)
       return "load weights \(path)"
@@ -91,16 +108,6 @@ extension CommandTable {
     return (what.text, path.text)
   }
 
-  /// The single string argument of `model.save("PATH")` or `load_model("PATH")`.
-  static func pathArgument(_ args: [PyNode], usage: String) throws(LabError) -> String {
-    guard args.count == 1, case .string(let path) = args[0].value, !path.isEmpty else {
-      throw LabError(
-        "expected one file name in quotes", column: args.first?.column ?? 0, hint: "usage: \(usage)"
-      )
-    }
-    return path
-  }
-
   /// Keras's `.h5` and `.keras` names become `.npz`: LayerLab writes its own format.
   static func modelPath(_ path: String) -> String {
     for suffix in [".h5", ".keras", ".hdf5"] where path.hasSuffix(suffix) {
@@ -118,10 +125,12 @@ extension CommandTable {
     let path = modelPath(requested)
     try ModelFile.save(model, extras: .init(labels: session.labels), path: path)
     let note = path == requested ? "" : " (LayerLab's own format, an .npz, not HDF5)"
-    session.console.out(
+    // A file of another name than asked for is worth saying even while a script runs.
+    let tell = path == requested ? session.say : session.console.out
+    tell(
       "saved the model (\(model.layers.count) layers, \(groupedThousands(model.parameterCount)) weights) to \(path)\(note)"
     )
-    if keras || path != requested { session.console.out("load it again with: load model \(path)") }
+    if keras || path != requested { session.say("load it again with: load model \(path)") }
   }
 
   static func loadModel(path requested: String, in session: Session) throws {
@@ -132,19 +141,15 @@ extension CommandTable {
       try session.model.restore(loaded.snapshot())
       return "load model \(path)"
     }
-    if !extras.labels.isEmpty { session.labels = extras.labels }
+    if !extras.labels.isEmpty {
+      session.labels = extras.labels
+      session.bindLabelsName()
+    }
     session.training = nil
     session.history = []
-    session.console.out(
+    session.say(
       "loaded the model from \(path): \(loaded.layers.count) layers, \(groupedThousands(loaded.parameterCount)) weights"
         + (extras.labels.isEmpty ? "" : ", labels " + extras.labels.joined(separator: ",")))
-    session.console.out("compile it before training or evaluating")
-  }
-
-  /// `model = keras.models.load_model("creatures_cnn.h5")`.
-  static func loadModel(_ call: PyNode, in session: Session, variable: String) throws {
-    guard case .call(_, let args, _) = call.value else { return }
-    try loadModel(path: try pathArgument(args, usage: "model = load_model(\"PATH\")"), in: session)
-    session.modelVariable = variable
+    session.say("compile it before training or evaluating")
   }
 }

@@ -69,15 +69,12 @@ struct LessonRunner {
     session.image = nil
     session.imageSource = ""
     session.labels = []
-    session.integers = [:]
+    session.resetPython()
     session.data = nil
     session.dataSource = ""
     session.training = nil
-    session.optimizers = [:]
     session.history = []
-    session.scores = [:]
     session.passes.clear()
-    session.modelVariable = "model"
     try session.replaceModel("start \(lesson.label)")
     if session.seed != 0 { try session.reseed(0) }
   }

@@ -12,7 +12,7 @@ struct SessionState: Equatable {
   var weights: [NDArray]
   var image: Tensor?
   var labels: [String]
-  var integers: [String: Int]
+  var names: [String: String]
   var dataCount: Int?
   var compiled: String?
   var historyCount: Int
@@ -26,7 +26,14 @@ struct SessionState: Equatable {
     weights = model.weightArrays().map(\.array)
     image = session.image
     labels = session.labels
-    integers = session.integers
+    // Objects by identity (an array's repr is slow to make, and the same
+    // object may change only through the model, which is compared above).
+    names = session.python.globals.mapValues { value in
+      if case .object(let object) = value {
+        return "\(object.typeName)@\(ObjectIdentifier(object))"
+      }
+      return value.repr
+    }
     dataCount = session.data?.train.count
     compiled = session.training.map { "\($0.loss) \($0.optimizerSpec.expression)" }
     historyCount = session.history.count
