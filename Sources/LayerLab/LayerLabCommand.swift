@@ -70,6 +70,7 @@ struct LayerLabCommand: ParsableCommand {
 
     if let scriptFile {
       do {
+        session.startProgram()
         try PythonScript.run(path: scriptFile, in: session)
       } catch {
         if let failure = error as? PythonScript.Failure {

@@ -41,10 +41,14 @@ final class Session {
   /// feedback ("added conv2d ...") stays quiet and only what the program
   /// prints, and Keras's progress, are shown.
   var scriptMode = false
+  /// Feedback lines of the typed line that is running, said when it has worked.
+  var pendingFeedback: [String]?
   /// The Python lines typed so far, numbered, for quoting in errors.
   let pythonInput = PythonInputLog()
   /// Snapshots taken before each change to the model, newest last.
-  private var undoStack: [(description: String, snapshot: ModelSnapshot)] = []
+  private var undoStack: [(description: String, snapshot: ModelSnapshot, serial: Int)] = []
+  /// Counts every change ever made, so a checkpoint survives the undo limit.
+  private var changeSerial = 0
   static let undoLimit = 50
   /// True once any command has failed (exit status 1 in piped mode).
   var anyFailed = false
@@ -78,9 +82,16 @@ final class Session {
   }
 
   /// Shell feedback on what a command did ("added conv2d ..."): shown at the
-  /// prompt and in piped scripts, not while a Python file runs.
+  /// prompt and in piped scripts, not while a Python file runs. Inside a
+  /// typed Python line it waits until the whole line has worked, so a line
+  /// that fails (and is put back) leaves no word of what it undid.
   func say(_ line: String) {
-    if !scriptMode { console.out(line) }
+    guard !scriptMode else { return }
+    if pendingFeedback != nil {
+      pendingFeedback?.append(line)
+    } else {
+      console.out(line)
+    }
   }
 
   // MARK: - Changing the model, undoably
@@ -91,8 +102,9 @@ final class Session {
   func changeModel(_ change: () throws -> String) throws {
     let before = model.snapshot()
     let description = try change()
-    undoStack.append((description, before))
-    if undoStack.count > Self.undoLimit { undoStack.removeFirst() }
+    changeSerial += 1
+    undoStack.append((description, before, changeSerial))
+    if !holdsUndo, undoStack.count > Self.undoLimit { undoStack.removeFirst() }
   }
 
   /// Puts back the model as it was before the last change; returns what was undone.
@@ -116,12 +128,22 @@ final class Session {
     }
   }
 
-  /// How many changes `undo` could take back now.
-  var undoCount: Int { undoStack.count }
+  /// True while a typed line runs: its changes all stay undoable until it
+  /// ends, however many, so a failure can take every one back.
+  var holdsUndo = false {
+    didSet {
+      if !holdsUndo, undoStack.count > Self.undoLimit {
+        undoStack.removeFirst(undoStack.count - Self.undoLimit)
+      }
+    }
+  }
 
-  /// Takes back every change made since `undoCount` was `count`, newest first.
-  func rollBack(to count: Int) {
-    while undoStack.count > count, let last = undoStack.last {
+  /// A mark of the changes made so far, for ``rollBack(to:)``.
+  var undoCount: Int { changeSerial }
+
+  /// Takes back every change made since `undoCount` was `mark`, newest first.
+  func rollBack(to mark: Int) {
+    while let last = undoStack.last, last.serial > mark {
       try? model.restore(last.snapshot)
       undoStack.removeLast()
     }

@@ -6,7 +6,9 @@ import Testing
 /// `Transcripts/NAME.txt`. `RECORD_TRANSCRIPTS=1 swift test` rewrites the
 /// golden files: read the diff before committing.
 @Suite struct TranscriptTests {
-  static let names = ["seed-network", "look", "errors", "help", "training", "explain"]
+  static let names = [
+    "seed-network", "look", "errors", "help", "training", "explain", "python",
+  ]
 
   @Test(arguments: names)
   func transcriptMatchesGolden(_ name: String) throws {
@@ -54,12 +56,18 @@ enum LayerLabProcess {
   /// `layerlab ARGS < input` in a fresh temporary directory, stdout and
   /// stderr through one pipe so their order is kept. The directory's path is
   /// replaced by `$TMP` so messages that name it do not depend on the machine.
-  static func run(input: String, arguments: [String] = []) throws -> Result {
+  /// `prepare` puts files into the directory first (a script and its data);
+  /// `check` looks at what the run left there, before it is removed.
+  static func run(
+    input: String, arguments: [String] = [], prepare: (URL) throws -> Void = { _ in },
+    check: (URL) throws -> Void = { _ in }
+  ) throws -> Result {
     let executable = try locate()
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
       "layerlab-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
+    try prepare(directory)
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
@@ -78,6 +86,7 @@ enum LayerLabProcess {
     try inputPipe.fileHandleForWriting.close()
     let data = outputPipe.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
+    try check(directory)
     let text = String(decoding: data, as: UTF8.self)
     let resolved = directory.resolvingSymlinksInPath().path
     return Result(

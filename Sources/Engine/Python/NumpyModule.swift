@@ -78,8 +78,10 @@ public enum NumpyModule {
       let (start, stop) = values.count == 1 ? (0, values[0]) : (values[0], values[1])
       let step = values.count == 3 ? values[2] : 1
       guard step != 0 else { throw LabError("np.arange's step cannot be zero") }
-      let n = max(Int(((stop - start) / step).rounded(.up)), 0)
-      guard n <= PyArray.maxElements else { throw LabError("np.arange would make too many values") }
+      guard let steps = ((stop - start) / step).rounded(.up).checkedInt,
+        steps <= PyArray.maxElements
+      else { throw LabError("np.arange would make too many values") }
+      let n = max(steps, 0)
       let integral = numbers.allSatisfy(\.isIntegral)
       return .object(
         PyArray(shape: [n], dtype: integral ? .int64 : .float64, count: n) {

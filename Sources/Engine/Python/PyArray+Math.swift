@@ -55,7 +55,8 @@ extension PyArray: PyOperand {
     else { return nil }
     let result = converted(to: dtype.isFloat ? dtype : .float64)
     result.prescaled = nil
-    let written = divisor == divisor.rounded() ? String(Int(divisor)) : pythonFloatRepr(divisor)
+    let whole = divisor.checkedInt.flatMap { Double($0) == divisor ? String($0) : nil }
+    let written = whole ?? pythonFloatRepr(divisor)
     return (
       "(these 8-bit pixels were already multiplied by 1/\(written) when LayerLab loaded them, so they are not divided again; see 'pixels')",
       result

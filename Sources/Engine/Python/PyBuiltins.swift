@@ -132,11 +132,10 @@ enum PyBuiltins {
         return .float(roundHalfEven(x, min(max(digits, -20), 20)))
       }
       // round(x) gives an int, rounding half to even as Python does.
-      let r = x.rounded(.toNearestOrEven)
-      guard r.isFinite, abs(r) < 9.2e18 else {
+      guard let r = x.rounded(.toNearestOrEven).checkedInt else {
         throw LabError("cannot round \(pythonFloatRepr(x)) to a whole number")
       }
-      return .int(Int(r))
+      return .int(r)
     }
     for name in ["min", "max"] {
       add(name) { a, context in
@@ -248,8 +247,8 @@ enum PyBuiltins {
     case .bool(let b): return b ? 1 : 0
     case .float(let x):
       guard x.isFinite else { throw LabError("cannot convert \(pythonFloatRepr(x)) to an integer") }
-      guard abs(x) < 9.2e18 else { throw PyOperators.tooLarge }
-      return Int(x.rounded(.towardZero))
+      guard let n = x.checkedInt else { throw PyOperators.tooLarge }
+      return n
     case .string(let s):
       guard
         let n = Int(s.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "_", with: ""))

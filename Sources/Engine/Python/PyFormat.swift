@@ -163,6 +163,11 @@ enum PyFormat {
         spec.append(d)
         chars = chars.dropFirst()
       }
+      // Widths and precisions past 100 would only make huge strings.
+      let numbers = spec.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0.prefix(4)) }
+      guard numbers.allSatisfy({ $0 <= 100 }), spec.count <= 12 else {
+        throw LabError("the format '%\(spec)' asks for more than 100 characters")
+      }
       guard let code = chars.first else { throw LabError("incomplete format: '%' at the end") }
       chars = chars.dropFirst()
       if code == "%" {
@@ -176,7 +181,10 @@ enum PyFormat {
       case "r": out += pad(v.repr, spec)
       case "d", "i":
         guard let x = v.number else { throw LabError("%d needs a number, not \(v.typeName)") }
-        out += pad(String(Int(x.isFinite ? x.rounded(.towardZero) : 0)), spec)
+        guard let n = x.checkedInt else {
+          throw LabError("%d needs a whole number that fits, not \(pythonFloatRepr(x))")
+        }
+        out += pad(String(n), spec)
       case "f", "e", "g", "F", "E", "G":
         guard let x = v.number else { throw LabError("%\(code) needs a number, not \(v.typeName)") }
         out += String(format: "%" + spec + String(code), x)

@@ -33,7 +33,7 @@ public final class PyInterpreter: CallContext {
   /// Throws to stop the program (Ctrl-C); called every few hundred steps.
   public var checkInterrupt: () throws -> Void = {}
   /// Statements and loop iterations one `execute` may take before it is stopped.
-  public var stepLimit = 200_000_000
+  public var stepLimit = 10_000_000
   /// How deeply functions may call one another.
   public var maxCallDepth = 100
   /// What to say about a name nobody defined, when the host knows better

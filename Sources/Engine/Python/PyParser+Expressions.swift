@@ -42,7 +42,13 @@ extension PyParser {
 
   mutating func orTest() throws(LabError) -> PyExpr {
     var left = try andTest()
+    var chain = 0
     while isName("or") {
+      chain += 1
+      guard chain <= PyParser.maxChain else {
+        throw error(
+          "the expression has more than \(PyParser.maxChain) operators in a row", at: current.start)
+      }
       advance()
       left = make(.logical("or", left, try andTest()), at: left.start)
     }
@@ -51,7 +57,13 @@ extension PyParser {
 
   mutating func andTest() throws(LabError) -> PyExpr {
     var left = try notTest()
+    var chain = 0
     while isName("and") {
+      chain += 1
+      guard chain <= PyParser.maxChain else {
+        throw error(
+          "the expression has more than \(PyParser.maxChain) operators in a row", at: current.start)
+      }
       advance()
       left = make(.logical("and", left, try notTest()), at: left.start)
     }
@@ -102,7 +114,15 @@ extension PyParser {
     _ ops: [String], _ next: (inout PyParser) throws(LabError) -> PyExpr
   ) throws(LabError) -> PyExpr {
     var left = try next(&self)
+    var chain = 0
     while let op = current.op, ops.contains(op) {
+      // A chain nests to the left (((a + b) + c) + ...): bounded like brackets.
+      chain += 1
+      guard chain <= PyParser.maxChain else {
+        throw error(
+          "the expression has more than \(PyParser.maxChain) operators in a row", at: current.start,
+          hint: "split it into steps: total = a + b, then total += c")
+      }
       advance()
       left = make(.binary(op, left, try next(&self)), at: left.start)
     }

@@ -10,6 +10,10 @@ public struct PyParser {
   /// How deeply brackets, operators and calls may nest. Keras code never
   /// goes past a handful; the bound keeps a hostile line from exhausting the stack.
   public static let maxDepth = 64
+  /// How many operators may follow one another (`1 + 1 + ...`), and how
+  /// deeply blocks may nest: both make trees as deep, and are bounded too.
+  public static let maxChain = 1000
+  public static let maxBlockDepth = 50
 
   /// Python's reserved words: never names.
   public static let keywords: Set<String> = [
@@ -26,6 +30,7 @@ public struct PyParser {
   var tokens: [PyToken]
   var k = 0
   var depth = 0
+  var blockDepth = 0
 
   init(tokens: [PyToken]) { self.tokens = tokens }
 
@@ -375,6 +380,11 @@ public struct PyParser {
   /// A block after `:`: statements on the same line, or an indented block.
   mutating func suite() throws(LabError) -> [PyStmt] {
     _ = try expect(":", "to open the block")
+    blockDepth += 1
+    defer { blockDepth -= 1 }
+    guard blockDepth <= PyParser.maxBlockDepth else {
+      throw error("blocks nest more than \(PyParser.maxBlockDepth) deep", at: current.start)
+    }
     guard case .newline = current.kind else { return try simpleStatements() }
     advance()
     skipNewlines()

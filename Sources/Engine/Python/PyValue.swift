@@ -198,3 +198,13 @@ public protocol CallContext: AnyObject {
   /// Calls `function` (a value found callable) with `arguments`.
   func call(_ function: PyValue, _ arguments: CallArguments) throws -> PyValue
 }
+
+extension Double {
+  /// The whole number toward zero, or nil when there is none that fits an
+  /// `Int` (NaN, infinities, beyond ±9.2e18): the interpreter's one way from
+  /// a float to an integer, so no value can trap it.
+  public var checkedInt: Int? {
+    guard isFinite, self > -9.2e18, self < 9.2e18 else { return nil }
+    return Int(rounded(.towardZero))
+  }
+}

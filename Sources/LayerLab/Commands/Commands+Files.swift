@@ -128,7 +128,7 @@ extension CommandTable {
     // A file of another name than asked for is worth saying even while a script runs.
     let tell = path == requested ? session.say : session.console.out
     tell(
-      "saved the model (\(model.layers.count) layers, \(groupedThousands(model.parameterCount)) weights) to \(path)\(note)"
+      "saved the model (\(model.layers.count) layer\(model.layers.count == 1 ? "" : "s"), \(groupedThousands(model.parameterCount)) weights) to \(path)\(note)"
     )
     if keras || path != requested { session.say("load it again with: load model \(path)") }
   }

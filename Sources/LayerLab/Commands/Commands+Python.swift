@@ -72,6 +72,7 @@ extension CommandTable {
     let path = try arguments.requiredWord(at: 0, "the file name")
     try arguments.noMore(than: 1)
     try PythonScript.run(path: path.text, in: session)
+    session.keepPreludeNames()
   }
 }
 

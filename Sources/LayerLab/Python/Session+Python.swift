@@ -65,6 +65,18 @@ extension Session {
     for (name, value) in preludeNames(of: python) where python.globals[name] == nil {
       python.globals[name] = value
     }
+    // `model` still naming a model the file replaced (inside a function,
+    // as the seed's model_train does) names the new one.
+    if let old = python.globals["model"]?.object(as: ModelObject.self),
+      old.generation != modelGeneration
+    {
+      python.globals["model"] = .object(ModelObject(self))
+    }
+  }
+
+  /// A namespace as a fresh Python program has it: only `__name__`.
+  func startProgram() {
+    python.globals = ["__name__": .string("__main__")]
   }
 
   /// Forgets every name the learner defined (a lesson starts afresh).
@@ -88,14 +100,22 @@ extension Session {
   /// before the line: a wrong line changes nothing.
   func runTyped(_ statements: [PyStmt]) throws {
     let saved = PythonCheckpoint(self)
+    pendingFeedback = []
+    holdsUndo = true
+    defer {
+      pendingFeedback = nil
+      holdsUndo = false
+    }
     do {
       try python.execute(statements)
     } catch is PythonExit {
-      return
     } catch {
       saved.restore(self)
       throw error
     }
+    // What the names were given is said once the whole line has worked,
+    // so a line that fails and is put back leaves no word of it.
+    for line in pendingFeedback ?? [] { console.out(line) }
   }
 
   /// What the prompt shows after a top-level statement: an expression's
@@ -104,7 +124,7 @@ extension Session {
     switch result {
     case .value(let value):
       guard !scriptMode, !value.isNone else { return }
-      for line in PythonFeedback.lines(value.repr) { console.out(line) }
+      for line in PythonFeedback.lines(value.repr) { say(line) }
     case .assigned(let names):
       for name in names {
         guard let value = python.globals[name] else { continue }

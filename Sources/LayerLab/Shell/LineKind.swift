@@ -44,7 +44,11 @@ enum LineKind: Equatable {
       return
     }
     let defined = session.python.globals[word] != nil || session.python.builtins[word] != nil
-    if LineKind.shellWords.contains(word), !defined, !pythonFollows {
+    // `cd ..` and `ls -la` are shell habits; only a call or an assignment
+    // makes such a word Python (`dir(x)`, `ls = 3`).
+    if LineKind.shellWords.contains(word), !defined,
+      !(after.first.map { "(=[".contains($0) } ?? false) || after.hasPrefix("==")
+    {
       self = .command
       return
     }
