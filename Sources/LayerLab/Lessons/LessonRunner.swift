@@ -34,8 +34,15 @@ struct LessonRunner {
     let shell = Shell(session: session)
     let count = lesson.steps.count
     for (index, step) in lesson.steps.enumerated() {
-      for line in step {
-        guard shell.echoAndHandle(line.text) else {
+      // A step's lines are read as the shell reads piped input, so a Python
+      // statement may go on over several lines.
+      let statements = StatementReader(
+        reader: ScriptReader(lines: step.map(\.text)), session: session)
+      var offset = 0
+      while let statement = statements.next() {
+        let line = step[min(offset, step.count - 1)]
+        offset += statement.lines.count
+        guard shell.echoAndHandle(statement, typed: false) else {
           throw LabError(
             message:
               "\(lesson.label) stopped at step \(index + 1) of \(count) (line \(line.number) of \(lesson.fileName))",

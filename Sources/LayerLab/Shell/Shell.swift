@@ -45,7 +45,7 @@ struct Shell {
   }
 
   @discardableResult
-  private func echoAndHandle(_ statement: TypedStatement, typed: Bool = true) -> Bool {
+  func echoAndHandle(_ statement: TypedStatement, typed: Bool = true) -> Bool {
     let asTyped = typed ? statement.lines.joined(separator: "\n") : nil
     let first = statement.lines[0].trimmingTrailingSpaces().drop { $0 == " " || $0 == "\t" }
     if statement.lines.count == 1 {
