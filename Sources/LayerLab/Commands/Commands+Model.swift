@@ -46,6 +46,12 @@ extension CommandTable {
         hint: "layers: " + LayerKind.allCases.map(\.className).joined(separator: ", "),
         line: at.line)
     }
+    if let placed = object.placedName {
+      throw LabError(
+        "this layer is already in the model, as \(placed)", column: at.column,
+        hint: "make another one for a second layer, e.g. model.add(\(object.spec.kind.example))",
+        line: at.line)
+    }
     try session.changeModel {
       let model = session.model
       // A model made without an input shape is built for the loaded image, as

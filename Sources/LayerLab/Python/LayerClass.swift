@@ -18,7 +18,7 @@ final class LayerClass: PyCallable {
 
 /// A Keras layer as a Python value: made by a class (`Dense(10)`, in no model
 /// yet) or one of `model.layers` (then it answers with the layer's weights).
-final class LayerObject: PyObject {
+final class LayerObject: PyCallable {
   let spec: LayerSpec
   /// The model the layer went into, and its name there.
   private(set) var placement: (session: Session, name: String)?
@@ -26,6 +26,16 @@ final class LayerObject: PyObject {
   init(spec: LayerSpec, in session: Session? = nil, name: String? = nil) {
     self.spec = spec
     if let session, let name { placement = (session, name) }
+  }
+
+  /// The name `model.add` gave it, once it is in the model.
+  var placedName: String? { placement?.name }
+
+  /// Keras's functional API calls layers on tensors; LayerLab builds Sequential models.
+  func call(_ arguments: CallArguments, context: any CallContext) throws -> PyValue {
+    throw LabError(
+      "calling a layer on a tensor (Keras's functional API) is outside what LayerLab builds",
+      hint: "add it to a Sequential model instead: model.add(\(spec.kind.example))")
   }
 
   /// Marks the layer as the one `model.add` put into the model as `name`.

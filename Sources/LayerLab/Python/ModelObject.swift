@@ -108,11 +108,18 @@ final class ModelObject: PyObject {
         let words = (name == "save_weights" ? "save" : "load") + " weights " + quotedWord(path)
         let command = name == "save_weights" ? CommandTable.save : CommandTable.load
         let tokens = try Tokenizer.split(words)
-        try command.run(
-          session,
-          Arguments(
-            line: words, tokens: Array(tokens.dropFirst()), restColumn: tokens[1].column,
-            usage: command.usage))
+        do {
+          try command.run(
+            session,
+            Arguments(
+              line: words, tokens: Array(tokens.dropFirst()), restColumn: tokens[1].column,
+              usage: command.usage))
+        } catch var error as LabError {
+          // Its columns are those of the command's words, not of this line.
+          error.column = nil
+          error.line = nil
+          throw error
+        }
         return .none
       }
     default:
