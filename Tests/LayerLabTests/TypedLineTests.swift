@@ -51,6 +51,27 @@ private final class TerminalLikeReader: LineReader {
     #expect(h.console.transcript.contains("...\n...      return y\n\nlab> print"))
   }
 
+  @Test func anUnclosedBracketDoesNotSwallowTheNextStatement() {
+    let piped = Harness()
+    piped.type("y = (1,", "z = 3")
+    #expect(piped.console.errorLines.contains("error: '(' is never closed"))
+    #expect(piped.session.python.globals["z"]?.repr == "3")
+    let terminal = Harness()
+    let reader = TerminalLikeReader(["y = [1,", "", "z = 3"])
+    _ = terminal.shell.run(reader)
+    #expect(reader.prompts == ["lab> ", "...  ", "lab> ", "lab> "])
+    #expect(terminal.console.errorLines.contains("error: '[' is never closed"))
+    #expect(terminal.session.python.globals["z"]?.repr == "3")
+  }
+
+  @Test func anUnclosedQuoteEndsItsLine() {
+    let h = Harness()
+    let reader = TerminalLikeReader(["print(\"abc", "z = 3"])
+    _ = h.shell.run(reader)
+    #expect(reader.prompts == ["lab> ", "lab> ", "lab> "])
+    #expect(h.console.errorLines.contains("error: the string is never closed"))
+  }
+
   @Test func indentedPastedLinesRunAsIfAtTheMargin() {
     let h = Harness()
     h.type("image demo cat 12x12", "  model.add(Conv2D(4, (3, 3)))", "    model.add(Flatten())")

@@ -54,7 +54,10 @@ public struct PyLexer {
     do {
       try lexer.run()
     } catch {
-      if lexer.brackets.isEmpty == false || lexer.unfinished { return .openLine }
+      // A quote left open on its line can never close later: the line is
+      // whole, and wrong, whatever brackets are open around it.
+      if lexer.lineEnded { return .complete }
+      if !lexer.brackets.isEmpty || lexer.unfinished { return .openLine }
       return .complete
     }
     // The last token before the final NEWLINE/DEDENT/END run.
@@ -69,6 +72,8 @@ public struct PyLexer {
 
   /// Set when the input ended inside a triple-quoted string or after a `\`.
   private var unfinished = false
+  /// Set when a one-line string met the end of its line unclosed.
+  private var lineEnded = false
 
   private init(chars: [Character]) { self.chars = chars }
 
@@ -334,7 +339,7 @@ public struct PyLexer {
     var content: [Character] = []
     while true {
       guard i < chars.count else {
-        if triple { unfinished = true }
+        if triple { unfinished = true } else { lineEnded = true }
         throw LabError(
           "the string is never closed", column: start.column,
           hint: "close it with the same quote mark",
@@ -353,6 +358,7 @@ public struct PyLexer {
       }
       if ch == "\n" {
         guard triple else {
+          lineEnded = true
           throw LabError(
             "the string is never closed", column: start.column,
             hint: "close it on the same line, or use triple quotes for several lines",

@@ -29,9 +29,10 @@ struct TypedStatement {
 
 /// Reads whole statements from a ``LineReader``: a Python line that is not
 /// finished is followed by more, with the `...` prompt. At a terminal a
-/// blank line ends a block, as in Python's own prompt; piped, a block ends
-/// at the next line back at the block's margin (blank lines inside a `def`
-/// are kept), and that line is read next.
+/// blank line ends a block, as in Python's own prompt, and also a bracket
+/// left open (which the parser then reports). Piped, a statement ends at
+/// the next line back at its margin that does not go on with it (blank
+/// lines inside a `def` are kept), and that line is read next.
 final class StatementReader {
   private let reader: LineReader
   private let session: Session
@@ -65,24 +66,40 @@ final class StatementReader {
       if state == .complete, !inBlock { return statement }
       guard let more = line(prompt: Shell.continuationPrompt) else { break }
       let blank = more.allSatisfy { $0 == " " || $0 == "\t" || $0 == "\r" }
-      if reader.echoesInput {
-        if blank, state != .openLine {
-          held.append(more)
-          continue
-        }
-        if state != .openLine, inBlock, endsBlock(more, of: statement) {
-          queue = held + [more] + queue
-          return statement
-        }
-        statement.lines += held + [more]
-        held = []
-      } else {
-        if blank, state != .openLine, inBlock { return statement }
+      if !reader.echoesInput {
+        // At a terminal a blank line ends the statement: a block as in
+        // Python's prompt, and a bracket left open too, which the parser
+        // then points at instead of waiting for ever.
+        if blank { return statement }
         statement.lines.append(more)
+        continue
       }
+      if blank {
+        held.append(more)
+        continue
+      }
+      if ends(statement, at: more, open: state == .openLine, inBlock: inBlock) {
+        queue = held + [more] + queue
+        return statement
+      }
+      statement.lines += held + [more]
+      held = []
     }
     queue = held + queue
     return statement
+  }
+
+  /// Piped, whether `line` starts the next statement: it is back at the
+  /// statement's margin, and neither goes on with a block (`else:`) nor
+  /// closes an open bracket (continuation lines are indented, as the
+  /// blog's are).
+  private func ends(_ statement: TypedStatement, at line: String, open: Bool, inBlock: Bool) -> Bool
+  {
+    let indent = line.prefix { $0 == " " || $0 == "\t" }.count
+    guard indent <= statement.indent else { return false }
+    let text = line.drop { $0 == " " || $0 == "\t" }
+    if open { return !(text.first.map { ")]}".contains($0) } ?? false) }
+    return inBlock && endsBlock(line, of: statement)
   }
 
   /// True when `line` is back at the block's margin and does not go on with
