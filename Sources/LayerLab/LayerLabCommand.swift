@@ -38,6 +38,7 @@ struct LayerLabCommand: ParsableCommand {
 
   /// The Python file to run, when the first argument names one.
   private var scriptFile: String? {
+    if let script, script.hasSuffix(".py") { return script }
     guard let first = command.first, first.hasSuffix(".py") else { return nil }
     return first
   }
@@ -90,7 +91,7 @@ struct LayerLabCommand: ParsableCommand {
       return
     }
     let reader: LineReader
-    if let script {
+    if let script, !script.hasSuffix(".py") {
       guard let text = try? String(contentsOfFile: script, encoding: .utf8) else {
         throw ValidationError("cannot read '\(script)'")
       }
