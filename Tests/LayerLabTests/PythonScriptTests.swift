@@ -9,20 +9,24 @@ import Testing
   static let root = folder.deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent()
 
+  /// The blog's script, verbatim: a copy beside the tests, so a clean clone
+  /// runs it too; ../shared/seed holds the original it must equal.
+  static let seedCopy = folder.appendingPathComponent("blog/imp_ver_cf10cnn.py")
+  static let seedOriginal = root.deletingLastPathComponent().appendingPathComponent(
+    "shared/seed/imp_ver_cf10cnn.py")
+
   /// The blog's script, unchanged but for `epochs`.
   static func seedScript(epochs: Int) throws -> String {
-    let seed = root.deletingLastPathComponent().appendingPathComponent(
-      "shared/seed/imp_ver_cf10cnn.py")
-    let text = try String(contentsOf: seed, encoding: .utf8)
+    let text = try String(contentsOf: seedCopy, encoding: .utf8)
     #expect(text.contains("\nepochs = 100\n"))
     return text.replacingOccurrences(of: "\nepochs = 100\n", with: "\nepochs = \(epochs)\n")
   }
 
-  static var seedPresent: Bool {
-    FileManager.default.fileExists(
-      atPath: root.deletingLastPathComponent().appendingPathComponent(
-        "shared/seed/imp_ver_cf10cnn.py"
-      ).path)
+  static var originalPresent: Bool { FileManager.default.fileExists(atPath: seedOriginal.path) }
+
+  @Test(.enabled(if: originalPresent, "the original is in ../shared/seed"))
+  func theCopyIsTheBlogsScriptVerbatim() throws {
+    #expect(try Data(contentsOf: Self.seedCopy) == Data(contentsOf: Self.seedOriginal))
   }
 
   /// The data the script loads: the pickled tuple numpy wrote, once the
@@ -54,8 +58,7 @@ import Testing
 
   /// Unchanged but for a smaller epochs, the script trains, saves and
   /// prints its two lines, and learns: well above the 1/6 of guessing.
-  @Test(.enabled(if: seedPresent, "the seed script is in ../shared/seed"))
-  func theBlogScriptRunsAsPublishedAndLearns() throws {
+  @Test func theBlogScriptRunsAsPublishedAndLearns() throws {
     var saved = false
     let run = try LayerLabProcess.run(
       input: "", arguments: ["imp_ver_cf10cnn.py"],
@@ -75,8 +78,7 @@ import Testing
   }
 
   /// The whole run, golden: Keras's progress, the save note, the two lines.
-  @Test(.enabled(if: seedPresent, "the seed script is in ../shared/seed"))
-  func theBlogScriptsOutputIsGolden() throws {
+  @Test func theBlogScriptsOutputIsGolden() throws {
     let run = try LayerLabProcess.run(
       input: "", arguments: ["imp_ver_cf10cnn.py"],
       prepare: Self.prepare(script: try Self.seedScript(epochs: 2)))
@@ -86,8 +88,7 @@ import Testing
   }
 
   /// `-i`: the script runs, then the shell goes on with its names and model.
-  @Test(.enabled(if: seedPresent, "the seed script is in ../shared/seed"))
-  func interactiveKeepsTheScriptsNamesAndModel() throws {
+  @Test func interactiveKeepsTheScriptsNamesAndModel() throws {
     let run = try LayerLabProcess.run(
       input: "total_num\nlabels[1]\nlen(model.layers)\nlayers\n",
       arguments: ["-i", "imp_ver_cf10cnn.py"],
