@@ -22,7 +22,7 @@ struct LayerLabCommand: ParsableCommand {
   @Option(help: "Seed for weights and Dropout masks.")
   var seed: UInt64 = 0
 
-  @Option(help: "Columns to draw feature maps in (default: the terminal's, or 80).")
+  @Option(help: "Columns every line fits in (default: the terminal's, or 80 when piped).")
   var width: Int?
 
   @Flag(help: "No ANSI colour, even on a terminal.")
@@ -32,6 +32,12 @@ struct LayerLabCommand: ParsableCommand {
     name: .customShort("i"),
     help: "After running FILE.py, stay in the shell with its names and its model (as python -i).")
   var interactive = false
+
+  @Option(
+    help:
+      "Draw maps in ascii, or in colour half blocks (the default on a UTF-8 colour terminal; piped output is always ascii)."
+  )
+  var glyphs: Glyphs?
 
   @Argument(help: "A Python file to run (FILE.py), or one command, e.g. 'help show'.")
   var command: [String] = []
@@ -60,12 +66,10 @@ struct LayerLabCommand: ParsableCommand {
     MemoryTuning.keepFreedMemoryForReuse()
     let stdinIsTerminal = isatty(STDIN_FILENO) == 1
     let stdoutIsTerminal = isatty(STDOUT_FILENO) == 1
-    var display = Display()
+    var display = Display.detect(
+      stdoutIsTerminal: stdoutIsTerminal, noColor: noColor, glyphs: glyphs,
+      environment: ProcessInfo.processInfo.environment)
     display.width = width ?? TerminalSize.columns(isTerminal: stdoutIsTerminal)
-    display.color =
-      stdoutIsTerminal && !noColor && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
-    display.unicode = stdoutIsTerminal
-    display.terminal = stdoutIsTerminal
     let session = Session(console: TerminalConsole(), display: display, seed: seed)
     var shell = Shell(session: session)
 
@@ -139,7 +143,7 @@ func completions(for session: Session) -> Completions {
   // defined so far: Tab never offers what the shell does not know.
   result.commands =
     CommandTable.words.filter { $0 != "NAME" }
-    + commands.filter(\.isModelMethod).map { "model.\($0.name)(" }
+    + CommandTable.modelMethods.map { "model.\($0.name)(" }
     + session.python.globals.keys.filter { !$0.hasPrefix("_") }.sorted()
   result.layerTypes = LayerKind.allCases.map { $0.rawValue + "(" }
   result.layerNames = session.model.layers.map(\.name)

@@ -2,16 +2,26 @@ import Engine
 
 /// How output should look: width, colour and box characters.
 struct Display: Sendable {
-  /// Columns feature-map grids may use.
+  /// Columns every line may use: drawings are laid out in them and text is
+  /// wrapped to them.
   var width = 80
-  /// ANSI shading: only on a terminal and only when NO_COLOR is unset.
-  var color = false
+  /// ANSI colour: only on a terminal, and only when neither NO_COLOR,
+  /// TERM=dumb nor --no-color says otherwise (see ``Display/detect``).
+  var colors: ColorDepth = .none
+  /// True when colour escapes are written at all.
+  var color: Bool { colors != .none }
+  /// How maps are drawn: ASCII shades, or half blocks where the terminal can.
+  var glyphs: Glyphs = .ascii
+  /// True on a UTF-8 colour terminal, where `glyphs blocks` can be chosen.
+  var blocksAvailable = false
+  /// The colours half-block maps are painted in.
+  var colorMap: ColorMap = .viridis
   /// Unicode box drawing for `summary`: terminal only; piped output stays ASCII.
   var unicode = false
   /// Standard output is a terminal: progress bars redraw in place and show times.
   var terminal = false
   /// 8-bit pixels become floats multiplied by this, for `image` and `data` alike
-  /// (1/256, as the seed script divides by 256).
+  /// (1/256, as the blog's script divides by 256).
   var pixelScale: Float = 1.0 / 256.0
 }
 
@@ -19,7 +29,9 @@ struct Display: Sendable {
 /// labels and variables, the undo stack.
 final class Session {
   let console: Console
-  var display: Display
+  var display: Display {
+    didSet { console.width = display.width }
+  }
   /// The lesson being run, and where its pauses wait for Enter.
   let lessons = LessonState()
   /// The seed new models and `seed N` use, so a run repeats exactly.
@@ -67,6 +79,10 @@ final class Session {
   let passes = PassHistory()
   /// Where typed commands are being saved as a lesson, if anywhere.
   let recorder = Recorder()
+  /// The last saliency, Grad-CAM, receptive-field and maximized maps, for `save`.
+  var insight = InsightMaps()
+  /// The kernels `filters` drew last, to measure how far training moved them.
+  var drawnKernels = KernelMemory()
 
   init(
     console: Console, display: Display = Display(), seed: UInt64 = 0,
@@ -74,6 +90,7 @@ final class Session {
   ) {
     self.console = console
     self.display = display
+    console.width = display.width
     self.seed = seed
     self.images = images
     model = Sequential(seed: seed)
@@ -92,6 +109,13 @@ final class Session {
     } else {
       console.out(line)
     }
+  }
+
+  /// Feedback worth saying even while a Python file runs (a note on what a
+  /// Keras file held that LayerLab did not carry over), in its turn among
+  /// the feedback of a typed line.
+  func tell(_ line: String) {
+    if scriptMode { console.out(line) } else { say(line) }
   }
 
   // MARK: - Changing the model, undoably

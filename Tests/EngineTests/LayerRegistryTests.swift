@@ -73,6 +73,10 @@ import Testing
     "MaxPooling2D(pool_size=(3, 3), strides=(1, 1), padding='same')", "MaxPooling2D()",
     "AveragePooling2D(strides=(2, 2))", "Dropout(0.25)", "Dropout(0)", "Activation('relu')",
     "ReLU()", "Softmax()", "Flatten()", "Dense(10, input_shape=(3,), name='out')",
+    "BatchNormalization(momentum=0.9)",
+    "BatchNormalization(epsilon=0.01, center=False, scale=False)",
+    "GlobalAveragePooling2D()", "GlobalMaxPooling2D(keepdims=True)", "LeakyReLU()",
+    "LeakyReLU(negative_slope=0.1)", "Dense(3, activation='hard_sigmoid')",
   ])
   func writtenFormIsUnchanged(_ text: String) throws {
     #expect(try LayerSpec(parsing: PyParser.parse(text)).expression == text)
@@ -88,11 +92,27 @@ import Testing
   }
 
   @Test func parameterCountsMatchTheBuiltLayers() throws {
-    for text in ["Conv2D(5, (3, 2), input_shape=(9, 9, 4))", "Dense(7, input_shape=(11,))"] {
+    for text in [
+      "Conv2D(5, (3, 2), input_shape=(9, 9, 4))", "Dense(7, input_shape=(11,))",
+      "BatchNormalization(input_shape=(3, 3, 5))",
+      "BatchNormalization(center=False, input_shape=(6,))",
+    ] {
       let spec = try LayerSpec(parsing: PyParser.parse(text))
       let model = Sequential()
       let layer = try model.add(spec)
-      #expect(spec.parameterCount(for: try #require(spec.inputShape)) == layer.parameterCount)
+      #expect(spec.parameterCount(for: try #require(spec.inputShape)) == layer.weightCount)
     }
+  }
+
+  /// Every activation name Keras files carry, `swish` included, binds as
+  /// `activation=` and as `Activation(...)` to the same function.
+  @Test(arguments: ActivationFunction.kerasNames)
+  func activationNamesBindBothWays(_ name: String) throws {
+    let function = try #require(ActivationFunction(kerasName: name))
+    let layer = try LayerSpec(parsing: PyParser.parse("Activation('\(name)')"))
+    let dense = try LayerSpec(parsing: PyParser.parse("Dense(2, activation='\(name)')"))
+    #expect(layer.activation == function)
+    #expect(dense.activation == function)
+    #expect(try LayerSpec(parsing: PyParser.parse(layer.expression)) == layer)
   }
 }

@@ -91,7 +91,8 @@ struct ErrorCase: Sendable, CustomTestStringConvertible {
       input: "add Conv2D(2, (1, 1))",
       expected: """
         lab> add Conv2D(2, (1, 1))
-        error: conv2d_1 (Conv2D) needs an input shaped (height, width, channels), but gets (None, 18): Conv2D cannot follow Flatten or Dense
+        error: conv2d_1 (Conv2D) needs an input shaped (height, width, channels), but
+               gets (None, 18): Conv2D cannot follow Flatten or Dense
 
         """),
     ErrorCase(
@@ -100,7 +101,8 @@ struct ErrorCase: Sendable, CustomTestStringConvertible {
         lab> model.fly()
                    ^
         error: 'Sequential' object has no attribute 'fly'
-        hint: it has: add, summary, compile, fit, evaluate, predict, save, layers, count_params, get_layer, get_weights, pop
+        hint: it has: add, summary, compile, fit, evaluate, predict, save, save_weights,
+              load_weights, layers, count_params, get_layer
 
         """),
   ]

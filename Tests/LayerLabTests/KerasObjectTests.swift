@@ -37,7 +37,7 @@ import Testing
     #expect(!h.shell.handle("model.save_weights('w.txt')"))
     // The caret points at the call, not at a column of the command's own words.
     #expect(h.console.errorLines.first == "     ^")
-    #expect(h.console.errorLines.contains("error: 'w.txt' must end in .npz"))
+    #expect(h.console.errorLines.contains("error: 'w.txt' must end in .weights.h5 or .npz"))
   }
 
   @Test func layersAnswerForTheirWeightsAndShapes() {

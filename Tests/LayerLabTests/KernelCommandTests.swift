@@ -83,7 +83,8 @@ import Testing
       expected: """
         lab> kernel conv2d filter 0 channel 0 = [[1e39, 0, 0], [0, 0, 0], [0, 0, 0]]
                                                   ^
-        error: '1e39' does not fit a float32 weight (they stop at ±3.4e38, and must be finite)
+        error: '1e39' does not fit a float32 weight (they stop at ±3.4e38, and must be
+               finite)
         hint: e.g. [[0, 0, 0], [0, 0, 0], [0, 0, 0]]
 
         """),

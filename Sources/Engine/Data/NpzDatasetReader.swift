@@ -6,7 +6,14 @@ import Foundation
 enum NpzDatasetReader {
   static func load(path: String, _ options: DatasetLoader.Options) throws(EngineError) -> DataSplit
   {
-    let members = try Npz.read(path: path, maxBytes: options.maxBytes)
+    try split(Npz.read(path: path, maxBytes: options.maxBytes), path: path, options)
+  }
+
+  /// Images and labels from named arrays, wherever they were read from;
+  /// NpyDatasetReader names the four arrays of a pickled `.npy` the same way.
+  static func split(
+    _ members: [(name: String, array: NDArray)], path: String, _ options: DatasetLoader.Options
+  ) throws(EngineError) -> DataSplit {
     var byName = [String: NDArray]()
     for (name, array) in members { byName[name.lowercased()] = array }
     let found = members.map(\.name).joined(separator: ", ")

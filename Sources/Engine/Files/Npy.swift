@@ -83,7 +83,7 @@ public enum Npy {
 
   /// The subset of numpy dtypes the engine understands.
   struct DType {
-    enum Kind { case float, signed, unsigned, bool }
+    enum Kind { case float, signed, unsigned, bool, object }
     var kind: Kind
     var size: Int
     var bigEndian: Bool
@@ -91,7 +91,11 @@ public enum Npy {
 
   /// Parses and checks the header without touching the values, so callers can
   /// refuse an array by its shape before paying for it.
-  static func parseHeader(_ data: Data, source: String) throws(EngineError) -> Header {
+  /// With `pickled`, an object array (descr `|O`) comes back with kind
+  /// `.object` and the offset of its pickle, for Pickle.swift to read.
+  static func parseHeader(_ data: Data, source: String, pickled: Bool = false) throws(EngineError)
+    -> Header
+  {
     func fail(_ message: String) -> EngineError { .file(path: source, message: message) }
     let bytes = [UInt8](data.prefix(12))
     guard bytes.count >= 6, Array(bytes[0..<6]) == magic else {
@@ -148,6 +152,10 @@ public enum Npy {
         throw fail("the .npy shape \(dims) is not a tuple of sizes")
       }
       shape.append(n)
+    }
+    if pickled, descr == "|O" {
+      let object = DType(kind: .object, size: 0, bigEndian: false)
+      return Header(dtype: object, shape: shape, dataOffset: textStart + textLength, count: 0)
     }
     if fortran && shape.filter({ $0 > 1 }).count > 1 {
       throw fail(
@@ -247,6 +255,8 @@ public enum Npy {
         return .int64(load(raw, base, n, t.bigEndian, UInt32.self).map { Int64($0) })
       case (.signed, _):
         return .int64(load(raw, base, n, t.bigEndian, Int64.self))
+      case (.object, _):
+        preconditionFailure("internal: object arrays are unpickled (Pickle.swift), not decoded")
       }
     }
     return NDArray(validShape: header.shape, storage: storage)

@@ -46,8 +46,11 @@ extension LayerKind {
       'relu' keeps positive values and turns negative ones into 0, the bend that lets \
       stacked layers learn more than one straight line; 'softmax' turns each row of scores \
       into probabilities that add up to 1 (the last layer of a classifier); 'sigmoid' and \
-      'tanh' squash values into (0, 1) and (-1, 1). It has no weights. \
-      Conv2D(..., activation='relu') does the same inside the convolution.
+      'tanh' squash values into (0, 1) and (-1, 1). The others Keras files carry work too, \
+      as Keras 3 defines them: 'elu', 'selu', 'softplus', 'softsign', 'silu' (also called \
+      'swish'), 'gelu', 'leaky_relu', 'hard_sigmoid', 'exponential' and 'linear' (none). \
+      It has no weights. Conv2D(..., activation='relu') does the same inside the \
+      convolution.
       """,
     arguments: [.required("activation", .activation)],
     example: "Activation('relu')", lesson: "03-relu",

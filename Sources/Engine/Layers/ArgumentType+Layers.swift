@@ -34,8 +34,8 @@ extension ArgumentType {
     guard case .string(let text) = value else {
       throw LabError(message: "\(name) must be a name in quotes, e.g. 'relu'")
     }
-    guard let function = ActivationFunction(rawValue: text) else {
-      let names = ActivationFunction.allCases.map(\.rawValue)
+    guard let function = ActivationFunction(kerasName: text) else {
+      let names = ActivationFunction.kerasNames
       throw LabError(
         message: "unknown activation '\(text)'",
         hint: closestMatch(text, in: names).map { "did you mean '\($0)'?" }

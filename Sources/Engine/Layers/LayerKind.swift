@@ -27,8 +27,9 @@ public struct LayerKind: Sendable, Hashable, CustomStringConvertible {
   public let ownArguments: [Signature.Argument]
   /// Makes the layer from a spec whose arguments have been checked.
   let make: @Sendable (LayerSpec, String) -> any Layer
-  /// The trainable scalars the layer will have for a per-sample input, or
-  /// nil when the count overflows; checked before any weight is allocated.
+  /// The scalars the layer will hold for a per-sample input, trainable or
+  /// not (Keras's "Param #"), or nil when the count overflows; checked
+  /// before any weight is allocated.
   let countParameters: @Sendable (LayerSpec, Shape) -> Int?
 
   /// Declares a layer kind. `arguments` are the layer's own, in Keras's
@@ -54,8 +55,8 @@ public struct LayerKind: Sendable, Hashable, CustomStringConvertible {
 
   /// Every layer kind, in the order `help` lists them.
   public static let allCases: [LayerKind] = [
-    .conv2D, .activation, .relu, .softmax, .maxPooling2D, .averagePooling2D, .dropout, .flatten,
-    .dense,
+    .conv2D, .activation, .relu, .leakyReLU, .softmax, .batchNormalization, .maxPooling2D,
+    .averagePooling2D, .globalAveragePooling2D, .globalMaxPooling2D, .dropout, .flatten, .dense,
   ]
 
   /// The kind with Keras class name `rawValue`.

@@ -59,17 +59,26 @@ extension LayerSpec {
 
   /// Dropout's `rate`.
   public var rate: Float {
-    get {
-      switch self["rate"] {
-      case .float(let x): Float(x)
-      case .int(let n): Float(n)
-      default: 0
-      }
-    }
+    get { float("rate") ?? 0 }
     set { set("rate", .float(Double(newValue))) }
   }
 
-  private func int(_ name: String) -> Int {
+  /// The number stored for `name`, for a layer's own accessors; nil when it is not one.
+  func float(_ name: String) -> Float? {
+    switch self[name] {
+    case .float(let x): Float(x)
+    case .int(let n): Float(n)
+    default: nil
+    }
+  }
+
+  /// The truth value stored for `name`; nil when it is not one.
+  func flag(_ name: String) -> Bool? {
+    if case .bool(let b) = self[name] { return b }
+    return nil
+  }
+
+  func int(_ name: String) -> Int {
     if case .int(let n) = self[name] { return n }
     return 0
   }

@@ -76,8 +76,8 @@ public struct LayerSpec: Equatable, Sendable {
     }
   }
 
-  /// The trainable scalars the layer will have for a per-sample `input`; nil
-  /// when the count overflows.
+  /// The scalars the layer will hold for a per-sample `input`, trainable or
+  /// not; nil when the count overflows.
   public func parameterCount(for input: Shape) -> Int? { kind.countParameters(self, input) }
 
   /// The Keras call that makes this layer: required arguments by position,

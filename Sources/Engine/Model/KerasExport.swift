@@ -59,7 +59,7 @@ public enum KerasExport {
           for layer in model.layers:
               if not layer.weights:
                   continue
-              names = [f"{layer.name}/kernel", f"{layer.name}/bias"]
+              names = [f"{layer.name}/{w.name}" for w in layer.weights]
               layer.set_weights([arrays[n] for n in names if n in arrays.files])
 
 

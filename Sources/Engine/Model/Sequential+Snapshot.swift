@@ -29,7 +29,7 @@ extension Sequential {
     ModelSnapshot(
       modelName: name,
       entries: layers.map {
-        .init(spec: $0.spec, name: $0.name, weights: $0.parameters.map(\.value))
+        .init(spec: $0.spec, name: $0.name, weights: $0.weights.map(\.value))
       },
       inputShape: inputShape, nameCounters: nameCounters, seed: seed,
       initRNG: initRNG, maskRNG: maskRNG, shuffleRNG: shuffleRNG)
@@ -54,7 +54,7 @@ extension Sequential {
         shapes.append(output)
         current = output
       }
-      let parameters = layer.parameters
+      let parameters = layer.weights
       guard parameters.count == entry.weights.count else {
         throw .weightsMismatch(
           "internal: \(entry.name) has \(parameters.count) weights, the snapshot \(entry.weights.count)"

@@ -84,6 +84,7 @@ extension Sequential {
         "a weight overflowed to infinity or NaN: training diverged; the weights are kept as they were before this batch (try a smaller learning rate)"
       )
     }
+    for layer in layers { layer.finishTrainingStep() }
     // The outputs kept from this pass came from the weights before the
     // update: forget them, so nothing shows or explains them as current.
     clearPass()

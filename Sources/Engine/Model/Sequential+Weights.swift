@@ -1,10 +1,11 @@
-/// Weights in `.npz` files, one array per parameter, keyed as Keras names
-/// them: `conv2d/kernel` `(3, 3, 3, 32)`, `conv2d/bias` `(32,)`, `dense/kernel` `(in, out)`.
+/// Weights in `.npz` files, one array per weight, keyed as Keras names
+/// them: `conv2d/kernel` `(3, 3, 3, 32)`, `conv2d/bias` `(32,)`, `dense/kernel` `(in, out)`,
+/// `batch_normalization/moving_mean` `(32,)` (trained or not, every weight).
 extension Sequential {
-  /// Every parameter as a named float32 array, in layer order, kernel before bias.
+  /// Every weight as a named float32 array, in layer order, as Keras lists them.
   public func weightArrays() -> [(name: String, array: NDArray)] {
     layers.flatMap { layer in
-      layer.parameters.map { (name: "\(layer.name)/\($0.name)", array: NDArray(tensor: $0.value)) }
+      layer.weights.map { (name: "\(layer.name)/\($0.name)", array: NDArray(tensor: $0.value)) }
     }
   }
 
@@ -37,7 +38,7 @@ extension Sequential {
     for (name, array) in arrays { byName[name] = array }
     var updates: [(Parameter, Tensor)] = []
     for layer in layers {
-      for parameter in layer.parameters {
+      for parameter in layer.weights {
         let key = "\(layer.name)/\(parameter.name)"
         guard let array = byName.removeValue(forKey: key) else {
           throw .weightsMismatch(

@@ -182,7 +182,11 @@ public final class Sequential {
     return fresh
   }
 
+  /// The scalars the model trains.
   public var parameterCount: Int { layers.reduce(0) { $0 + $1.parameterCount } }
+  /// Every scalar the model holds, trained or not (BatchNormalization's
+  /// moving statistics), as Keras's "Total params" counts them.
+  public var weightCount: Int { layers.reduce(0) { $0 + $1.weightCount } }
 
   /// Forgets the last pass (after the stack or the weights change).
   public func clearPass() {

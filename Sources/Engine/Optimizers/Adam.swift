@@ -108,4 +108,19 @@ public final class Adam: Optimizer {
     v = OptimizerSlots()
     iterations = 0
   }
+
+  public var slotGroups: [[String]] { [["momentum", "velocity"]] }
+
+  public func state() -> OptimizerState? {
+    guard m.count > 0 || iterations > 0 else { return nil }
+    return OptimizerState(
+      iterations: iterations, slots: ["momentum": m.slots, "velocity": v.slots])
+  }
+
+  public func restore(_ state: OptimizerState, for parameters: [Parameter]) throws(EngineError) {
+    let arrays = try state.slots(["momentum", "velocity"], for: parameters)
+    m.take(arrays[0], for: parameters)
+    v.take(arrays[1], for: parameters)
+    iterations = state.iterations
+  }
 }

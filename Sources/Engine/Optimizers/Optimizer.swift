@@ -12,6 +12,44 @@ public protocol Optimizer: AnyObject {
   var expression: String { get }
   /// Forgets the accumulated state (a new model starts from step 0).
   func reset()
+  /// Keras 3's names for the variables it keeps per trained weight, grouped
+  /// as it creates them: names in one group alternate weight by weight
+  /// (Adam: momentum, velocity of the first weight, then of the second…),
+  /// groups follow one another (keras/src/optimizers/base_optimizer.py,
+  /// add_optimizer_variables).
+  var slotGroups: [[String]] { get }
+  /// The steps taken and every slot, or nil before the first step.
+  func state() -> OptimizerState?
+  /// Takes over `state` (from a Keras file) for `parameters`, checking every
+  /// slot's size first; on a mismatch nothing changes.
+  func restore(_ state: OptimizerState, for parameters: [Parameter]) throws(EngineError)
+}
+
+/// What an optimizer has learned: the updates done so far (Keras's
+/// `iterations`) and, per slot name, one array per trained weight.
+public struct OptimizerState: Equatable, Sendable {
+  public var iterations: Int
+  public var slots: [String: [[Float]]]
+  public init(iterations: Int, slots: [String: [[Float]]]) {
+    self.iterations = iterations
+    self.slots = slots
+  }
+
+  /// The slots `names` for `parameters`, each checked against its weight's size.
+  func slots(_ names: [String], for parameters: [Parameter]) throws(EngineError) -> [[[Float]]] {
+    var result: [[[Float]]] = []
+    for name in names {
+      guard let arrays = slots[name], arrays.count == parameters.count,
+        zip(arrays, parameters).allSatisfy({ $0.count == $1.value.count })
+      else {
+        throw .weightsMismatch(
+          "the optimizer's saved '\(name)' does not fit the model's \(parameters.count) trained weights"
+        )
+      }
+      result.append(arrays)
+    }
+    return result
+  }
 }
 
 /// Per-parameter slots that follow the parameter list; rebuilt when the model changes shape.
@@ -29,4 +67,10 @@ struct OptimizerSlots {
   }
 
   var count: Int { slots.reduce(0) { $0 + $1.count } }
+
+  /// Slots taken from a saved state, for `parameters`.
+  mutating func take(_ arrays: [[Float]], for parameters: [Parameter]) {
+    shapes = parameters.map(\.value.shape)
+    slots = arrays
+  }
 }

@@ -233,14 +233,20 @@ public enum NumpyModule {
     ], example: "np.load('data.npz')")
 
   /// What `np.load(path)` gives: an array for `.npy`, the named arrays of an
-  /// `.npz`. Every way of loading arrays from a file comes through here.
+  /// `.npz`, and for a pickled `.npy` (the blog's data file, `np.save` of a
+  /// tuple of arrays) a tuple of its arrays. numpy gives an object array of
+  /// them there, which unpacks, indexes and has a `len` as the tuple does.
+  /// Every way of loading arrays from a file comes through here.
   public static func load(path: String) throws -> PyValue {
     let head = [UInt8](
       (try? FileHandle(forReadingFrom: URL(fileURLWithPath: path)).read(upToCount: 4)) ?? Data())
     if head.starts(with: [0x50, 0x4B]) {
       return .object(PyNpzFile(path: path, arrays: try Npz.read(path: path)))
     }
-    return .object(PyArray(try Npy.read(path: path)))
+    switch try Npy.readContent(path: path) {
+    case .array(let array): return .object(PyArray(array))
+    case .objects(let arrays): return .tuple(arrays.map { .object(PyArray($0)) })
+    }
   }
 }
 

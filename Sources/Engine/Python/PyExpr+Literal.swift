@@ -37,7 +37,7 @@ extension PyExpr {
       return .tuple(full.unbatched.dims.map { .int($0) })
     case .name(let name):
       let hint =
-        ActivationFunction(rawValue: name) != nil || Padding(rawValue: name) != nil
+        ActivationFunction(kerasName: name) != nil || Padding(rawValue: name) != nil
         ? "names of activations and paddings go in quotes: '\(name)'" : nil
       throw LabError("'\(name)' is not defined", column: start.column, hint: hint, line: start.line)
     default:

@@ -23,6 +23,9 @@ public enum EngineError: Error, Equatable, Sendable {
   case nonFinite(String)
   case tooLarge(String)
   case data(String)
+  /// Saliency, Grad-CAM, receptive fields or maximize cannot be worked out
+  /// for this model or layer (no softmax, a layer after Flatten, ...).
+  case notExplainable(String)
 }
 
 extension EngineError: CustomStringConvertible {
@@ -61,6 +64,8 @@ extension EngineError: CustomStringConvertible {
     case .tooLarge(let message):
       return message
     case .data(let message):
+      return message
+    case .notExplainable(let message):
       return message
     }
   }

@@ -5,6 +5,7 @@ enum CommandGroup: String, CaseIterable, Sendable {
   case model = "Model"
   case image = "Image"
   case look = "Look"
+  case insight = "Insight"
   case training = "Training"
   case files = "Files"
   case lessons = "Lessons"
@@ -38,13 +39,33 @@ struct Command: Sendable {
   /// The Keras method form, `model.fit(...)`: runs with the bound arguments
   /// and gives what Keras's method returns.
   var call: (@Sendable (Session, BoundArguments) throws -> PyValue)? = nil
+  /// Other Keras methods this command carries out, each bound to its own
+  /// signature: `save` also does `model.save_weights(...)`.
+  var otherMethods: [ModelMethod] = []
   let run: @Sendable (Session, Arguments) throws -> Void
 
   /// True when Keras code calls it as a method of the model: `model.add(...)`.
   var isModelMethod: Bool { call != nil }
+
+  /// Every Keras method this command carries out: its own name first.
+  var modelMethods: [ModelMethod] {
+    var methods = otherMethods
+    if let call, let signature {
+      methods.insert(ModelMethod(name: name, signature: signature, call: call), at: 0)
+    }
+    return methods
+  }
   /// True for a form of Python (`import`, `def`, `NAME = VALUE`): listed by
   /// `help` and offered by Tab, run by the interpreter.
   var isPythonForm: Bool { group == .python }
+}
+
+/// A method of Keras's model that a command carries out: `model.fit(...)`,
+/// `model.save_weights(...)`.
+struct ModelMethod: Sendable {
+  let name: String
+  let signature: Signature
+  let call: @Sendable (Session, BoundArguments) throws -> PyValue
 }
 
 /// The words after the command name, with accessors that fail politely.
@@ -56,6 +77,8 @@ struct Arguments {
   /// Where the text after the command word starts in `line`.
   let restColumn: Int
   let usage: String
+  /// The Keras method name when the command came as one (`save_weights`).
+  var method: String? = nil
 
   var count: Int { tokens.count }
   var isEmpty: Bool { tokens.isEmpty }

@@ -8,13 +8,17 @@ import Engine
 protocol CommandGroupSlots {}
 extension CommandGroupSlots {
   static var training: [Command] { [] }
+  static var insight: [Command] { [] }
 }
 
 /// The one list of commands: dispatch, help, completion and suggestions all read it.
 enum CommandTable: CommandGroupSlots {
   static var all: [Command] {
-    model + image + look + training + files + lessonCommands + session + python
+    model + image + look + insight + training + files + lessonCommands + session + python
   }
+
+  /// Every method of Keras's model that a command carries out, in the table's order.
+  static var modelMethods: [ModelMethod] { all.flatMap(\.modelMethods) }
 
   /// Finds the command called `word` (or one of its aliases).
   static func find(_ word: String) -> Command? {
@@ -61,10 +65,10 @@ enum CommandTable: CommandGroupSlots {
         }
       }
     }
-    let methods = all.filter(\.isModelMethod).map { "model.\($0.name)(...)" }
+    let methods = modelMethods.map { "model.\($0.name)(...)" }
     lines.append("")
-    lines += LayerHelp.wrapped(
-      "Keras's model methods: " + methods.joined(separator: ", "), width: 96, indent: 2)
+    // One line: the console wraps it to the width.
+    lines.append("Keras's model methods: " + methods.joined(separator: ", "))
     lines.append(
       "help COMMAND shows usage and an example; help LAYER (help Conv2D) explains a layer.")
     return lines

@@ -7,15 +7,16 @@ extension CommandTable {
     summary: "Load labelled pictures to train on: the built-in creatures, or a dataset",
     example: "data demo train=240 test=120",
     details: """
-      demo: six creatures (dogs, cats, monkeys, birds, fish, lizards) drawn in code from the
-        session's seed; 480 training and 240 test pictures of 32x32 unless told otherwise.
-      PATH: an .npz with X_train, x_test, Y_train, y_test (the seed's names) or Keras's
-        x_train, y_train, x_test, y_test; a folder with one subfolder of images per class
-        (with train/ and test/ inside, or split by validation_split); MNIST IDX files;
-        CIFAR-10 binary batches.
-      8-bit pixels are scaled by 1/256 as the seed does ('pixels' changes it); float arrays are
+      demo: six creatures (dogs, cats, monkeys, birds, fish, lizards) drawn in code from the \
+      random seed; 480 training and 240 test pictures of 32x32 unless told otherwise.
+      PATH: an .npz with X_train, x_test, Y_train, y_test (the blog's script's names) or Keras's \
+      x_train, y_train, x_test, y_test; an .npy of np.save(PATH, (X_train, X_test, y_train, \
+      y_test)), the blog's pickled data file (read without running it); a folder with one \
+      subfolder of images per class (with train/ and test/ inside, or split by \
+      validation_split); MNIST IDX files; CIFAR-10 binary batches.
+      8-bit pixels are scaled by 1/256 as the blog's script does ('pixels' changes it); float arrays are \
       taken as they are. Labels may be class numbers or one-hot rows.
-      'data' alone describes what is loaded. X, X_train, y, Y_train, x_test, y_test then
+      'data' alone describes what is loaded. X, X_train, y, Y_train, x_test, y_test then \
       name its arrays in Keras lines.
       """,
     keywords: ["demo"], takesPath: true
@@ -113,7 +114,7 @@ extension CommandTable {
 
   static let pixels = Command(
     name: "pixels", group: .training, usage: "pixels SCALE",
-    summary: "Set what 8-bit pixels are multiplied by when loaded (1/256 as the seed does)",
+    summary: "Set what 8-bit pixels are multiplied by when loaded (1/256 in the blog's script)",
     example: "pixels 1/255",
     details: "Applies to 'image' and 'data' from now on; float arrays are always taken as they are."
   ) { session, arguments in

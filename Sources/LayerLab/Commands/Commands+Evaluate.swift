@@ -17,10 +17,10 @@ extension CommandTable {
   static let evaluate = Command(
     name: "evaluate", group: .training,
     usage: "evaluate [train|test] [batch_size=B] [verbose=0|1|2]",
-    summary: "Measure loss and accuracy on the test pictures, as the seed's model_eval does",
+    summary: "Measure loss and accuracy on the test pictures, as the blog's model_eval does",
     example: "evaluate",
     details: """
-      Runs in inference mode (Dropout off). Keras's form works too:
+      Runs in inference mode (Dropout off). Keras's form works too: \
       scores = model.evaluate(x_test, y_test, verbose=1), then print('Test Loss', scores[0]).
       """,
     signature: evaluateSignature, call: evaluateCall
@@ -34,7 +34,7 @@ extension CommandTable {
     }
     bound = try rest.bind(evaluateSignature, from: 0, in: session)
     let scores = try runEvaluate(session, bound, trainSet: set == "Train")
-    // The seed's model_eval prints "Test Loss" and "Test Accuracy"; training figures say so.
+    // The blog's model_eval prints "Test Loss" and "Test Accuracy"; training figures say so.
     session.console.out("\(set) Loss \(ProgressRenderer.four(scores.loss))")
     session.console.out("\(set) Accuracy \(ProgressRenderer.four(scores.accuracy))")
   }

@@ -31,12 +31,12 @@ extension CommandTable {
     summary: "Train on the loaded data, epoch by epoch, as Keras's model.fit does",
     example: "fit epochs=5 batch_size=32 validation_split=0.2",
     details: """
-      Defaults as Keras: epochs=1, batch_size=32. validation_split holds out the last
+      Defaults as Keras: epochs=1, batch_size=32. validation_split holds out the last \
       fraction of the training pictures (before shuffling) and reports val_loss and val_accuracy.
-      Keras's form works too: history = model.fit(X, y, batch_size=32, epochs=10,
+      Keras's form works too: history = model.fit(X, y, batch_size=32, epochs=10, \
       validation_data=(x_test, y_test)); history.history['loss'] is then the loss per epoch.
       verbose=0 prints nothing, 1 a progress bar, 2 one line per epoch.
-      Ctrl-C stops after the current batch and keeps what was learned; 'undo' goes back to
+      Ctrl-C stops after the current batch and keeps what was learned; 'undo' goes back to \
       the weights from before the fit. 'plot' draws the curves again.
       """,
     signature: fitSignature, call: fitCall
@@ -98,16 +98,20 @@ extension CommandTable {
           if live { session.console.transient("") }
           switch verbose {
           case 1:
-            session.console.out(
-              progress.line(
-                step: steps, of: steps, elapsed: Date().timeIntervalSince(epochStart),
-                metrics: ProgressRenderer.metrics(record)))
+            let line = progress.line(
+              step: steps, of: steps, elapsed: Date().timeIntervalSince(epochStart),
+              metrics: ProgressRenderer.metrics(record))
+            for piece in ProgressRenderer.fitted(line, width: session.display.width) {
+              session.console.out(piece)
+            }
           case 2:
-            session.console.out(
-              progress.summaryLine(
-                steps: steps,
-                elapsed: session.display.terminal ? Date().timeIntervalSince(epochStart) : nil,
-                metrics: ProgressRenderer.metrics(record)))
+            let line = progress.summaryLine(
+              steps: steps,
+              elapsed: session.display.terminal ? Date().timeIntervalSince(epochStart) : nil,
+              metrics: ProgressRenderer.metrics(record))
+            for piece in ProgressRenderer.fitted(line, width: session.display.width) {
+              session.console.out(piece)
+            }
           default:
             break
           }

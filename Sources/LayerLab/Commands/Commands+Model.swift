@@ -112,7 +112,7 @@ extension CommandTable {
       [
         "\(i + 1)", layer.name, layer.typeName,
         model.outputShapes.indices.contains(i) ? model.outputShapes[i].withNoneBatch : "?",
-        groupedThousands(layer.parameterCount),
+        groupedThousands(layer.weightCount),
       ]
     }
     let header = ["#", "name", "type", "output shape", "params"]
@@ -124,7 +124,7 @@ extension CommandTable {
     session.console.out(format(header).trimmingTrailingSpaces())
     for row in rows { session.console.out(format(row)) }
     let input = model.inputShape.map { "input \($0.withNoneBatch)" } ?? "no input shape yet"
-    session.console.out("\(input), \(groupedThousands(model.parameterCount)) params")
+    session.console.out("\(input), \(groupedThousands(model.weightCount)) params")
   }
 
   static let summary = Command(
@@ -265,7 +265,7 @@ extension CommandTable {
     guard model.outputShapes.indices.contains(index) else {
       return head + "; its shape waits for an input: load an image or give input_shape="
     }
-    let count = layer.parameterCount
+    let count = layer.weightCount
     return head
       + " -> \(model.outputShapes[index].withNoneBatch), \(groupedThousands(count)) param\(count == 1 ? "" : "s")"
   }

@@ -25,7 +25,7 @@ extension CommandTable {
     summary: "Fix the random numbers: redraw the weights and restart the Dropout masks",
     example: "seed 42"
   ) { session, arguments in
-    let value = try arguments.int(at: 0, "the seed", in: 0...Int.max)
+    let value = try arguments.int(at: 0, "the random seed", in: 0...Int.max)
     try arguments.noMore(than: 1)
     try session.reseed(UInt64(value))
     let count = session.model.layers.filter { !$0.parameters.isEmpty }.count

@@ -30,11 +30,12 @@ extension CommandTable {
     summary: "Choose how the model learns: the optimizer and the loss",
     example: "compile optimizer=adam loss=categorical_crossentropy metrics=accuracy",
     details: """
-      optimizer: adam, sgd or rmsprop, or a call such as Adam(learning_rate=0.0005),
-        SGD(learning_rate=0.01, momentum=0.9) or a name assigned before: opt = keras.optimizers.adam()
+      optimizer: adam, sgd or rmsprop, or a call such as Adam(learning_rate=0.0005), \
+      SGD(learning_rate=0.01, momentum=0.9) or a name assigned before: opt = keras.optimizers.adam()
       loss: categorical_crossentropy or sparse_categorical_crossentropy
-      Keras's form works too: model.compile(loss='categorical_crossentropy', optimizer=opt, metrics=['accuracy'])
-      (there, as in Keras, the optimizer defaults to rmsprop; the short form defaults to adam).
+      Keras's form works too: model.compile(loss='categorical_crossentropy', optimizer=opt, \
+      metrics=['accuracy']) (there, as in Keras, the optimizer defaults to rmsprop; the short \
+      form defaults to adam).
       Compiling again starts the optimizer afresh; the weights stay.
       """,
     signature: compileSignature, call: compileCall

@@ -66,12 +66,12 @@ final class LayerObject: PyCallable {
     case "get_weights":
       return .object(
         PyBuiltinFunction("get_weights") { _, _ in
-          let parameters = try self.layer()?.parameters ?? []
+          let parameters = try self.layer()?.weights ?? []
           return .list(PyList(parameters.map { .object(PyArray($0.value)) }))
         })
     case "count_params":
       return .object(
-        PyBuiltinFunction("count_params") { _, _ in .int(try self.layer()?.parameterCount ?? 0) })
+        PyBuiltinFunction("count_params") { _, _ in .int(try self.layer()?.weightCount ?? 0) })
     case "output_shape", "input_shape":
       guard let (session, layerName) = placement,
         let index = session.model.layers.firstIndex(where: { $0.name == layerName })

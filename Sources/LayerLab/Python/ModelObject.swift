@@ -29,11 +29,11 @@ final class ModelObject: PyObject {
 
   static let properties = [
     "layers", "count_params", "get_layer", "get_weights", "pop", "name", "input_shape",
-    "output_shape", "save_weights", "load_weights",
+    "output_shape",
   ]
 
   var attributeNames: [String] {
-    CommandTable.all.filter(\.isModelMethod).map(\.name) + ModelObject.properties
+    CommandTable.modelMethods.map(\.name) + ModelObject.properties
   }
 
   func attribute(_ name: String) throws -> PyValue? {
@@ -42,13 +42,11 @@ final class ModelObject: PyObject {
         "this name holds an older model: a later Sequential() replaced it, and LayerLab keeps one model at a time",
         hint: "use the name the newest model was given")
     }
-    if let command = CommandTable.all.first(where: { $0.isModelMethod && $0.name == name }),
-      let call = command.call, let signature = command.signature
-    {
+    if let method = CommandTable.modelMethods.first(where: { $0.name == name }) {
       let session = self.session
       return .object(
         PyBuiltinFunction(name, description: "<bound method Sequential.\(name)>") { arguments, _ in
-          try call(session, try signature.bind(arguments))
+          try method.call(session, try method.signature.bind(arguments))
         })
     }
     let model = session.model
@@ -59,10 +57,10 @@ final class ModelObject: PyObject {
         PyList(model.layers.map { .object(LayerObject(spec: $0.spec, in: session, name: $0.name)) })
       )
     case "count_params":
-      return method(name) { _ in .int(model.parameterCount) }
+      return method(name) { _ in .int(model.weightCount) }
     case "get_weights":
       return method(name) { _ in
-        .list(PyList(model.parameters.map { .object(PyArray($0.value)) }))
+        .list(PyList(model.layers.flatMap(\.weights).map { .object(PyArray($0.value)) }))
       }
     case "get_layer":
       return method(name) { arguments in
@@ -99,29 +97,6 @@ final class ModelObject: PyObject {
         throw LabError("the model has no \(name) yet", hint: "give the first layer input_shape=")
       }
       return .tuple([.none] + shape.dims.map { .int($0) })
-    case "save_weights", "load_weights":
-      let session = self.session
-      return method(name) { arguments in
-        guard arguments.positional.count == 1,
-          case .string(let path) = arguments.positional[0].value
-        else { throw LabError("\(name) takes a file name: model.\(name)('weights.npz')") }
-        let words = (name == "save_weights" ? "save" : "load") + " weights " + quotedWord(path)
-        let command = name == "save_weights" ? CommandTable.save : CommandTable.load
-        let tokens = try Tokenizer.split(words)
-        do {
-          try command.run(
-            session,
-            Arguments(
-              line: words, tokens: Array(tokens.dropFirst()), restColumn: tokens[1].column,
-              usage: command.usage))
-        } catch var error as LabError {
-          // Its columns are those of the command's words, not of this line.
-          error.column = nil
-          error.line = nil
-          throw error
-        }
-        return .none
-      }
     default:
       return nil
     }

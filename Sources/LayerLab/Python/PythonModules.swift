@@ -26,12 +26,8 @@ enum PythonModules {
       "load_model",
       .object(
         PyBuiltinFunction("load_model", description: "<function keras.models.load_model>") { a, _ in
-          guard a.positional.count == 1, a.keywords.allSatisfy({ $0.name == "compile" }),
-            case .string(let path) = a.positional[0].value
-          else {
-            throw LabError("load_model takes a file name: keras.models.load_model('model.h5')")
-          }
-          try CommandTable.loadModel(path: path, in: session)
+          let bound = try PythonModules.loadModelSignature.bind(a)
+          try CommandTable.loadModel(path: bound.string("filepath") ?? "", in: session)
           session.modelGeneration += 1
           return .object(ModelObject(session))
         }))
@@ -75,6 +71,20 @@ enum PythonModules {
     }
     return table
   }
+
+  // Keras 3's keras.models.load_model(filepath, custom_objects=None, compile=True,
+  // safe_mode=True); Keras 2.2.4's load_model(filepath, custom_objects=None, compile=True).
+  static let loadModelSignature = Signature(
+    "keras.models.load_model",
+    [
+      .required("filepath", .string),
+      .keptAtDefault(
+        "custom_objects", .none, why: "LayerLab's layers are the only classes a file can name"),
+      .keptAtDefault(
+        "compile", .bool(true),
+        why: "a file's compile settings are applied as saved; compile again to change them"),
+      .ignored("safe_mode", .bool(true), why: "LayerLab never runs code from a file"),
+    ], example: "model = keras.models.load_model('creatures_cnn.keras')")
 
   static let categoricalSignature = Signature(
     "to_categorical",

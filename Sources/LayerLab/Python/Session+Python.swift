@@ -26,7 +26,7 @@ extension Session {
       if let close = closestMatch(name, in: known) {
         return ("name '\(name)' is not defined", "did you mean '\(close)'?")
       }
-      if ActivationFunction(rawValue: name) != nil || Padding(rawValue: name) != nil {
+      if ActivationFunction(kerasName: name) != nil || Padding(rawValue: name) != nil {
         return (
           "name '\(name)' is not defined",
           "names of activations and paddings go in quotes: '\(name)'"
@@ -241,10 +241,27 @@ enum PythonFeedback {
         "a History of \(losses.count) epoch\(losses.count == 1 ? "" : "s"), loss \(ProgressRenderer.four(first)) -> \(ProgressRenderer.four(last))"
     case .object(let layer as LayerObject):
       return "a \(layer.spec.kind.className) layer, \(layer.spec.expression)"
+    case .tuple, .list:
+      guard let items = value.sequence,
+        items.contains(where: { $0.object(as: PyArray.self) != nil })
+      else { return shortRepr(value) }
+      // What np.load gives for the blog's pickled file: say what each array is.
+      let kind = if case .tuple = value { "tuple" } else { "list" }
+      let listed = items.prefix(8).map { item in
+        item.object(as: PyArray.self).map {
+          "\($0.dtype.rawValue) array \(PyValue.tuple($0.shape.map { .int($0) }).repr)"
+        } ?? item.typeName
+      }
+      let more = items.count > 8 ? ", ..." : ""
+      return "a \(kind) of \(items.count): " + listed.joined(separator: ", ") + more
     default:
-      let text = value.repr
-      return text.count > 200 ? String(text.prefix(200)) + "... (\(text.count) characters)" : text
+      return shortRepr(value)
     }
+  }
+
+  private static func shortRepr(_ value: PyValue) -> String {
+    let text = value.repr
+    return text.count > 200 ? String(text.prefix(200)) + "... (\(text.count) characters)" : text
   }
 
   /// A repr as console lines; a huge one is cut, so no line floods the terminal.

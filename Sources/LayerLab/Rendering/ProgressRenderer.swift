@@ -50,6 +50,28 @@ struct ProgressRenderer {
     return text
   }
 
+  /// A finished `line` fitted to `width`: broken before a ` - name: value`
+  /// part, never inside one (a word-wrap would part `val_accuracy:` from its
+  /// number), the continuation lined up under the bar.
+  static func fitted(_ line: String, width: Int) -> [String] {
+    let parts = line.components(separatedBy: " - ")
+    guard line.count > width, parts.count > 1, let head = parts.first else { return [line] }
+    let indent = String(
+      repeating: " ",
+      count: (head.firstIndex(of: " ").map {
+        head.distance(from: head.startIndex, to: $0) + 1
+      }) ?? 0)
+    var lines = [head]
+    for part in parts.dropFirst() {
+      if let last = lines.last, last.count + 3 + part.count <= width {
+        lines[lines.count - 1] = last + " - " + part
+      } else {
+        lines.append(indent + "- " + part)
+      }
+    }
+    return lines
+  }
+
   /// `3s`, `1:05` (Keras rounds to whole seconds).
   static func duration(_ seconds: Double) -> String {
     let s = Int(seconds.rounded())

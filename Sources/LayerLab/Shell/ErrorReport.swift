@@ -1,7 +1,8 @@
 import Engine
 
 extension Console {
-  /// Shows `error` under the line that caused it, in at most three lines:
+  /// Shows `error` under the line that caused it, in at most three lines
+  /// (more when one is wrapped to the width):
   ///
   ///     lab> add Conv2D(32, (3, 3), paddin='same')
   ///                                 ^
@@ -12,7 +13,8 @@ extension Console {
   /// caret lands under the guilty column.
   func report(_ error: LabError, promptWidth: Int) {
     if let column = error.column {
-      err(String(repeating: " ", count: promptWidth + column) + "^")
+      // Under the echo, which is never wrapped, so neither is the caret.
+      echo(String(repeating: " ", count: promptWidth + column) + "^", toError: true)
     }
     err("error: " + error.message)
     if let hint = error.hint, !hint.isEmpty { err("hint: " + hint) }
@@ -55,9 +57,10 @@ extension Console {
       let place = error.column.map { ", column \($0 + 1)" } ?? ""
       err("\(failure.path), line \(line)\(place):")
       let text = failure.source[line - 1].trimmingTrailingSpaces()
-      err("  " + text)
+      // The quoted line and its caret are never wrapped, so the caret stays under its column.
+      echo("  " + text, toError: true)
       if let column = error.column {
-        err(String(repeating: " ", count: 2 + column) + "^")
+        echo(String(repeating: " ", count: 2 + column) + "^", toError: true)
       }
     } else {
       err("\(failure.path):")

@@ -19,6 +19,12 @@ enum Interrupt {
     sigemptyset(&action.sa_mask)
     action.sa_flags = 0
     sigaction(SIGINT, &action, nil)
+    // A blocked signal mask is inherited through exec (a test runner's,
+    // some launchers'): SIGINT would then wait forever and Ctrl-C do nothing.
+    var unblocked = sigset_t()
+    sigemptyset(&unblocked)
+    sigaddset(&unblocked, SIGINT)
+    pthread_sigmask(SIG_UNBLOCK, &unblocked, nil)
   }
 
   static func clear() { pending = 0 }

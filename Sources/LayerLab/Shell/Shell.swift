@@ -62,9 +62,9 @@ struct Shell {
         return handle(TypedStatement(lines: [""]), typed: asTyped)
       }
     }
-    session.console.out(Self.prompt + first)
+    session.console.echo(Self.prompt + first)
     for line in statement.dedented.dropFirst() {
-      session.console.out((Self.continuationPrompt + line).trimmingTrailingSpaces())
+      session.console.echo((Self.continuationPrompt + line).trimmingTrailingSpaces())
     }
     return handle(statement, typed: asTyped, echoed: true)
   }
@@ -162,12 +162,12 @@ struct Shell {
       session.console.report(lab, promptWidth: promptWidth)
     } else if lines.indices.contains(index) {
       let prefix = "line \(index + 1): "
-      session.console.err(prefix + lines[index])
+      session.console.echo(prefix + lines[index], toError: true)
       lab.line = nil
       session.console.report(lab, promptWidth: prefix.count)
     } else if let text = session.pythonInput.text(line: line) {
       let prefix = "earlier line \(line): "
-      session.console.err(prefix + text)
+      session.console.echo(prefix + text, toError: true)
       lab.line = nil
       session.console.report(lab, promptWidth: prefix.count)
     } else {
