@@ -64,13 +64,15 @@ struct LayerLabCommand: ParsableCommand {
 
   func run() throws {
     MemoryTuning.keepFreedMemoryForReuse()
+    OutputFailure.ignoreWriteSignals()
     let stdinIsTerminal = isatty(STDIN_FILENO) == 1
     let stdoutIsTerminal = isatty(STDOUT_FILENO) == 1
     var display = Display.detect(
       stdoutIsTerminal: stdoutIsTerminal, noColor: noColor, glyphs: glyphs,
       environment: ProcessInfo.processInfo.environment)
     display.width = width ?? TerminalSize.columns(isTerminal: stdoutIsTerminal)
-    let session = Session(console: TerminalConsole(), display: display, seed: seed)
+    let console = TerminalConsole()
+    let session = Session(console: console, display: display, seed: seed)
     var shell = Shell(session: session)
 
     if let scriptFile {
@@ -91,7 +93,8 @@ struct LayerLabCommand: ParsableCommand {
     } else if !command.isEmpty {
       shell.showsCaret = false
       let ok = shell.handle(command.joined(separator: " "))
-      if !ok { throw ExitCode(1) }
+      let status = OutputFailure.finalStatus(ok ? 0 : 1, console: console)
+      if status != 0 { throw ExitCode(status) }
       return
     }
     let reader: LineReader
@@ -122,7 +125,8 @@ struct LayerLabCommand: ParsableCommand {
       shell.handle("lesson " + quotedWord(lesson))
       shell.showsCaret = true
     }
-    let status = shell.run(reader)
+    let status = OutputFailure.finalStatus(
+      shell.run(StopsWhenOutputFails(reader, console: console)), console: console)
     if status != 0 { throw ExitCode(status) }
   }
 }

@@ -62,6 +62,11 @@ final class Session {
   /// Counts every change ever made, so a checkpoint survives the undo limit.
   private var changeSerial = 0
   static let undoLimit = 50
+  /// The most memory earlier models may hold for `undo` (weights not shared
+  /// with the live model): 1 GiB, or half of what the process could still
+  /// take without them when that is less. Eleven fits of a 60-million-weight
+  /// model would otherwise keep 2.6 GB.
+  var undoBytes = 1 << 30
   /// True once any command has failed (exit status 1 in piped mode).
   var anyFailed = false
   /// Set by `quit`; the shell loop stops after the command.
@@ -128,7 +133,43 @@ final class Session {
     let description = try change()
     changeSerial += 1
     undoStack.append((description, before, changeSerial))
-    if !holdsUndo, undoStack.count > Self.undoLimit { undoStack.removeFirst() }
+    // A typed line's changes all stay until it ends (see holdsUndo).
+    if !holdsUndo {
+      if undoStack.count > Self.undoLimit { undoStack.removeFirst() }
+      keepUndoWithinBudget()
+    }
+  }
+
+  /// Memory the undo stack holds beyond the live model, each buffer once.
+  private var undoCost: Int {
+    let live = Set(model.weightBuffers.map(\.address))
+    var seen = Set<UInt>()
+    var total = 0
+    for entry in undoStack {
+      for buffer in entry.snapshot.weightBuffers
+      where !live.contains(buffer.address) && seen.insert(buffer.address).inserted {
+        total += buffer.bytes
+      }
+    }
+    return total
+  }
+
+  /// Drops the oldest undo steps (never the newest) until the stack fits
+  /// its budget, and says so.
+  private func keepUndoWithinBudget() {
+    var cost = undoCost
+    let budget = min(undoBytes, ((MemoryBudget.available() ?? Int.max / 2) + cost) / 2)
+    var dropped: [String] = []
+    while cost > budget, undoStack.count > 1 {
+      dropped.append(undoStack.removeFirst().description)
+      cost = undoCost
+    }
+    guard let oldest = dropped.first else { return }
+    let steps =
+      dropped.count == 1
+      ? "the oldest step, '\(oldest)'" : "the \(dropped.count) oldest steps, from '\(oldest)' on"
+    console.out(
+      "(undo keeps at most \(readableBytes(budget)) of earlier weights: forgot \(steps))")
   }
 
   /// Puts back the model as it was before the last change; returns what was undone.
@@ -159,6 +200,7 @@ final class Session {
       if !holdsUndo, undoStack.count > Self.undoLimit {
         undoStack.removeFirst(undoStack.count - Self.undoLimit)
       }
+      if !holdsUndo { keepUndoWithinBudget() }
     }
   }
 

@@ -94,7 +94,7 @@ struct Bench: ParsableCommand {
     } else {
       print(
         "\(report.cpu), \(report.threads) thread(s), \(report.implementation), batch \(batch), "
-          + "load avg \(loadBefore) -> \(report.loadAfter), peak resident \(Int(report.peakResidentMB)) MB"
+          + "load avg \(loadBefore) -> \(report.loadAfter), peak resident \(WholeNumber.clamped(report.peakResidentMB, rounding: .towardZero)) MB"
       )
     }
   }
@@ -348,7 +348,8 @@ struct Benchmark {
     let clock = ContinuousClock()
     let start = clock.now
     while times.count < plan.maxRuns
-      && (times.count < plan.minRuns || clock.now - start < .milliseconds(Int(plan.seconds * 1000)))
+      && (times.count < plan.minRuns
+        || clock.now - start < .milliseconds(WholeNumber.clamped(plan.seconds * 1000)))
     {
       let cpu0 = processCPUms()
       let elapsed = clock.measure { body() }

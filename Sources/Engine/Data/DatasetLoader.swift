@@ -38,8 +38,9 @@ public enum DatasetLoader {
       return try ImageFolderReader.load(root: path, options)
     }
     let name = (path as NSString).lastPathComponent.lowercased()
-    let head = [UInt8](
-      (try? FileHandle(forReadingFrom: URL(fileURLWithPath: path)).read(upToCount: 4)) ?? Data())
+    // Through FileBytes, which refuses a named pipe or a device by what it
+    // is, instead of blocking on it forever.
+    let head = try FileBytes.head(path: path, count: 4)
     if head.starts(with: [0x50, 0x4B]) || name.hasSuffix(".npz") {
       return try NpzDatasetReader.load(path: path, options)
     }

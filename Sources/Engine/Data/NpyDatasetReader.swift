@@ -12,8 +12,10 @@ enum NpyDatasetReader {
     let found: String
     switch try Npy.readContent(path: path, maxBytes: options.maxBytes) {
     case .objects(let items) where items.count == names.count:
+      var byName = [String: NDArray]()
+      for (name, array) in zip(names, items) { byName[name.lowercased()] = array }
       return try NpzDatasetReader.split(
-        Array(zip(names, items)).map { (name: $0.0, array: $0.1) }, path: path, options)
+        byName, found: names.joined(separator: ", "), path: path, options)
     case .objects(let items):
       arrays = items
       found = "\(items.count) array\(items.count == 1 ? "" : "s")"

@@ -312,7 +312,8 @@ enum KerasModelFile {
     }
     do {
       try optimizer.restore(
-        OptimizerState(iterations: Int(iterations), slots: slots), for: parameters)
+        OptimizerState(iterations: WholeNumber.clamped(iterations), slots: slots),
+        for: parameters)
     } catch {
       notes.append("the optimizer's saved state does not fit this model: it starts afresh")
       return nil

@@ -11,6 +11,9 @@ extension Sequential {
   /// 200 million trainable scalars: 800 MB of weights and as much again for
   /// their gradients. VGG16 (138 million) fits; a typo such as Dense(10**15) does not.
   public static let defaultMaxParameters = 200_000_000
+  /// 1,000 layers: ResNet-152 has about 500; a model file of 20,000 layers
+  /// (built in no time, then slow at every command) is refused at once.
+  public static let defaultMaxLayers = 1_000
 
   /// Refuses a per-sample shape (the input, or a layer's output) whose float32
   /// values would take more than `maxActivationBytes`.
@@ -42,6 +45,15 @@ extension Sequential {
         )
       }
       total = sum
+    }
+    // The new weights and their gradients, 8 bytes each, must fit the
+    // memory the process may still take (ulimit -v, free memory).
+    let added = max(total - parameterCount, 0)
+    let needed = added * 8 + min(memoryReserve, Int.max / 2)
+    if added > 1_000_000, let available = MemoryBudget.available(), needed > available {
+      throw .tooLarge(
+        "the new layers' \(groupedThousands(added)) weights and their gradients would take \(readableBytes(added * 8))\(memoryReserve > 0 ? " (and loading their values \(readableBytes(memoryReserve)) more)" : ""), but only \(readableBytes(available)) is available to LayerLab (free memory, ulimit -v); use fewer filters or units, or pool before Flatten"
+      )
     }
   }
 }

@@ -23,7 +23,10 @@ extension Sequential {
     // cells by 3, 4 and 3 to make room for borders and padding. Checked
     // against Keras 3.15: cells of 36/27/15 at 88 and 31/22/13 at 76.
     let lineLength = max(min(88, columns - 4), min(40, columns))
-    let ends = [Int(0.45 * Double(lineLength)), Int(0.80 * Double(lineLength)), lineLength]
+    let ends = [
+      WholeNumber.clamped(0.45 * Double(lineLength), rounding: .towardZero),
+      WholeNumber.clamped(0.80 * Double(lineLength), rounding: .towardZero), lineLength,
+    ]
     var widths = [ends[0] - 3, ends[1] - ends[0] - 4, ends[2] - ends[1] - 3]
     // Narrower than Keras's piped 76 (a terminal under 80 columns), rich
     // wraps a cell at its spaces, as `row` does, and would cut a count too
@@ -139,7 +142,7 @@ public func readableBytes(_ bytes: Int) -> String {
 
 /// Fixed two-decimal spelling without Foundation's locale-dependent formatting.
 func twoDecimals(_ value: Double) -> String {
-  let hundredths = Int((value * 100).rounded())
+  let hundredths = WholeNumber.clamped(value * 100)
   let whole = hundredths / 100
   let frac = hundredths % 100
   return "\(whole)." + (frac < 10 ? "0" : "") + "\(frac)"

@@ -51,13 +51,33 @@ extension Sequential {
   public func trainStep(
     _ images: Tensor, labels: [Int], loss kind: LossKind, optimizer: any Optimizer
   ) throws(EngineError) -> (loss: Float, accuracy: Float) {
+    switch try step(images, labels: labels, loss: kind, optimizer: optimizer) {
+    case .trained(let loss, let accuracy):
+      return (loss, accuracy)
+    case .diverged(let cause):
+      throw .nonFinite(
+        "\(cause): training diverged; the weights are kept as they were before this batch (try a smaller learning rate)"
+      )
+    }
+  }
+
+  /// How one training step ended.
+  enum StepOutcome {
+    case trained(loss: Float, accuracy: Float)
+    /// Nothing was updated; `cause` says what stopped being finite.
+    case diverged(cause: String)
+  }
+
+  /// ``trainStep(_:labels:loss:optimizer:)`` with divergence as a value, so
+  /// `fit` can word it for the whole fit.
+  func step(
+    _ images: Tensor, labels: [Int], loss kind: LossKind, optimizer: any Optimizer
+  ) throws(EngineError) -> StepOutcome {
     zeroGradients()
     let output = try forward(images, mode: .training)
     let step = try lossAndGradient(output: output, labels: labels, loss: kind)
     guard step.loss.isFinite else {
-      throw .nonFinite(
-        "the loss became \(step.loss): training diverged; the weights are kept as they were before this batch (try a smaller learning rate)"
-      )
+      return .diverged(cause: "the loss became \(step.loss)")
     }
     if case .softmaxActivation(let layer) = head {
       if let below = try layer.backward(
@@ -70,9 +90,7 @@ extension Sequential {
     }
     let params = parameters
     guard params.allSatisfy({ $0.gradient.isFinite }) else {
-      throw .nonFinite(
-        "a gradient became infinite or NaN: training diverged; the weights are kept as they were before this batch (try a smaller learning rate)"
-      )
+      return .diverged(cause: "a gradient became infinite or NaN")
     }
     // A copy of the weights into buffers kept from step to step (no
     // allocation, no page faults), so a step that overflows can be taken back.
@@ -80,15 +98,13 @@ extension Sequential {
     optimizer.apply(to: params)
     guard params.allSatisfy({ $0.value.isFinite }) else {
       weightBackup.restore(params)
-      throw .nonFinite(
-        "a weight overflowed to infinity or NaN: training diverged; the weights are kept as they were before this batch (try a smaller learning rate)"
-      )
+      return .diverged(cause: "a weight overflowed to infinity or NaN")
     }
     for layer in layers { layer.finishTrainingStep() }
     // The outputs kept from this pass came from the weights before the
     // update: forget them, so nothing shows or explains them as current.
     clearPass()
-    return (step.loss, step.accuracy)
+    return .trained(loss: step.loss, accuracy: step.accuracy)
   }
 
   /// Loss and accuracy over a whole set, in inference mode, batch by batch.
@@ -168,6 +184,12 @@ final class WeightBackup {
         }
       }
     }
+  }
+
+  /// True when the buffers already fit `parameters` (no new memory to save them).
+  func holds(_ parameters: [Parameter]) -> Bool {
+    buffers.count == parameters.count
+      && zip(buffers, parameters).allSatisfy { $0.count == $1.value.count }
   }
 
   func restore(_ parameters: [Parameter]) {

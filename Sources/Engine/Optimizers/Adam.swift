@@ -123,4 +123,15 @@ public final class Adam: Optimizer {
     v.take(arrays[1], for: parameters)
     iterations = state.iterations
   }
+
+  public var slotsPerWeight: Int { 2 }
+
+  public var snapshot: OptimizerSnapshot {
+    get { OptimizerSnapshot(slots: [m, v], steps: iterations) }
+    set {
+      let slots = newValue.slots + [OptimizerSlots](repeating: OptimizerSlots(), count: 2)
+      (m, v) = (slots[0], slots[1])
+      iterations = newValue.steps
+    }
+  }
 }

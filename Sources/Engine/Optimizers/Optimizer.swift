@@ -23,6 +23,13 @@ public protocol Optimizer: AnyObject {
   /// Takes over `state` (from a Keras file) for `parameters`, checking every
   /// slot's size first; on a mismatch nothing changes.
   func restore(_ state: OptimizerState, for parameters: [Parameter]) throws(EngineError)
+  /// Everything the optimizer has accumulated, to put back after a `fit`
+  /// that diverged. Copy-on-write: holding it costs nothing until the
+  /// optimizer's next step.
+  var snapshot: OptimizerSnapshot { get set }
+  /// How many floats of state the optimizer keeps per weight (Adam's m and
+  /// v: 2), for the memory a `fit` needs.
+  var slotsPerWeight: Int { get }
 }
 
 /// What an optimizer has learned: the updates done so far (Keras's
@@ -52,8 +59,14 @@ public struct OptimizerState: Equatable, Sendable {
   }
 }
 
+/// An optimizer's accumulated slots and step count, as ``Optimizer/snapshot`` hands them out.
+public struct OptimizerSnapshot: Sendable {
+  var slots: [OptimizerSlots]
+  var steps: Int
+}
+
 /// Per-parameter slots that follow the parameter list; rebuilt when the model changes shape.
-struct OptimizerSlots {
+struct OptimizerSlots: Sendable {
   var slots: [[Float]] = []
   var shapes: [Shape] = []
 

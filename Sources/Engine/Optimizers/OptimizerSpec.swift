@@ -59,15 +59,17 @@ public struct OptimizerSpec: Equatable, Sendable {
       ]
     case .rmsprop:
       own = [
-        rate, .optional("rho", .float(0.9), .nonNegativeNumber),
+        rate, .optional("rho", .float(0.9), .atMostOne),
         .optional("momentum", .float(0), .belowOne),
         .optional("epsilon", .float(1e-7), .nonNegativeNumber),
         .optional("centered", .bool(false), .bool),
       ]
     case .adam:
       own = [
-        rate, .optional("beta_1", .float(0.9), .nonNegativeNumber),
-        .optional("beta_2", .float(0.999), .nonNegativeNumber),
+        // Adam divides by 1 - beta**t: at 1 every step is 0/0, NaN at once,
+        // which a smaller learning rate cannot cure (Keras does not check).
+        rate, .optional("beta_1", .float(0.9), .belowOne),
+        .optional("beta_2", .float(0.999), .belowOne),
         .optional("epsilon", .float(1e-7), .nonNegativeNumber),
         .keptAtDefault(
           "amsgrad", .bool(false), why: "LayerLab's Adam is the plain one, leave amsgrad out"),
@@ -139,4 +141,16 @@ public struct OptimizerSpec: Equatable, Sendable {
 
   /// The Keras call that makes this optimizer, with only non-default arguments.
   public var expression: String { make().expression }
+}
+
+extension ArgumentType {
+  /// A number from 0 to 1, such as RMSprop's rho: above 1 the running
+  /// average of g² turns negative and its square root NaN.
+  static let atMostOne = ArgumentType("a number from 0 to 1") { value, name in
+    let x = try number(value, name)
+    guard x >= 0, x <= 1 else {
+      throw LabError(message: "\(name) must be from 0 to 1, got \(value.repr)")
+    }
+    return .float(x)
+  }
 }

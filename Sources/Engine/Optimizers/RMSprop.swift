@@ -104,4 +104,15 @@ public final class RMSprop: Optimizer {
     if centered { averages.take(arrays[names.count - 1], for: parameters) }
     steps = state.iterations
   }
+
+  public var slotsPerWeight: Int { 1 + (momentum > 0 ? 1 : 0) + (centered ? 1 : 0) }
+
+  public var snapshot: OptimizerSnapshot {
+    get { OptimizerSnapshot(slots: [velocity, momentums, averages], steps: steps) }
+    set {
+      let slots = newValue.slots + [OptimizerSlots](repeating: OptimizerSlots(), count: 3)
+      (velocity, momentums, averages) = (slots[0], slots[1], slots[2])
+      steps = newValue.steps
+    }
+  }
 }

@@ -70,4 +70,14 @@ public final class SGD: Optimizer {
     }
     steps = state.iterations
   }
+
+  public var slotsPerWeight: Int { momentum > 0 ? 1 : 0 }
+
+  public var snapshot: OptimizerSnapshot {
+    get { OptimizerSnapshot(slots: [velocity], steps: steps) }
+    set {
+      velocity = newValue.slots.first ?? OptimizerSlots()
+      steps = newValue.steps
+    }
+  }
 }

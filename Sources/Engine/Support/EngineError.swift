@@ -26,6 +26,8 @@ public enum EngineError: Error, Equatable, Sendable {
   /// Saliency, Grad-CAM, receptive fields or maximize cannot be worked out
   /// for this model or layer (no softmax, a layer after Flatten, ...).
   case notExplainable(String)
+  /// Ctrl-C stopped a load; nothing was changed.
+  case interrupted
 }
 
 extension EngineError: CustomStringConvertible {
@@ -67,6 +69,8 @@ extension EngineError: CustomStringConvertible {
       return message
     case .notExplainable(let message):
       return message
+    case .interrupted:
+      return "interrupted (Ctrl-C): nothing was loaded or changed"
     }
   }
 }

@@ -108,7 +108,9 @@ extension CommandTable {
     }
     var counts = [Int](repeating: 0, count: train.classCount)
     for label in train.labels { counts[label] += 1 }
-    let classes = zip(train.classNames, counts).map { "\($0) \($1)" }.joined(separator: ", ")
+    // Class names come from folder names or a CIFAR meta file: cut each one.
+    let classes = zip(train.classNames, counts).map { "\(SafeText.terminal($0, limit: 40)) \($1)" }
+      .joined(separator: ", ")
     session.console.out("  \(train.classCount) classes: \(classes)")
   }
 

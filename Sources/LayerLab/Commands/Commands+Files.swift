@@ -178,19 +178,20 @@ extension CommandTable {
       )
       return
     }
-    // Read before the undo snapshot so a missing or corrupt file changes nothing.
-    let arrays = try Npz.read(path: path, maxBytes: 1_000_000_000)
-    if arrays.contains(where: { $0.name == "architecture" }) {
+    if try ModelFile.isWholeModel(path: path) {
       throw LabError(
         message: "\(path) is a whole model (its layers and their weights), not weights alone",
         hint: "load it with: load model \(path)")
     }
+    // Every name and shape is checked before anything is inflated or
+    // changed, so a missing, corrupt or foreign file changes nothing.
+    var count = 0
     try session.changeModel {
-      try session.model.loadWeights(arrays, source: path)
+      count = try session.model.loadWeights(from: path)
       return "load weights \(path)"
     }
     session.say(
-      "loaded \(arrays.count) arrays from \(path) into \(session.model.layers.count) layers")
+      "loaded \(count) arrays from \(path) into \(session.model.layers.count) layers")
   }
 
   /// `weights PATH` → ("weights", "PATH"), checking the word and the `.npz` ending.
@@ -253,8 +254,9 @@ extension CommandTable {
     guard KerasFile.isModelPath(path) else {
       // Everything is read and checked into a new model first; only then does it replace the old one.
       let (loaded, extras) = try ModelFile.load(path: path, seed: session.seed)
+      let (layerCount, weightCount) = (loaded.layers.count, loaded.weightCount)
       try session.changeModel {
-        try session.model.restore(loaded.snapshot())
+        session.model.take(loaded)
         return "load model \(path)"
       }
       if !extras.labels.isEmpty {
@@ -264,14 +266,16 @@ extension CommandTable {
       session.training = nil
       session.history = []
       session.say(
-        "loaded the model from \(path): \(loaded.layers.count) layers, \(groupedThousands(loaded.weightCount)) weights"
-          + (extras.labels.isEmpty ? "" : ", labels " + extras.labels.joined(separator: ",")))
+        "loaded the model from \(path): \(layerCount) layers, \(groupedThousands(weightCount)) weights"
+          + (extras.labels.isEmpty
+            ? ""
+            : ", labels " + SafeText.terminal(extras.labels.joined(separator: ","), limit: 300)))
       session.say("compile it before training or evaluating")
       return
     }
     let loaded = try KerasFile.load(path: path, seed: session.seed)
     try session.changeModel {
-      try session.model.restore(loaded.model.snapshot())
+      session.model.take(loaded.model)
       return "load model \(path)"
     }
     if !loaded.labels.isEmpty {
@@ -282,7 +286,8 @@ extension CommandTable {
     let model = session.model
     session.say(
       "loaded the model from \(path) (\(loaded.origin)): \(model.layers.count) layers, \(groupedThousands(model.weightCount)) weights"
-        + (loaded.labels.isEmpty ? "" : ", labels " + loaded.labels.joined(separator: ",")))
+        + (loaded.labels.isEmpty
+          ? "" : ", labels " + SafeText.terminal(loaded.labels.joined(separator: ","), limit: 300)))
     if let compile = loaded.compile {
       let optimizer = loaded.optimizer ?? compile.optimizer.make()
       session.training = TrainingSetup(

@@ -75,7 +75,10 @@ extension CommandTable {
     var records: [EpochRecord] = []
     let trainCount =
       validation == nil
-      ? images.shape[0] - Int(Float(images.shape[0]) * fitOptions.validationSplit) : images.shape[0]
+      ? images.shape[0]
+        - WholeNumber.clamped(
+          Float(images.shape[0]) * fitOptions.validationSplit, rounding: .towardZero)
+      : images.shape[0]
     let steps = (trainCount + fitOptions.batchSize - 1) / fitOptions.batchSize
     try session.changeModel {
       let result = try session.model.fit(
@@ -118,6 +121,8 @@ extension CommandTable {
         },
         shouldStop: { Interrupt.pending != 0 })
       outcome = result.outcome
+      // The engine put everything back: fail the line, leaving nothing to undo.
+      if case .diverged(let message) = result.outcome { throw LabError(message: message) }
       records = result.history
       session.history += result.history
       return "fit (\(result.history.count) epoch\(result.history.count == 1 ? "" : "s"))"
@@ -131,8 +136,8 @@ extension CommandTable {
       session.console.out(
         "interrupted in epoch \(epoch) after batch \(batch): the weights learned so far are kept ('undo' goes back)"
       )
-    case .diverged(let message):
-      throw LabError(message: message)
+    case .diverged:
+      break  // thrown above
     }
     if live {
       session.say("took \(ProgressRenderer.duration(Date().timeIntervalSince(started)))")

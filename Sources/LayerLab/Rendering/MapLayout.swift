@@ -1,3 +1,5 @@
+import Engine
+
 /// The characters a map is drawn with: ASCII shades, or coloured half blocks
 /// (two pixels to a character) on a colour terminal.
 enum Glyphs: String, CaseIterable, Sendable {
@@ -62,17 +64,17 @@ struct MapLayout: Equatable {
       resolution = .full
       columns = w
       // ASCII: a row covers two pixel rows, so the map keeps its shape.
-      dotRows = glyphs == .blocks || exact ? h : max(1, Int((Double(h) / 2).rounded()))
+      dotRows = glyphs == .blocks || exact ? h : max(1, WholeNumber.clamped(Double(h) / 2))
     } else {
       resolution = .reduced
       // A whole number of pixels per character when one is within a tenth
       // of the room (48 pixels in 24 columns, not 25), so the scale reads simply.
-      let narrowest = Int((Double(budget) * 0.9).rounded(.up))
+      let narrowest = WholeNumber.clamped(Double(budget) * 0.9, rounding: .up)
       columns =
         stride(from: budget, through: max(narrowest, 1), by: -1).first { w % $0 == 0 } ?? budget
       let across = Double(w) / Double(columns)
       let down = glyphs == .blocks ? across : 2 * across
-      dotRows = max(1, Int((Double(h) / down).rounded()))
+      dotRows = max(1, WholeNumber.clamped(Double(h) / down))
     }
   }
 
@@ -114,7 +116,7 @@ struct MapLayout: Equatable {
     return (0..<to).map { i in
       let (start, end) = (Double(i) * step, Double(i + 1) * step)
       var parts: [(Int, Double)] = []
-      var p = Int(start.rounded(.down))
+      var p = WholeNumber.clamped(start, rounding: .down)
       while Double(p) < end - 1e-9, p < from {
         let overlap = min(end, Double(p + 1)) - max(start, Double(p))
         if overlap > 1e-9 { parts.append((p, overlap)) }
@@ -147,7 +149,7 @@ struct MapLayout: Equatable {
   static func number(_ value: Double, digits: Int? = nil) -> String {
     guard value.isFinite else { return "\(value)" }
     if digits == nil, abs(value - value.rounded()) < 0.005, abs(value) < 1e15 {
-      return "\(Int(value.rounded()))"
+      return "\(WholeNumber.clamped(value))"
     }
     var text = digits.map { Fmt.sig(value, $0) } ?? Fmt.fixed(value, value < 2 ? 2 : 1)
     if text.contains(".") {

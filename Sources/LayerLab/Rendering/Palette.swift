@@ -1,3 +1,5 @@
+import Engine
+
 /// How many colours the terminal shows, and so which escapes a drawing uses.
 enum ColorDepth: Equatable, Sendable {
   /// Plain text: piped output, `NO_COLOR`, `TERM=dumb`, `--no-color`.
@@ -27,7 +29,7 @@ struct RGB: Equatable, Sendable {
 
   static func byte(_ value: Float) -> UInt8 {
     guard value.isFinite else { return 0 }
-    return UInt8(min(max(value * 255, 0), 255).rounded())
+    return WholeNumber.byte(value * 255)
   }
 
   /// This colour dimmed towards black: `t` 1 is the colour, 0 black.
@@ -45,18 +47,18 @@ struct RGB: Equatable, Sendable {
   var palette256: Int {
     let levels = [0, 95, 135, 175, 215, 255]
     func nearestLevel(_ v: UInt8) -> Int {
-      levels.indices.min { abs(levels[$0] - Int(v)) < abs(levels[$1] - Int(v)) } ?? 0
+      levels.indices.min { abs(levels[$0] - v.asInt) < abs(levels[$1] - v.asInt) } ?? 0
     }
     let (cr, cg, cb) = (nearestLevel(r), nearestLevel(g), nearestLevel(b))
     let cube = RGB(UInt8(levels[cr]), UInt8(levels[cg]), UInt8(levels[cb]))
-    let mean = (Int(r) + Int(g) + Int(b)) / 3
+    let mean = (r.asInt + g.asInt + b.asInt) / 3
     let step = min(max((mean - 8 + 5) / 10, 0), 23)
     let grey = RGB(UInt8(8 + 10 * step), UInt8(8 + 10 * step), UInt8(8 + 10 * step))
     return distance(to: grey) < distance(to: cube) ? 232 + step : 16 + 36 * cr + 6 * cg + cb
   }
 
   private func distance(to other: RGB) -> Int {
-    let (dr, dg, db) = (Int(r) - Int(other.r), Int(g) - Int(other.g), Int(b) - Int(other.b))
+    let (dr, dg, db) = (r.asInt - other.r.asInt, g.asInt - other.g.asInt, b.asInt - other.b.asInt)
     return dr * dr + dg * dg + db * db
   }
 
@@ -115,12 +117,17 @@ enum ColorMap: String, CaseIterable, Sendable {
   private static func interpolate(_ stops: [RGB], _ t: Float) -> RGB {
     guard stops.count > 1 else { return stops.first ?? RGB(0, 0, 0) }
     let position = t * Float(stops.count - 1)
-    let i = min(Int(position), stops.count - 2)
+    let i = WholeNumber.clamped(position, in: 0...(stops.count - 2), rounding: .towardZero)
     let f = position - Float(i)
     func mix(_ a: UInt8, _ b: UInt8) -> UInt8 {
-      UInt8((Float(a) + (Float(b) - Float(a)) * f).rounded())
+      WholeNumber.byte(Float(a) + (Float(b) - Float(a)) * f)
     }
     let (a, b) = (stops[i], stops[i + 1])
     return RGB(mix(a.r, b.r), mix(a.g, b.g), mix(a.b, b.b))
   }
+}
+
+extension UInt8 {
+  /// The byte as an `Int`, for colour arithmetic (always exact).
+  fileprivate var asInt: Int { Int(truncatingIfNeeded: self) }
 }

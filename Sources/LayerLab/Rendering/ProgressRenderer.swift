@@ -35,7 +35,7 @@ struct ProgressRenderer {
       } else {
         text += " \(Self.duration(elapsed))"
       }
-      text += " \(Int((perStep * 1000).rounded()))ms/step"
+      text += " \(WholeNumber.clamped(perStep * 1000))ms/step"
     }
     for (name, value) in metrics { text += " - \(name): \(Self.four(value))" }
     return text
@@ -74,14 +74,18 @@ struct ProgressRenderer {
 
   /// `3s`, `1:05` (Keras rounds to whole seconds).
   static func duration(_ seconds: Double) -> String {
-    let s = Int(seconds.rounded())
+    let s = WholeNumber.clamped(seconds, in: 0...Int.max)
     return s < 60 ? "\(s)s" : "\(s / 60):" + (s % 60 < 10 ? "0" : "") + "\(s % 60)"
   }
 
-  /// Keras shows metrics with four decimals.
+  /// Keras shows metrics with four decimals (`f"{v:.4f}"`): `nan` and `inf`
+  /// as Python spells them, and a loss of 4e12 with all its digits.
   static func four(_ value: Float) -> String {
     guard value.isFinite else { return "\(value)" }
-    let scaled = Int((Double(value) * 10_000).rounded())
+    // Beyond 2^53 / 10^4 the scaled value no longer fits the exact integers
+    // of a Double (nor, further on, an Int): printf spells it as Python does.
+    guard abs(value) < 9e11 else { return String(format: "%.4f", Double(value)) }
+    let scaled = WholeNumber.clamped(Double(value) * 10_000)
     let sign = scaled < 0 ? "-" : ""
     let whole = abs(scaled) / 10_000
     let frac = String(abs(scaled) % 10_000)

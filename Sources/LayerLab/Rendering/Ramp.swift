@@ -14,7 +14,9 @@ enum Ramp {
   static func level(_ value: Float, low: Float, high: Float) -> Int {
     guard high > low, value.isFinite else { return 0 }
     let t = (value - low) / (high - low)
-    return min(max(Int(t * Float(shades.count)), 0), shades.count - 1)
+    // `t` can be infinite when high - low overflows Float.
+    return WholeNumber.clamped(
+      t * Float(shades.count), in: 0...(shades.count - 1), rounding: .towardZero)
   }
 
   /// `diff`'s glyphs for a change, weakest first: down, and up. Unchanged is a blank.
@@ -27,7 +29,7 @@ enum Ramp {
     guard largest > 0, change.isFinite else { return .blank }
     let t = change / largest
     guard abs(t) >= 0.1 else { return .blank }
-    let level = min(Int(abs(t) * 3), 2)
+    let level = WholeNumber.clamped(abs(t) * 3, in: 0...2, rounding: .towardZero)
     return t > 0
       ? Cell(character: increases[level], tint: .increase(level))
       : Cell(character: decreases[level], tint: .decrease(level))

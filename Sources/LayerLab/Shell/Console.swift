@@ -83,9 +83,12 @@ struct StyledLine: Equatable {
 
 /// The real standard output and standard error.
 final class TerminalConsole: Console {
-  /// Set once a write failed (a full disk, a closed pipe): later output is
-  /// dropped instead of failing again, and the exit status says so.
+  /// Set once a write to standard output failed (a full disk, a closed
+  /// pipe): later output is dropped instead of failing again, the shell
+  /// stops reading, and the exit status says so.
   private(set) var writeFailed = false
+  /// Why the write failed, as `strerror` says it.
+  private(set) var failure = ""
 
   var width: Int?
 
@@ -104,7 +107,7 @@ final class TerminalConsole: Console {
   // both go to one file (`2>&1`), which is what a transcript reader sees.
   // POSIX write, not FileHandle.write, which traps on a failed write.
   private func write(_ text: String, to descriptor: Int32) {
-    guard !writeFailed else { return }
+    guard !(writeFailed && descriptor == STDOUT_FILENO) else { return }
     var bytes = Array(text.utf8)
     var offset = 0
     while offset < bytes.count {
@@ -117,7 +120,12 @@ final class TerminalConsole: Console {
       } else if written < 0, errno == EINTR {
         continue
       } else {
-        writeFailed = true
+        // Standard error failing alone (2>/dev/full) does not stop a script
+        // whose results still reach standard output.
+        if descriptor == STDOUT_FILENO {
+          failure = written < 0 ? String(cString: strerror(errno)) : "nothing was written"
+          writeFailed = true
+        }
         return
       }
     }
