@@ -107,7 +107,8 @@ public final class PyArray: PyObject, PySized, PyIterable, PySubscriptable {
   /// truncated toward zero, NaN and out-of-range values to the minimum.
   static func wrap(_ x: Double) -> Int64 {
     guard x.isFinite, x > -9.223372036854775e18, x < 9.223372036854775e18 else { return Int64.min }
-    return Int64(x.rounded(.towardZero))
+    let whole = WholeNumber.clamped(x, rounding: .towardZero)
+    return Int64(whole)
   }
 
   public var dtype: DType {

@@ -205,6 +205,6 @@ extension Double {
   /// a float to an integer, so no value can trap it.
   public var checkedInt: Int? {
     guard isFinite, self > -9.2e18, self < 9.2e18 else { return nil }
-    return Int(rounded(.towardZero))
+    return WholeNumber.clamped(self, rounding: .towardZero)
   }
 }

@@ -42,8 +42,9 @@ extension Session {
   }
 
   /// What every shell session can use without importing: Keras's names (the
-  /// layer classes, `Sequential`, `keras`, `layers`), `np`, and `model`, so a
-  /// model definition can be pasted as it is.
+  /// layer classes, the optimizer classes, `Sequential`, `keras`, `layers`),
+  /// `np`, and `model`, so a model definition or a `compile` line from a
+  /// tutorial (`optimizer=Adam(learning_rate=1e-3)`) can be pasted as it is.
   private func preludeNames(of interpreter: PyInterpreter) -> [String: PyValue] {
     var names: [String: PyValue] = ["__name__": .string("__main__")]
     guard case .object(let keras as PyModule)? = interpreter.modules["keras"],
@@ -55,6 +56,11 @@ extension Session {
     names["np_utils"] = interpreter.modules["keras.utils.np_utils"]
     names["Sequential"] = try? keras.attribute("Sequential")
     for kind in LayerKind.allCases { names[kind.className] = try? layers.attribute(kind.className) }
+    if case .object(let optimizers as PyModule)? = interpreter.modules["keras.optimizers"] {
+      for kind in OptimizerSpec.Kind.allCases {
+        names[kind.rawValue] = try? optimizers.attribute(kind.rawValue)
+      }
+    }
     names["model"] = .object(ModelObject(self))
     return names
   }
