@@ -4,10 +4,11 @@ import PackageDescription
 
 // The engine's kernels are written with SIMD16<Float>. Built for baseline
 // x86-64 (no FMA), every fused multiply-add becomes a libm call and the
-// kernels run ~150x slower (../shared/PLATFORM.md §4). Users build from
-// source, so we build for the host CPU: AVX-512 where the machine has it,
-// AVX2 or SSE elsewhere, NEON on arm64. `LAYERLAB_PORTABLE=1` turns this off
-// for binaries meant to run on other machines.
+// kernels run ~150x slower (BENCHMARKS.md, "What the kernels' design
+// rests on"). Users build from source, so we build for the host CPU:
+// AVX-512 where the machine has it, AVX2 or SSE elsewhere, NEON on arm64.
+// `LAYERLAB_PORTABLE=1` turns this off for binaries meant to run on other
+// machines.
 // `-O` is also given in debug builds so `swift test` runs the kernels at
 // release speed instead of ~500x slower.
 let portable = ProcessInfo.processInfo.environment["LAYERLAB_PORTABLE"] == "1"

@@ -208,9 +208,9 @@ private let inferenceModels: [(lines: [String], input: [Int])] = [
       let b = randomFloats(f, &rng)
       let twoPass = ElementwiseKernels.relu(ConvKernels.forward(g, input: x, kernel: k, bias: b))
       for implicit in [true, false] {
-        let saved = ConvKernels.allowImplicit
-        ConvKernels.allowImplicit = implicit
-        defer { ConvKernels.allowImplicit = saved }
+        let saved = KernelSettings.implicitConvolution
+        KernelSettings.implicitConvolution = implicit
+        defer { KernelSettings.implicitConvolution = saved }
         for threads in [1, 2] {
           let fused = withThreads(threads) {
             ConvKernels.forwardReLU(g, input: x, kernel: k, bias: b)

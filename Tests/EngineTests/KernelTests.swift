@@ -291,9 +291,9 @@ func denseMatchesReference(_ shape: (Int, Int, Int)) {
       let b = randomFloats(g.filters, &rng)
       let dy = randomFloats(g.outputCount, &rng)
       let run = { (implicit: Bool) -> [[UInt32]] in
-        let saved = ConvKernels.allowImplicit
-        ConvKernels.allowImplicit = implicit
-        defer { ConvKernels.allowImplicit = saved }
+        let saved = KernelSettings.implicitConvolution
+        KernelSettings.implicitConvolution = implicit
+        defer { KernelSettings.implicitConvolution = saved }
         return [
           ConvKernels.forward(g, input: x, kernel: w, bias: b),
           ConvKernels.backwardInput(g, outputGradient: dy, kernel: w),
@@ -320,9 +320,9 @@ func denseMatchesReference(_ shape: (Int, Int, Int)) {
       let b = randomFloats(g.filters, &rng)
       for kind in Gemm.MicroKernel.allCases {
         let run = { (implicit: Bool, relu: Bool) -> [UInt32] in
-          let saved = ConvKernels.allowImplicit
-          ConvKernels.allowImplicit = implicit
-          defer { ConvKernels.allowImplicit = saved }
+          let saved = KernelSettings.implicitConvolution
+          KernelSettings.implicitConvolution = implicit
+          defer { KernelSettings.implicitConvolution = saved }
           return withMicroKernel(kind) {
             bits(ConvKernels.forwardFast(g, input: x, kernel: w, bias: b, relu: relu))
           }
@@ -350,9 +350,9 @@ func denseMatchesReference(_ shape: (Int, Int, Int)) {
       let dy = randomFloats(g.outputCount, &rng)
       let reference = ConvKernels.backwardInputReference(g, outputGradient: dy, kernel: w)
       for scatter in [true, false] {
-        let saved = ConvKernels.allowScatter
-        ConvKernels.allowScatter = scatter
-        defer { ConvKernels.allowScatter = saved }
+        let saved = KernelSettings.scatterInputGradient
+        KernelSettings.scatterInputGradient = scatter
+        defer { KernelSettings.scatterInputGradient = saved }
         expectClose(
           ConvKernels.backwardInput(g, outputGradient: dy, kernel: w), reference,
           "\(t) scatter \(scatter)")
