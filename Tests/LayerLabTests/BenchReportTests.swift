@@ -55,9 +55,11 @@ import Testing
     #expect(row["name"] as? String == "big epoch, 40 pictures")
     #expect(row["runs"] as? Int == 1)
     // Three forward passes of work per picture (the peers' count).
-    let perImage =
-      2.0 * (10_000 * 32 * 27 + 9_604 * 32 * 288 + 2_401 * 64 * 288)
-      + 2.0 * (2_209 * 64 * 576 + 33_856 * 512 + 512 * 6)
+    let macs: [Int] = [
+      10_000 * 32 * 27, 9_604 * 32 * 288, 2_401 * 64 * 288, 2_209 * 64 * 576, 33_856 * 512,
+      512 * 6,
+    ]
+    let perImage = 2 * Double(macs.reduce(0, +))
     #expect(row["flops"] as? Double == 3 * perImage * 40)
     // The Dense kernel alone is 69 MB, and Adam keeps two more of it.
     let resident = try #require(row["peakResidentMB"] as? Double)
