@@ -134,6 +134,60 @@ public enum Winograd {
     }
   }
 
+  // MARK: - Input gradient (training)
+
+  /// The input gradient of a 3x3 stride-1 convolution as a convolution
+  /// itself: the output gradient, padded by 2 − pad on each side, with the
+  /// kernel rotated 180° and its in/out axes swapped (`rotatedKernel`); its
+  /// output is dLoss/dInput, `[batch, inHeight, inWidth, inChannels]`.
+  public static func inputGradientGeometry(_ g: ConvGeometry) -> ConvGeometry {
+    ConvGeometry(
+      batch: g.batch, inHeight: g.outHeight, inWidth: g.outWidth, inChannels: g.filters,
+      outHeight: g.inHeight, outWidth: g.inWidth, filters: g.inChannels, kernelHeight: 3,
+      kernelWidth: 3, strideY: 1, strideX: 1, padTop: 2 - g.padTop, padLeft: 2 - g.padLeft)
+  }
+
+  /// Whether Winograd takes both `g`'s forward product and its input
+  /// gradient (whose channels are `g`'s filters and the other way round).
+  public static func takesInputGradient(_ g: ConvGeometry) -> Bool {
+    takes(g) && g.padTop <= 2 && g.padLeft <= 2 && takes(inputGradientGeometry(g))
+  }
+
+  /// kernel[ky][kx][c][f] → rotated[2 − ky][2 − kx][f][c]: the kernel of
+  /// `inputGradientGeometry`, in the forward kernel's layout.
+  public static func rotatedKernel(_ kernel: [Float], channels c: Int, filters f: Int) -> [Float] {
+    precondition(kernel.count == 9 * c * f)
+    return [Float](unsafeUninitializedCapacity: kernel.count) { out, count in
+      kernel.withUnsafeBufferPointer { k in
+        for ky in 0..<3 {
+          for kx in 0..<3 {
+            let from = k.start + (ky * 3 + kx) * c * f
+            let to = out.start + ((2 - ky) * 3 + (2 - kx)) * f * c
+            for ci in 0..<c {
+              for fi in 0..<f { to[fi * c + ci] = from[ci * f + fi] }
+            }
+          }
+        }
+      }
+      count = kernel.count
+    }
+  }
+
+  /// dLoss/dInput of `g` from dLoss/dOutput by Winograd's products, with
+  /// `u` the transformed `rotatedKernel` for `tile` (`transformKernel` over
+  /// `inputGradientGeometry(g)`'s channels and filters). The same values as
+  /// the direct gather (`ConvKernels.backwardInput`) up to rounding, and
+  /// the same bits for any thread count; nil when
+  /// `takesInputGradient(g)` is false.
+  public static func backwardInput(
+    _ g: ConvGeometry, outputGradient: [Float], transformedKernel u: [Float], tile: Tile
+  ) -> [Float]? {
+    guard takesInputGradient(g) else { return nil }
+    return forward(
+      inputGradientGeometry(g), input: outputGradient, transformedKernel: u, bias: nil,
+      relu: false, pool: false, tile: tile)
+  }
+
   typealias V = SIMD8<Float>
 
   /// Tiles per unit of work: a multiple of the micro-kernel's rows (so its

@@ -43,17 +43,52 @@ extension Sequential {
     }
   }
 
-  /// One step of training on a batch: forward in training mode, loss,
-  /// backward, optimizer update. Returns the batch's loss and accuracy.
+  /// The forward pass of a training step: what `forward(mode: .training)`
+  /// computes, and the layers keep the same state for backward (Dropout
+  /// draws the same masks), but a Conv2D may regroup its sums
+  /// (`Conv2D.forward(_:regrouped:)`: Winograd's products), and nothing is
+  /// kept for display: the REPL's `forward`, which `show` draws and
+  /// `explain` explains, keeps the direct sums. Returns the output and,
+  /// for a model ending in a softmax layer, that layer's input (the
+  /// logits the fused loss reads).
+  func trainingPass(_ input: Tensor) throws(EngineError) -> (output: Tensor, logits: Tensor?) {
+    guard !layers.isEmpty else { throw .noLayers }
+    guard let inputShape else { throw .noInputShape }
+    guard input.shape.rank == inputShape.rank + 1, input.shape.unbatched == inputShape else {
+      throw .badShape(
+        "the model takes inputs shaped \(inputShape.withNoneBatch), got \(input.shape)")
+    }
+    var current = input
+    var previous = input
+    var rng = maskRNG
+    for layer in layers {
+      previous = current
+      if let conv = layer as? Conv2D {
+        current = try conv.forward(current, regrouped: true)
+      } else {
+        current = try layer.forward(current, mode: .training, rng: &rng)
+      }
+    }
+    maskRNG = rng
+    if case .softmaxLayer = head { return (current, previous) }
+    return (current, nil)
+  }
+
+  /// One step of training on a batch: forward in training mode
+  /// (`trainingPass`), loss, backward, optimizer update. Returns the batch's
+  /// loss and accuracy. The REPL's last pass is forgotten: the layers'
+  /// state now belongs to this step.
   ///
   /// When the loss or any gradient is not finite the update is skipped, so the
   /// weights stay the last good ones, and `.nonFinite` is thrown.
   public func trainStep(
     _ images: Tensor, labels: [Int], loss kind: LossKind, optimizer: any Optimizer
   ) throws(EngineError) -> (loss: Float, accuracy: Float) {
+    clearPass()
     zeroGradients()
-    let output = try forward(images, mode: .training)
-    let step = try lossAndGradient(output: output, labels: labels, loss: kind)
+    let pass = try trainingPass(images)
+    let step = try lossAndGradient(
+      output: pass.output, labels: labels, loss: kind, logits: pass.logits)
     guard step.loss.isFinite else {
       throw .nonFinite(
         "the loss became \(step.loss): training diverged; the weights are kept as they were before this batch (try a smaller learning rate)"
@@ -84,9 +119,6 @@ extension Sequential {
         "a weight overflowed to infinity or NaN: training diverged; the weights are kept as they were before this batch (try a smaller learning rate)"
       )
     }
-    // The outputs kept from this pass came from the weights before the
-    // update: forget them, so nothing shows or explains them as current.
-    clearPass()
     return (step.loss, step.accuracy)
   }
 
