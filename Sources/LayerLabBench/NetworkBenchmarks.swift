@@ -130,32 +130,62 @@ extension Bench {
 }
 
 extension Bench {
-  /// Each layer of the big seed network alone, forward (training mode) and
-  /// backward, at the bench's batch: where a training step's time goes.
+  /// Each layer of the big seed network alone, forward and backward as a
+  /// training step runs them (`trainStep`'s route: Winograd where it takes
+  /// a convolution), at the bench's batch, then the rest of the step (the
+  /// loss, the finite checks and weight backup, Adam) and the whole step:
+  /// where a training step's time goes.
   func layerBenchmarks() throws -> [Benchmark] {
     let model = try Self.seedNetwork(side: 100, classes: 6)
     var rng = SeededGenerator(seed: 6)
     var x = Tensor(repeating: 0, shape: [batch, 100, 100, 3]).map { _ in rng.nextUnitFloat() }
+    let images = x
     var list: [Benchmark] = []
     var input = model.inputShape ?? []
     for (layer, output) in zip(model.layers, model.outputShapes) {
       let layerInput = x
-      var masks = SeededGenerator(seed: 7)
-      let out = (try? layer.forward(layerInput, mode: .training, rng: &masks)) ?? layerInput
+      func run() -> Tensor? {
+        var masks = SeededGenerator(seed: 7)
+        if let conv = layer as? Conv2D { return try? conv.forward(layerInput, regrouped: true) }
+        return try? layer.forward(layerInput, mode: .training, rng: &masks)
+      }
+      let out = run() ?? layerInput
       let gradient = out.map { _ in rng.nextFloat(in: -1, 1) }
       let shape = "\(input.withNoneBatch)->\(output.withNoneBatch)"
       list.append(
         Benchmark(section: "layer", name: "\(layer.name) forward", shape: shape, flops: 0) {
-          var masks = SeededGenerator(seed: 7)
-          blackHole(try? layer.forward(layerInput, mode: .training, rng: &masks))
+          blackHole(run())
         })
+      // As in a step: the first layer's input gradient is never needed.
+      let first = list.count == 1
       list.append(
         Benchmark(section: "layer", name: "\(layer.name) backward", shape: shape, flops: 0) {
-          blackHole(try? layer.backward(gradient))
+          // The layer's state is the last forward's: the route it took.
+          blackHole(try? layer.backward(gradient, inputGradient: !first))
         })
       x = out
       input = output
     }
+    let labels = (0..<batch).map { $0 % 6 }
+    let adam = Adam()
+    let parameters = model.parameters
+    list.append(
+      Benchmark(section: "layer", name: "finite checks", shape: "all weights", flops: 0) {
+        blackHole(parameters.allSatisfy { $0.gradient.isFinite && $0.value.isFinite })
+      })
+    list.append(
+      Benchmark(section: "layer", name: "adam update", shape: "all weights", flops: 0) {
+        adam.apply(to: parameters)
+      })
+    list.append(
+      Benchmark(
+        section: "layer", name: "whole train step", shape: "100x100x3, 6 classes",
+        flops: 3 * Self.forwardFlops(model) * Double(batch), perItem: batch
+      ) {
+        blackHole(
+          try? model.trainStep(
+            images, labels: labels, loss: .categoricalCrossentropy, optimizer: adam))
+      })
     return list
   }
 }

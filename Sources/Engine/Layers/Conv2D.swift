@@ -102,10 +102,11 @@ public final class Conv2D: ActivatedLayer {
   /// `forward`, or with `regrouped` (a training step, `Sequential.trainStep`)
   /// a 3x3 stride-1 layer with 16 or more channels goes through Winograd's
   /// products (`Winograd.takesInputGradient`), for its output now and its
-  /// input gradient in `backward`: the same values up to rounding with 4x
-  /// or 2.25x fewer multiply-adds, still the same bits for any thread
-  /// count. The kernel gradient keeps the direct sums either way.
-  func forward(_ input: Tensor, regrouped: Bool) throws(EngineError) -> Tensor {
+  /// input and kernel gradients in `backward`: the same values up to
+  /// rounding with 4x or 2.25x fewer multiply-adds, still the same bits for
+  /// any thread count.
+  /// Public for the benchmark's per-layer rows.
+  public func forward(_ input: Tensor, regrouped: Bool) throws(EngineError) -> Tensor {
     let (g, kernel) = try checked(input)
     let fast =
       regrouped && KernelSettings.winogradInTraining && Winograd.takesInputGradient(g)
@@ -194,7 +195,15 @@ public final class Conv2D: ActivatedLayer {
     guard let input = savedInput, let g = savedGeometry, let kernel else {
       throw .backwardBeforeForward(layer: name)
     }
+    let regrouped = savedRegrouped
     Parameter.accumulateGradients(kernel, bias) { kernelGradient, biasGradient in
+      if regrouped
+        && Winograd.accumulateKernelGradient(
+          g, input: input.scalars, outputGradient: gradient.scalars,
+          kernelGradient: &kernelGradient, biasGradient: &biasGradient)
+      {
+        return
+      }
       ConvKernels.accumulateKernelGradient(
         g, input: input.scalars, outputGradient: gradient.scalars,
         kernelGradient: &kernelGradient, biasGradient: &biasGradient)
