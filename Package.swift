@@ -10,9 +10,13 @@ import PackageDescription
 // `LAYERLAB_PORTABLE=1` turns this off for binaries meant to run on other
 // machines.
 // `-O` is also given in debug builds so `swift test` runs the kernels at
-// release speed instead of ~500x slower.
+// release speed instead of ~500x slower. `-fno-math-errno`: on glibc,
+// `Float.squareRoot()` otherwise keeps a call to `sqrtf` (to set errno for
+// a negative input) beside each square root, so `SIMD8.squareRoot()`
+// becomes eight scalar ones; without errno it is one `vsqrtps`, with the
+// same IEEE result (Adam's update: 27 -> 12 ms per step, BENCHMARKS.md).
 let portable = ProcessInfo.processInfo.environment["LAYERLAB_PORTABLE"] == "1"
-var engineFlags: [String] = ["-O"]
+var engineFlags: [String] = ["-O", "-Xcc", "-fno-math-errno"]
 #if arch(x86_64)
   if !portable { engineFlags += ["-Xcc", "-march=native"] }
 #endif
