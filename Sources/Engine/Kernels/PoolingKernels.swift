@@ -235,23 +235,27 @@ public enum PoolingKernels {
               }
               let dyRow = (iy - oy * g.kernelHeight) * g.kernelWidth
               let covered = g.outWidth * g.kernelWidth
-              for ix in 0..<covered {
-                let ox = ix / g.kernelWidth
-                let cellOffset = Int32(dyRow + ix - ox * g.kernelWidth)
-                let at = ((n * g.outHeight + oy) * g.outWidth + ox) * channels
-                let out = line + ix * channels
-                var c = 0
-                while c + 8 <= channels {
-                  let v = UnsafeRawPointer(gr.p + at + c).loadUnaligned(as: SIMD8<Float>.self)
-                  let won = UnsafeRawPointer(w.p + at + c).loadUnaligned(as: SIMD8<Int32>.self)
-                  let sent = SIMD8<Float>().replacing(with: v, where: won .== cellOffset)
-                  UnsafeMutableRawPointer(out + c).storeBytes(
-                    of: SIMD8<Float>() + sent, as: SIMD8<Float>.self)
-                  c += 8
-                }
-                while c < channels {
-                  out[c] = 0 + (w.p[at + c] == cellOffset ? gr.p[at + c] : 0)
-                  c += 1
+              let outputs = (n * g.outHeight + oy) * g.outWidth * channels
+              var out = line
+              for ox in 0..<g.outWidth {
+                let at = outputs + ox * channels
+                for kx in 0..<g.kernelWidth {
+                  let cellOffset = Int32(truncatingIfNeeded: dyRow + kx)
+                  let here = SIMD8<Int32>(repeating: cellOffset)
+                  var c = 0
+                  while c + 8 <= channels {
+                    let v = UnsafeRawPointer(gr.p + at + c).loadUnaligned(as: SIMD8<Float>.self)
+                    let won = UnsafeRawPointer(w.p + at + c).loadUnaligned(as: SIMD8<Int32>.self)
+                    let sent = SIMD8<Float>().replacing(with: v, where: won .== here)
+                    UnsafeMutableRawPointer(out + c).storeBytes(
+                      of: SIMD8<Float>() + sent, as: SIMD8<Float>.self)
+                    c += 8
+                  }
+                  while c < channels {
+                    out[c] = 0 + (w.p[at + c] == cellOffset ? gr.p[at + c] : 0)
+                    c += 1
+                  }
+                  out += channels
                 }
               }
               (line + covered * channels).initialize(
