@@ -270,6 +270,29 @@ private let inferenceModels: [(lines: [String], input: [Int])] = [
     }
   }
 
+  /// A kernel past `bigKernel` sums on one thread while another reads
+  /// ahead (`streamAhead`): still Gemm's bits, for 1 and 2 threads.
+  @Test func bigKernelDenseReadAheadGivesGemmBits() {
+    var rng = SeededGenerator(seed: 23)
+    let (inF, units) = (8_200, 520)
+    #expect(inF * units >= DenseKernels.bigKernel)
+    let w = randomFloats(inF * units, &rng)
+    let b = randomFloats(units, &rng)
+    for rows in [1, 3] {
+      let x = randomFloats(rows * inF, &rng)
+      var viaGemm = [Float](repeating: 0, count: rows * units)
+      for r in 0..<rows { for u in 0..<units { viaGemm[r * units + u] = b[u] } }
+      Gemm.sgemm(m: rows, n: units, k: inF, a: x, b: w, c: &viaGemm, accumulate: true)
+      for threads in [1, 2] {
+        let fast = withThreads(threads) {
+          DenseKernels.forward(
+            rows: rows, inFeatures: inF, units: units, input: x, kernel: w, bias: b)
+        }
+        #expect(bits(fast) == bits(viaGemm), "rows \(rows) threads \(threads)")
+      }
+    }
+  }
+
   @Test func fewRowDenseGivesGemmBits() {
     var rng = SeededGenerator(seed: 22)
     for (inF, units) in [(1, 1), (7, 3), (33, 17), (300, 512), (1031, 45), (2000, 100)] {
