@@ -244,6 +244,32 @@ struct Bench: ParsableCommand {
                 g, input: x, transformedKernel: u, bias: bias, relu: true, pool: false, tile: tile))
           })
       }
+      if !reference && Winograd.takesInputGradient(g) {
+        // What a training step runs for this layer's gradients.
+        let gb = Winograd.inputGradientGeometry(g)
+        let tile = Winograd.choose(gb, pool: false)
+        let u = Winograd.transformKernel(
+          Winograd.rotatedKernel(w, channels: g.inChannels, filters: g.filters), tile,
+          channels: gb.inChannels, filters: gb.filters)
+        list.append(
+          Benchmark(
+            section: "conv", name: "\(name) backwardInput, winograd \(tile)", shape: shape,
+            flops: flops
+          ) {
+            blackHole(
+              Winograd.backwardInput(g, outputGradient: dy, transformedKernel: u, tile: tile))
+          })
+        list.append(
+          Benchmark(
+            section: "conv", name: "\(name) kernelGradient, winograd", shape: shape, flops: flops
+          ) {
+            var kg = [Float](repeating: 0, count: g.kernelCount)
+            var bg = [Float](repeating: 0, count: g.filters)
+            _ = Winograd.accumulateKernelGradient(
+              g, input: x, outputGradient: dy, kernelGradient: &kg, biasGradient: &bg)
+            blackHole(kg)
+          })
+      }
       list.append(
         Benchmark(section: "conv", name: "\(name) backwardInput", shape: shape, flops: flops) {
           blackHole(

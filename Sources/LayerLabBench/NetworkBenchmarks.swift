@@ -130,15 +130,20 @@ extension Bench {
 }
 
 extension Bench {
-  /// Each layer of the big seed network alone, forward and backward as a
-  /// training step runs them (`trainStep`'s route: Winograd where it takes
-  /// a convolution), at the bench's batch, then the rest of the step (the
-  /// loss, the finite checks and weight backup, Adam) and the whole step:
-  /// where a training step's time goes.
+  /// Each layer of the seed network alone (big, then cifar), forward and
+  /// backward as a training step runs them (`trainStep`'s route: Winograd
+  /// where it takes a convolution), at the bench's batch, then the finite
+  /// checks and Adam over all weights, and the whole step: where a training
+  /// step's time goes.
   func layerBenchmarks() throws -> [Benchmark] {
-    let model = try Self.seedNetwork(side: 100, classes: 6)
+    try layerBenchmarks(variant: "big", side: 100, classes: 6)
+      + layerBenchmarks(variant: "cifar", side: 32, classes: 10)
+  }
+
+  func layerBenchmarks(variant: String, side: Int, classes: Int) throws -> [Benchmark] {
+    let model = try Self.seedNetwork(side: side, classes: classes)
     var rng = SeededGenerator(seed: 6)
-    var x = Tensor(repeating: 0, shape: [batch, 100, 100, 3]).map { _ in rng.nextUnitFloat() }
+    var x = Tensor(repeating: 0, shape: [batch, side, side, 3]).map { _ in rng.nextUnitFloat() }
     let images = x
     var list: [Benchmark] = []
     var input = model.inputShape ?? []
@@ -153,33 +158,40 @@ extension Bench {
       let gradient = out.map { _ in rng.nextFloat(in: -1, 1) }
       let shape = "\(input.withNoneBatch)->\(output.withNoneBatch)"
       list.append(
-        Benchmark(section: "layer", name: "\(layer.name) forward", shape: shape, flops: 0) {
+        Benchmark(
+          section: "layer", name: "\(variant) \(layer.name) forward", shape: shape, flops: 0
+        ) {
           blackHole(run())
         })
       // As in a step: the first layer's input gradient is never needed.
       let first = list.count == 1
       list.append(
-        Benchmark(section: "layer", name: "\(layer.name) backward", shape: shape, flops: 0) {
+        Benchmark(
+          section: "layer", name: "\(variant) \(layer.name) backward", shape: shape, flops: 0
+        ) {
           // The layer's state is the last forward's: the route it took.
           blackHole(try? layer.backward(gradient, inputGradient: !first))
         })
       x = out
       input = output
     }
-    let labels = (0..<batch).map { $0 % 6 }
+    let labels = (0..<batch).map { $0 % classes }
     let adam = Adam()
     let parameters = model.parameters
     list.append(
-      Benchmark(section: "layer", name: "finite checks", shape: "all weights", flops: 0) {
+      Benchmark(
+        section: "layer", name: "\(variant) finite checks", shape: "all weights", flops: 0
+      ) {
         blackHole(parameters.allSatisfy { $0.gradient.isFinite && $0.value.isFinite })
       })
     list.append(
-      Benchmark(section: "layer", name: "adam update", shape: "all weights", flops: 0) {
+      Benchmark(section: "layer", name: "\(variant) adam update", shape: "all weights", flops: 0) {
         adam.apply(to: parameters)
       })
     list.append(
       Benchmark(
-        section: "layer", name: "whole train step", shape: "100x100x3, 6 classes",
+        section: "layer", name: "\(variant) whole train step",
+        shape: "\(side)x\(side)x3, \(classes) classes",
         flops: 3 * Self.forwardFlops(model) * Double(batch), perItem: batch
       ) {
         blackHole(

@@ -116,15 +116,29 @@ extension Sequential {
         "a gradient became infinite or NaN: training diverged; the weights are kept as they were before this batch (try a smaller learning rate)"
       )
     }
-    // A copy of the weights into buffers kept from step to step (no
-    // allocation, no page faults), so a step that overflows can be taken back.
-    weightBackup.save(params)
-    optimizer.apply(to: params)
-    guard params.allSatisfy({ ElementwiseKernels.allFinite($0.value.scalars) }) else {
-      weightBackup.restore(params)
-      throw .nonFinite(
-        "a weight overflowed to infinity or NaN: training diverged; the weights are kept as they were before this batch (try a smaller learning rate)"
-      )
+    let overflow = EngineError.nonFinite(
+      "a weight overflowed to infinity or NaN: training diverged; the weights are kept as they were before this batch (try a smaller learning rate)"
+    )
+    if let adam = optimizer as? Adam {
+      // The new weights go into the buffers kept from step to step (the
+      // weights before the last update), checked as they are written, and
+      // are swapped in only when all are finite: nothing to copy or take
+      // back.
+      weightBackup.fit(params)
+      guard adam.apply(to: params, writingWeightsInto: &weightBackup.buffers) else {
+        throw overflow
+      }
+      weightBackup.swap(params)
+    } else {
+      // A copy of the weights into buffers kept from step to step (no
+      // allocation, no page faults), so a step that overflows can be taken
+      // back.
+      weightBackup.save(params)
+      optimizer.apply(to: params)
+      guard params.allSatisfy({ ElementwiseKernels.allFinite($0.value.scalars) }) else {
+        weightBackup.restore(params)
+        throw overflow
+      }
     }
     return (step.loss, step.accuracy)
   }
@@ -188,16 +202,33 @@ extension Sequential {
   }
 }
 
-/// Buffers that hold a copy of the weights from before the last update.
+/// One buffer per parameter, its size, kept from step to step: the weights
+/// from before the last update (a copy, or the arrays an out-of-place
+/// update swapped out).
 final class WeightBackup {
-  private var buffers: [[Float]] = []
+  var buffers: [[Float]] = []
 
-  func save(_ parameters: [Parameter]) {
+  /// Buffers for `parameters`, kept when they already fit.
+  func fit(_ parameters: [Parameter]) {
     if buffers.count != parameters.count
       || zip(buffers, parameters).contains(where: { $0.count != $1.value.count })
     {
       buffers = parameters.map { [Float](repeating: 0, count: $0.value.count) }
     }
+  }
+
+  /// Each parameter's weights become its buffer's, and the buffer keeps
+  /// the old ones (arrays change hands; nothing is copied).
+  func swap(_ parameters: [Parameter]) {
+    for (index, p) in parameters.enumerated() {
+      let old = p.value.scalars
+      p.value.scalars = buffers[index]
+      buffers[index] = old
+    }
+  }
+
+  func save(_ parameters: [Parameter]) {
+    fit(parameters)
     for (index, p) in parameters.enumerated() {
       ElementwiseKernels.copy(p.value.scalars, into: &buffers[index])
     }
