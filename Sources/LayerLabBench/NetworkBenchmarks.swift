@@ -147,22 +147,37 @@ extension Bench {
     let images = x
     var list: [Benchmark] = []
     var input = model.inputShape ?? []
-    for (layer, output) in zip(model.layers, model.outputShapes) {
+    let layers = model.layers
+    for (index, (layer, output)) in zip(layers, model.outputShapes).enumerated() {
       let layerInput = x
+      // As in `trainingPass`: a linear conv then Activation('relu') is one
+      // pass (the conv row includes the ReLU; the activation's forward row
+      // is only the hand-over, untimed here).
+      let fusedReLU =
+        (layer as? Conv2D)?.activationFunction == .linear && index + 1 < layers.count
+        && (layers[index + 1] as? Activation)?.function == .relu
+      let afterFused =
+        index > 0 && (layers[index - 1] as? Conv2D)?.activationFunction == .linear
+        && (layer as? Activation)?.function == .relu
       func run() -> Tensor? {
         var masks = SeededGenerator(seed: 7)
-        if let conv = layer as? Conv2D { return try? conv.forward(layerInput, regrouped: true) }
+        if let conv = layer as? Conv2D {
+          return try? conv.forward(layerInput, regrouped: true, relu: fusedReLU)
+        }
         return try? layer.forward(layerInput, mode: .training, rng: &masks)
       }
       let out = run() ?? layerInput
       let gradient = out.map { _ in rng.nextFloat(in: -1, 1) }
       let shape = "\(input.withNoneBatch)->\(output.withNoneBatch)"
-      list.append(
-        Benchmark(
-          section: "layer", name: "\(variant) \(layer.name) forward", shape: shape, flops: 0
-        ) {
-          blackHole(run())
-        })
+      if !afterFused {
+        list.append(
+          Benchmark(
+            section: "layer", name: "\(variant) \(layer.name) forward\(fusedReLU ? "+relu" : "")",
+            shape: shape, flops: 0
+          ) {
+            blackHole(run())
+          })
+      }
       // As in a step: the first layer's input gradient is never needed.
       let first = list.count == 1
       list.append(

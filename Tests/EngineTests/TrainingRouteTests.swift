@@ -68,6 +68,39 @@ import Testing
     return model
   }
 
+  /// The training pass applies a ReLU that follows a linear conv as the
+  /// conv's sums are stored: the same outputs and gradients, bit for bit,
+  /// as the conv and the activation layer one after the other.
+  @Test func fusedConvReLUGivesTheTwoLayerBits() throws {
+    let x = randomTensor([3, 8, 8, 16], seed: 12)
+    let labels = [0, 1, 2]
+    func run(fused: Bool) throws -> [[UInt32]] {
+      let model = try Self.network()
+      model.zeroGradients()
+      var output: Tensor
+      var logits: Tensor?
+      if fused {
+        (output, logits) = try model.trainingPass(x)
+      } else {
+        output = x
+        var rng = model.maskRNG
+        for layer in model.layers {
+          logits = output
+          if let conv = layer as? Conv2D {
+            output = try conv.forward(output, regrouped: true)
+          } else {
+            output = try layer.forward(output, mode: .training, rng: &rng)
+          }
+        }
+      }
+      let step = try model.lossAndGradient(
+        output: output, labels: labels, loss: .categoricalCrossentropy, logits: logits)
+      try model.backward(step.gradient, from: step.startBelow, needInputGradient: false)
+      return [bits(output.scalars)] + model.parameters.map { bits($0.gradient.scalars) }
+    }
+    #expect(try run(fused: true) == run(fused: false))
+  }
+
   /// The whole step: parameter gradients of the Winograd route against
   /// central differences of the loss through the direct `forward`.
   @Test func winogradStepGradientMatchesCentralDifferences() throws {

@@ -105,15 +105,25 @@ public final class Conv2D: ActivatedLayer {
   /// input and kernel gradients in `backward`: the same values up to
   /// rounding with 4x or 2.25x fewer multiply-adds, still the same bits for
   /// any thread count.
+  ///
+  /// With `relu` (a linear layer followed by `Activation('relu')`, which
+  /// then adopts the values: `Activation.adoptReLU`), the ReLU is applied as
+  /// the sums are stored, and the result is `relu(forward)`, bit for bit.
   /// Public for the benchmark's per-layer rows.
-  public func forward(_ input: Tensor, regrouped: Bool) throws(EngineError) -> Tensor {
+  public func forward(_ input: Tensor, regrouped: Bool, relu: Bool = false) throws(EngineError)
+    -> Tensor
+  {
     let (g, kernel) = try checked(input)
+    precondition(!relu || spec.activation == .linear)
     let fast =
       regrouped && KernelSettings.winogradInTraining && Winograd.takesInputGradient(g)
     let raw =
-      (fast ? winograd(g, input, kernel: kernel, relu: false, pool: false) : nil)
-      ?? ConvKernels.forward(
-        g, input: input.scalars, kernel: kernel.value.scalars, bias: bias?.value.scalars)
+      (fast ? winograd(g, input, kernel: kernel, relu: relu, pool: false) : nil)
+      ?? (relu
+        ? ConvKernels.forwardReLU(
+          g, input: input.scalars, kernel: kernel.value.scalars, bias: bias?.value.scalars)
+        : ConvKernels.forward(
+          g, input: input.scalars, kernel: kernel.value.scalars, bias: bias?.value.scalars))
     let pre = Tensor(validShape: [g.batch, g.outHeight, g.outWidth, g.filters], scalars: raw)
     let out = activationCache.apply(spec.activation, to: pre)
     savedInput = input

@@ -61,13 +61,26 @@ extension Sequential {
     var current = input
     var previous = input
     var rng = maskRNG
-    for layer in layers {
+    var index = 0
+    while index < layers.count {
+      let layer = layers[index]
       previous = current
       if let conv = layer as? Conv2D {
+        // A linear conv then Activation('relu'): the ReLU as the sums are
+        // stored, and the activation layer adopts the result.
+        if conv.activationFunction == .linear, index + 1 < layers.count,
+          let relu = layers[index + 1] as? Activation, relu.function == .relu
+        {
+          current = try conv.forward(current, regrouped: true, relu: true)
+          relu.adoptReLU(output: current)
+          index += 2
+          continue
+        }
         current = try conv.forward(current, regrouped: true)
       } else {
         current = try layer.forward(current, mode: .training, rng: &rng)
       }
+      index += 1
     }
     maskRNG = rng
     if case .softmaxLayer = head { return (current, previous) }
