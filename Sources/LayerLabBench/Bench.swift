@@ -51,6 +51,13 @@ struct Bench: ParsableCommand {
   @Option(help: "Only rows whose name contains this text (e.g. conv2d_1, forward).")
   var filter: String?
 
+  @Flag(
+    help: """
+      Skip the peak rows (and so the shares of the peak): for instruction counts under \
+      valgrind, where the chains' many runs would take minutes.
+      """)
+  var noPeak = false
+
   @Flag(help: "Leave glibc's malloc settings alone (to measure what keeping freed memory buys).")
   var defaultMalloc = false
 
@@ -68,7 +75,7 @@ struct Bench: ParsableCommand {
     var rows: [Row] = []
     var peak: Double? = nil
     // The peak first: the yardstick of every other row.
-    for section in [Section.peak] + sections.filter({ $0 != .peak }) {
+    for section in (noPeak ? [] : [Section.peak]) + sections.filter({ $0 != .peak }) {
       let list: [Benchmark]
       switch section {
       case .peak: list = peakBenchmarks()
