@@ -39,9 +39,9 @@ extension Winograd {
     let count = g.batch * tilesY * tilesX
     let kind: Gemm.MicroKernel =
       Gemm.activeKernel == .wide8x32 && f % 32 == 0 ? .wide8x32 : .narrow6x16
-    // Slices of at least 192 tiles, at most 8: enough units for two busy
-    // cores, few partials to add up.
-    let slices = max(1, min(8, count / 192))
+    // Slices of at least 128 tiles, at most 8: enough units for two busy
+    // cores (a small picture's 512 tiles make 4), few partials to add up.
+    let slices = max(1, min(8, count / 128))
     // Each plane's c x f partial has 8 spare rows: the micro-kernel's last
     // row tile may run past c (its extra rows land there, unread).
     let rowsPad = c + 8

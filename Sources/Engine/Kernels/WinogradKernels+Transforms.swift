@@ -11,8 +11,16 @@ extension Winograd {
     precondition(kernel.count == 9 * channels * filters && filters % 8 == 0)
     return [Float](unsafeUninitializedCapacity: tile.planes * channels * filters) { u, count in
       kernel.withUnsafeBufferPointer { w in
-        transformKernel(
-          w.start, tile, channels: channels, filters: filters, into: u.start)
+        // A training step transforms every kernel once per step: the
+        // channels (each written by one unit) on the threads.
+        let (src, dst) = (SendableConstPointer(w.start), SendablePointer(u.start))
+        let groups = max(1, min(channels, 16))
+        parallelUnits(groups) { unit, _ in
+          let c0 = unit * channels / groups
+          let c1 = (unit + 1) * channels / groups
+          transformKernel(
+            src.p, tile, channels: channels, filters: filters, into: dst.p, channelRange: c0..<c1)
+        }
       }
       count = tile.planes * channels * filters
     }
@@ -20,7 +28,7 @@ extension Winograd {
 
   static func transformKernel(
     _ w: UnsafePointer<Float>, _ tile: Tile, channels: Int, filters: Int,
-    into u: UnsafeMutablePointer<Float>
+    into u: UnsafeMutablePointer<Float>, channelRange: Range<Int>
   ) {
     let plane = channels * filters
     let alpha = tile.alpha
@@ -46,7 +54,7 @@ extension Winograd {
       }
     }
     withUnsafeTemporaryAllocation(of: V.self, capacity: 18) { gg in
-      for c in 0..<channels {
+      for c in channelRange {
         var f = 0
         while f < filters {
           // g[ky][kx] for 8 filters; kernel layout [ky][kx][c][f].
