@@ -65,13 +65,15 @@ extension Bench {
       }
       oneImage.peersPlan = .peers(big: big, kind: .oneImage)
       list.append(oneImage)
-      list.append(
-        Benchmark(
-          section: "net", name: "\(variant) forward 1 image, REPL", shape: shape, flops: perImage
-        ) {
-          // The REPL's `forward`: unfused, every layer's output kept for display.
-          blackHole(try? model.forward(one, mode: .inference))
-        })
+      var repl = Benchmark(
+        section: "net", name: "\(variant) forward 1 image, REPL", shape: shape, flops: perImage
+      ) {
+        // The REPL's `forward`: direct sums, every layer's output kept for display.
+        blackHole(try? model.forward(one, mode: .inference))
+      }
+      // As many runs as the row above, so that the two compare.
+      repl.peersPlan = .peers(big: big, kind: .oneImage)
+      list.append(repl)
       var batchRow = Benchmark(
         section: "net", name: "\(variant) forward batch \(batch)", shape: shape,
         flops: perImage * Double(batch), perItem: batch

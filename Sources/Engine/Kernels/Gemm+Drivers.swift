@@ -229,8 +229,9 @@ extension Gemm {
 
   /// Per-thread scratch of `multiplyRows`: one ragged or transposed tile of
   /// C (8×32), then a packed sliver of a transposed A (up to 640 k × 8 rows,
-  /// plus the overhang of its last 8-float move).
-  static let tileFloats = 8 * 32 + 640 * 8 + 8
+  /// plus the overhang of its last 8-float move), rounded to whole cache
+  /// lines so that what callers put after it (B panels) starts on one.
+  static let tileFloats = 8 * 32 + 640 * 8 + 16
 
   /// One thread's share: rows `rows` of C, panels `js`, all of k, with the
   /// kernel this machine runs fastest. `tile` is `tileFloats` of scratch.
