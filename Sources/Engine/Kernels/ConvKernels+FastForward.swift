@@ -107,10 +107,16 @@ extension ConvKernels {
     let panels = Gemm.allocatePanels(k: depth, n: filters, direct: nil)
     Gemm.pack(
       Gemm.MatrixView(weights, rs: filters, cs: 1), into: panels, panels: 0..<panels.count)
-    let kind = Gemm.activeKernel
     // One pass over all kernel rows per tile (see `convolveFast`), in the
     // same k order as an im2col row: same bits, no reloads of C between rows.
-    let segmented = kind == .narrow6x16 && panels.kBlocks == 1
+    // Only the narrow kernel walks segments; short kernel rows (a 3-channel
+    // first layer: 9 floats) take it whichever kernel this machine prefers
+    // (both give the same bits; on a Zen 4, 11 against 17.5 ms for the big
+    // first layer, 1T CPU), longer ones keep one pass per kernel row with
+    // the wide kernel.
+    let segmented =
+      panels.kBlocks == 1 && (Gemm.activeKernel == .narrow6x16 || span < 32)
+    let kind = segmented ? Gemm.MicroKernel.narrow6x16 : Gemm.activeKernel
     let rowPanels: [Gemm.Panels] =
       segmented
       ? []
@@ -283,8 +289,9 @@ extension ConvKernels {
 
   /// Whether `convolveImplicit` takes this shape (what `convolveFast` checks).
   static func takesImplicit(_ plan: Im2col) -> Bool {
-    let segmented =
-      Gemm.activeKernel == .narrow6x16 && Gemm.kBlockSize(plan.depth) == plan.depth
+    // Rows under 32 floats are worth reading in place only in one pass
+    // (`convolveImplicit` then takes the narrow kernel).
+    let segmented = Gemm.kBlockSize(plan.depth) == plan.depth
     return KernelSettings.implicitConvolution && !plan.isIdentity && plan.dilationY == 1
       && plan.dilationX == 1
       && (plan.kernelWidth * plan.inChannels >= 32 || segmented)
