@@ -101,6 +101,36 @@ import Testing
     #expect(try run(fused: true) == run(fused: false))
   }
 
+  /// A step writes the Dense kernels' gradients instead of zeroing and
+  /// adding into them: a second step on the same batch (nothing learned:
+  /// a zero learning rate) has every gradient of the first, bit for bit,
+  /// and the same as adding into zeros.
+  @Test func stepsWriteTheDenseGradientAfresh() throws {
+    let model = try Self.network()
+    let x = randomTensor([3, 8, 8, 16], seed: 13)
+    let labels = [2, 0, 1]
+    let state = model.maskRNG
+    func step() throws -> [[UInt32]] {
+      model.maskRNG = state
+      _ = try model.trainStep(
+        x, labels: labels, loss: .categoricalCrossentropy, optimizer: SGD(learningRate: 0))
+      return model.parameters.map { bits($0.gradient.scalars) }
+    }
+    let first = try step()
+    #expect(try step() == first)
+    // Added into zeros by hand, the Dense kernel's gradient has the same bits.
+    let dense = try #require(model.layers.compactMap { $0 as? Dense }.first)
+    let kernel = try #require(dense.kernel)
+    model.maskRNG = state
+    model.zeroGradients()
+    let pass = try model.trainingPass(x)
+    let loss = try model.lossAndGradient(
+      output: pass.output, labels: labels, loss: .categoricalCrossentropy, logits: pass.logits)
+    try model.backward(loss.gradient, from: loss.startBelow, needInputGradient: false)
+    let index = try #require(model.parameters.firstIndex { $0 === kernel })
+    #expect(bits(kernel.gradient.scalars) == first[index])
+  }
+
   /// The whole step: parameter gradients of the Winograd route against
   /// central differences of the loss through the direct `forward`.
   @Test func winogradStepGradientMatchesCentralDifferences() throws {

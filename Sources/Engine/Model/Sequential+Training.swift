@@ -98,8 +98,19 @@ extension Sequential {
     _ images: Tensor, labels: [Int], loss kind: LossKind, optimizer: any Optimizer
   ) throws(EngineError) -> (loss: Float, accuracy: Float) {
     clearPass()
-    // `zeroGradients`, on the threads (69 MB for the seed network's Dense).
-    for p in parameters {
+    // `zeroGradients`, on the threads, but for the Dense kernels, whose
+    // backward writes their gradient instead of adding into it (every
+    // layer's backward runs before the update, or the step throws first).
+    var written = Set<ObjectIdentifier>()
+    let denses = layers.compactMap { $0 as? Dense }
+    defer { for dense in denses { dense.overwritesKernelGradient = false } }
+    for dense in denses {
+      if let kernel = dense.kernel, kernel.gradient.shape == kernel.value.shape {
+        dense.overwritesKernelGradient = true
+        written.insert(ObjectIdentifier(kernel))
+      }
+    }
+    for p in parameters where !written.contains(ObjectIdentifier(p)) {
       if p.gradient.shape == p.value.shape {
         ElementwiseKernels.zero(&p.gradient.scalars)
       } else {
