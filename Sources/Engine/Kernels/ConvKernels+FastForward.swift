@@ -15,7 +15,7 @@ extension ConvKernels {
     let rows = batch * plan.outHeight * plan.outWidth
     let depth = plan.depth
     if rows == 0 || filters == 0 { return }
-    // With the narrow kernel and the whole of k in one block, the in-place
+    // With the whole of k in one block, the in-place
     // tiles are one kernel pass over all kernel rows (`segments`), so even
     // a first layer's 9-float rows (3x3, RGB) are worth reading in place
     // (`takesImplicit`).
@@ -108,15 +108,11 @@ extension ConvKernels {
     Gemm.pack(
       Gemm.MatrixView(weights, rs: filters, cs: 1), into: panels, panels: 0..<panels.count)
     // One pass over all kernel rows per tile (see `convolveFast`), in the
-    // same k order as an im2col row: same bits, no reloads of C between rows.
-    // Only the narrow kernel walks segments; short kernel rows (a 3-channel
-    // first layer: 9 floats) take it whichever kernel this machine prefers
-    // (both give the same bits; on a Zen 4, 11 against 17.5 ms for the big
-    // first layer, 1T CPU), longer ones keep one pass per kernel row with
-    // the wide kernel.
-    let segmented =
-      panels.kBlocks == 1 && (Gemm.activeKernel == .narrow6x16 || span < 32)
-    let kind = segmented ? Gemm.MicroKernel.narrow6x16 : Gemm.activeKernel
+    // same k order as an im2col row: same bits, no reloads of C between rows
+    // (either kernel walks the segments). Only k in several blocks keeps
+    // one product per kernel row.
+    let segmented = panels.kBlocks == 1
+    let kind = Gemm.activeKernel
     let rowPanels: [Gemm.Panels] =
       segmented
       ? []
@@ -289,8 +285,7 @@ extension ConvKernels {
 
   /// Whether `convolveImplicit` takes this shape (what `convolveFast` checks).
   static func takesImplicit(_ plan: Im2col) -> Bool {
-    // Rows under 32 floats are worth reading in place only in one pass
-    // (`convolveImplicit` then takes the narrow kernel).
+    // Rows under 32 floats are worth reading in place only in one pass.
     let segmented = Gemm.kBlockSize(plan.depth) == plan.depth
     return KernelSettings.implicitConvolution && !plan.isIdentity && plan.dilationY == 1
       && plan.dilationX == 1

@@ -18,8 +18,8 @@
 /// unrolls a block of rows (~200 KB) into its thread's scratch and multiplies
 /// it while it is still in L2, so memory stays bounded (a few hundred KB per
 /// thread) whatever the batch size. Tiles away from the padding skip the
-/// copy and read the input in place (`convolveImplicit`): with the 6x16
-/// kernel and k in one cache block, in one kernel pass over all kernel rows
+/// copy and read the input in place (`convolveImplicit`): with k in one
+/// cache block, in one kernel pass over all kernel rows
 /// (any kw·c, so a 3-channel first layer too); otherwise where a kernel row
 /// is long (kw·c ≥ 32), one pass per kernel row.
 extension ConvKernels {

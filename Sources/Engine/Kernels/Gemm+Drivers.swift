@@ -325,8 +325,8 @@ extension Gemm {
     b: Panels, panels js: Range<Int>, c: MutableMatrixView, load: Bool,
     tile: UnsafeMutablePointer<Float>, segments: Int = 1, segmentJump: Int = 0
   ) {
-    // Segments: narrow kernels only, csA = 1, `len` steps per segment.
-    precondition(segments == 1 || (kind == .narrow6x16 && csA == 1))
+    // Segments: csA = 1, `len` steps per segment.
+    precondition(segments == 1 || csA == 1)
     let n = b.n
     let mr = kind.mr
     let a0 = a.p0
@@ -349,7 +349,8 @@ extension Gemm {
       @inline(__always) func kernel(_ out: UnsafeMutablePointer<Float>, _ ldc: Int) {
         if kind == .wide8x32 {
           kernel8x32(
-            len, a0, a1, a2, a3, a4, a5, a.p6, a.p7, csA, bp, bs, out, ldc, load)
+            len, a0, a1, a2, a3, a4, a5, a.p6, a.p7, csA, bp, bs, out, ldc, load,
+            segments: segments, segmentJump: segmentJump)
         } else if short {
           kernel4x16(
             len, a0, a1, a2, a3, csA, bp, bs, out, ldc, load, segments: segments,
