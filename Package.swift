@@ -40,10 +40,13 @@ let package = Package(
       name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
     .systemLibrary(
       name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
+    // Debian's libhdf5-dev: pkg-config `hdf5` gives -I/usr/include/hdf5/serial.
+    .systemLibrary(
+      name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
     .target(
       name: "Engine",
       dependencies: [
-        "CPNG", "CJPEG",
+        "CPNG", "CJPEG", "CHDF5",
         .product(name: "ZIPFoundation", package: "ZIPFoundation"),
       ],
       swiftSettings: [.unsafeFlags(engineFlags)]),
@@ -64,7 +67,10 @@ let package = Package(
       name: "EngineTests", dependencies: ["Engine"],
       exclude: ["Fixtures"]),
     .testTarget(
-      name: "LayerLabTests", dependencies: ["LayerLab", "Engine"],
+      name: "LayerLabTests",
+      dependencies: [
+        "LayerLab", "Engine", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+      ],
       exclude: ["Transcripts"]),
   ]
 )

@@ -1,5 +1,6 @@
 // libjpeg's default error_exit calls exit(), and Swift cannot longjmp across
 // Swift frames, so the setjmp trap lives here in C and reports errors as text.
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,28 +9,58 @@
 
 struct cjpeg_error_mgr {
   struct jpeg_error_mgr base;
+  struct jpeg_progress_mgr progress;
   jmp_buf jump;
   char message[JMSG_LENGTH_MAX];
+  // The work bound and Ctrl-C, checked by the progress monitor.
+  int max_scans;
+  const volatile sig_atomic_t *interrupt;
+  int status;  // 1: libjpeg's error or warning, 2: too many scans, 3: interrupted
 };
 
 static void cjpeg_error_exit(j_common_ptr cinfo) {
   struct cjpeg_error_mgr *err = (struct cjpeg_error_mgr *)cinfo->err;
   (*cinfo->err->format_message)(cinfo, err->message);
+  err->status = 1;
   longjmp(err->jump, 1);
 }
 
-// Warnings (e.g. a truncated file) would go to stderr; keep the engine quiet.
+// libjpeg only warns about damage it papers over (missing data painted gray,
+// "extraneous bytes", a bad arithmetic code) and goes on to decode noise;
+// for LayerLab a damaged picture is an error. Trace messages (level >= 0)
+// stay quiet, as they would on stderr.
 static void cjpeg_emit_message(j_common_ptr cinfo, int level) {
-  (void)cinfo;
-  (void)level;
+  if (level < 0) cjpeg_error_exit(cinfo);
+}
+
+// Called by libjpeg between rows of every scan it absorbs: a progressive file
+// may hold any number of scans, each costing a pass over the whole picture,
+// so their count is bounded, and Ctrl-C is honoured mid-decode.
+static void cjpeg_progress(j_common_ptr cinfo) {
+  struct cjpeg_error_mgr *err = (struct cjpeg_error_mgr *)cinfo->err;
+  if (err->interrupt && *err->interrupt) {
+    err->status = 3;
+    snprintf(err->message, sizeof err->message, "interrupted");
+    longjmp(err->jump, 1);
+  }
+  if (!cinfo->is_decompressor) return;
+  j_decompress_ptr d = (j_decompress_ptr)cinfo;
+  if (d->input_scan_number > err->max_scans) {
+    err->status = 2;
+    snprintf(err->message, sizeof err->message, "more than %d scans", err->max_scans);
+    longjmp(err->jump, 1);
+  }
 }
 
 /// Decodes a JPEG held in memory to 8-bit RGB. Returns 0 on success and fills
-/// *out (malloc'd, caller frees), *width, *height; otherwise returns 1 and
-/// writes libjpeg's message into errbuf.
+/// *out (malloc'd, caller frees), *width, *height; otherwise returns 1 for a
+/// libjpeg error or warning, 2 for more than `max_scans` scans, 3 when
+/// `*interrupt` became non-zero, and writes the reason into errbuf.
+/// `max_pixels` bounds width x height before the picture is allocated.
 static inline int cjpeg_decode_rgb(const unsigned char *buf, unsigned long len,
                                    unsigned char **out, int *width, int *height,
-                                   char *errbuf, int errlen) {
+                                   char *errbuf, int errlen, int max_scans, long max_pixels,
+                                   const volatile sig_atomic_t *interrupt) {
   struct jpeg_decompress_struct cinfo;
   struct cjpeg_error_mgr err;
   unsigned char *volatile pixels = NULL;
@@ -38,6 +69,9 @@ static inline int cjpeg_decode_rgb(const unsigned char *buf, unsigned long len,
   err.base.error_exit = cjpeg_error_exit;
   err.base.emit_message = cjpeg_emit_message;
   err.message[0] = 0;
+  err.max_scans = max_scans;
+  err.interrupt = interrupt;
+  err.status = 0;
   if (setjmp(err.jump)) {
     if (errbuf && errlen > 0) {
       strncpy(errbuf, err.message, (size_t)errlen - 1);
@@ -45,11 +79,19 @@ static inline int cjpeg_decode_rgb(const unsigned char *buf, unsigned long len,
     }
     jpeg_destroy_decompress(&cinfo);
     free(pixels);
-    return 1;
+    return err.status ? err.status : 1;
   }
   jpeg_create_decompress(&cinfo);
+  err.progress.progress_monitor = cjpeg_progress;
+  cinfo.progress = &err.progress;
   jpeg_mem_src(&cinfo, buf, len);
   jpeg_read_header(&cinfo, TRUE);
+  if ((long)cinfo.image_width * (long)cinfo.image_height > max_pixels) {
+    snprintf(err.message, sizeof err.message, "the picture is %ux%u pixels, more than %ld",
+             cinfo.image_width, cinfo.image_height, max_pixels);
+    err.status = 1;
+    longjmp(err.jump, 1);
+  }
   cinfo.out_color_space = JCS_RGB;
   jpeg_start_decompress(&cinfo);
   size_t stride = (size_t)cinfo.output_width * 3;

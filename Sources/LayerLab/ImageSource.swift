@@ -6,7 +6,7 @@ import Engine
 /// model, or give it its shape) do not depend on how pictures are decoded.
 struct ImageSource: Sendable {
   /// The largest picture accepted, in pixels, so a huge photo cannot stall the REPL.
-  var maxPixels = 4_194_304
+  var maxPixels = ImageFile.defaultMaxPixels
 
   var demoNames: [String] { DemoImages.names }
 

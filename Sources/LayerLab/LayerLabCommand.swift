@@ -22,11 +22,17 @@ struct LayerLabCommand: ParsableCommand {
   @Option(help: "Seed for weights and Dropout masks.")
   var seed: UInt64 = 0
 
-  @Option(help: "Columns to draw feature maps in (default: the terminal's, or 80).")
+  @Option(help: "Columns every line fits in (default: the terminal's, or 80 when piped).")
   var width: Int?
 
   @Flag(help: "No ANSI colour, even on a terminal.")
   var noColor = false
+
+  @Option(
+    help:
+      "Draw maps in ascii, or in colour half blocks (the default on a UTF-8 colour terminal; piped output is always ascii)."
+  )
+  var glyphs: Glyphs?
 
   @Argument(help: "One command to run, e.g. 'help show'.")
   var command: [String] = []
@@ -40,21 +46,22 @@ struct LayerLabCommand: ParsableCommand {
 
   func run() throws {
     MemoryTuning.keepFreedMemoryForReuse()
+    OutputFailure.ignoreWriteSignals()
     let stdinIsTerminal = isatty(STDIN_FILENO) == 1
     let stdoutIsTerminal = isatty(STDOUT_FILENO) == 1
-    var display = Display()
+    var display = Display.detect(
+      stdoutIsTerminal: stdoutIsTerminal, noColor: noColor, glyphs: glyphs,
+      environment: ProcessInfo.processInfo.environment)
     display.width = width ?? TerminalSize.columns(isTerminal: stdoutIsTerminal)
-    display.color =
-      stdoutIsTerminal && !noColor && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
-    display.unicode = stdoutIsTerminal
-    display.terminal = stdoutIsTerminal
-    let session = Session(console: TerminalConsole(), display: display, seed: seed)
+    let console = TerminalConsole()
+    let session = Session(console: console, display: display, seed: seed)
     var shell = Shell(session: session)
 
     if !command.isEmpty {
       shell.showsCaret = false
       let ok = shell.handle(command.joined(separator: " "))
-      if !ok { throw ExitCode(1) }
+      let status = OutputFailure.finalStatus(ok ? 0 : 1, console: console)
+      if status != 0 { throw ExitCode(status) }
       return
     }
     let reader: LineReader
@@ -85,7 +92,8 @@ struct LayerLabCommand: ParsableCommand {
       shell.handle("lesson " + quotedWord(lesson))
       shell.showsCaret = true
     }
-    let status = shell.run(reader)
+    let status = OutputFailure.finalStatus(
+      shell.run(StopsWhenOutputFails(reader, console: console)), console: console)
     if status != 0 { throw ExitCode(status) }
   }
 }

@@ -8,7 +8,7 @@ struct TrainingSetup {
   var optimizer: any Optimizer
 }
 
-/// The dataset arrays a Keras line can name, as the seed script and Keras's
+/// The dataset arrays a Keras line can name, as the blog's script and Keras's
 /// own datasets call them.
 enum DataArray: Equatable {
   case trainImages, trainLabels, testImages, testLabels

@@ -2,16 +2,26 @@ import Engine
 
 /// How output should look: width, colour and box characters.
 struct Display: Sendable {
-  /// Columns feature-map grids may use.
+  /// Columns every line may use: drawings are laid out in them and text is
+  /// wrapped to them.
   var width = 80
-  /// ANSI shading: only on a terminal and only when NO_COLOR is unset.
-  var color = false
+  /// ANSI colour: only on a terminal, and only when neither NO_COLOR,
+  /// TERM=dumb nor --no-color says otherwise (see ``Display/detect``).
+  var colors: ColorDepth = .none
+  /// True when colour escapes are written at all.
+  var color: Bool { colors != .none }
+  /// How maps are drawn: ASCII shades, or half blocks where the terminal can.
+  var glyphs: Glyphs = .ascii
+  /// True on a UTF-8 colour terminal, where `glyphs blocks` can be chosen.
+  var blocksAvailable = false
+  /// The colours half-block maps are painted in.
+  var colorMap: ColorMap = .viridis
   /// Unicode box drawing for `summary`: terminal only; piped output stays ASCII.
   var unicode = false
   /// Standard output is a terminal: progress bars redraw in place and show times.
   var terminal = false
   /// 8-bit pixels become floats multiplied by this, for `image` and `data` alike
-  /// (1/256, as the seed script divides by 256).
+  /// (1/256, as the blog's script divides by 256).
   var pixelScale: Float = 1.0 / 256.0
 }
 
@@ -19,7 +29,9 @@ struct Display: Sendable {
 /// labels and variables, the undo stack.
 final class Session {
   let console: Console
-  var display: Display
+  var display: Display {
+    didSet { console.width = display.width }
+  }
   /// The lesson being run, and where its pauses wait for Enter.
   let lessons = LessonState()
   /// The seed new models and `seed N` use, so a run repeats exactly.
@@ -38,6 +50,11 @@ final class Session {
   /// Snapshots taken before each change to the model, newest last.
   private var undoStack: [(description: String, snapshot: ModelSnapshot)] = []
   static let undoLimit = 50
+  /// The most memory earlier models may hold for `undo` (weights not shared
+  /// with the live model): 1 GiB, or half of what the process could still
+  /// take without them when that is less. Eleven fits of a 60-million-weight
+  /// model would otherwise keep 2.6 GB.
+  var undoBytes = 1 << 30
   /// True once any command has failed (exit status 1 in piped mode).
   var anyFailed = false
   /// Set by `quit`; the shell loop stops after the command.
@@ -49,7 +66,7 @@ final class Session {
   var dataSource = ""
   /// What `compile` chose; nil until then.
   var training: TrainingSetup?
-  /// Optimizers assigned to names, as the seed does: `opt = keras.optimizers.adam()`.
+  /// Optimizers assigned to names, as the blog's script does: `opt = keras.optimizers.adam()`.
   var optimizers: [String: OptimizerSpec] = [:]
   /// Each epoch of every `fit` since the last `compile`, for `plot`.
   var history: [EpochRecord] = []
@@ -59,6 +76,10 @@ final class Session {
   let passes = PassHistory()
   /// Where typed commands are being saved as a lesson, if anywhere.
   let recorder = Recorder()
+  /// The last saliency, Grad-CAM, receptive-field and maximized maps, for `save`.
+  var insight = InsightMaps()
+  /// The kernels `filters` drew last, to measure how far training moved them.
+  var drawnKernels = KernelMemory()
 
   init(
     console: Console, display: Display = Display(), seed: UInt64 = 0,
@@ -66,14 +87,15 @@ final class Session {
   ) {
     self.console = console
     self.display = display
+    console.width = display.width
     self.seed = seed
     self.images = images
     model = Sequential(seed: seed)
   }
 
   /// Python arrays the learner can refer to, by their full shapes: `X` is the
-  /// training images when data is loaded (it is what the seed's `model_train(X, y)`
-  /// receives), otherwise the image; the seed's and Keras's dataset names too.
+  /// training images when data is loaded (it is what the blog's `model_train(X, y)`
+  /// receives), otherwise the image; the blog's and Keras's dataset names too.
   var arrays: [String: Shape] {
     var result: [String: Shape] = [:]
     if let image { result["X"] = image.shape }
@@ -96,6 +118,39 @@ final class Session {
     let description = try change()
     undoStack.append((description, before))
     if undoStack.count > Self.undoLimit { undoStack.removeFirst() }
+    keepUndoWithinBudget()
+  }
+
+  /// Memory the undo stack holds beyond the live model, each buffer once.
+  private var undoCost: Int {
+    let live = Set(model.weightBuffers.map(\.address))
+    var seen = Set<UInt>()
+    var total = 0
+    for entry in undoStack {
+      for buffer in entry.snapshot.weightBuffers
+      where !live.contains(buffer.address) && seen.insert(buffer.address).inserted {
+        total += buffer.bytes
+      }
+    }
+    return total
+  }
+
+  /// Drops the oldest undo steps (never the newest) until the stack fits
+  /// its budget, and says so.
+  private func keepUndoWithinBudget() {
+    var cost = undoCost
+    let budget = min(undoBytes, ((MemoryBudget.available() ?? Int.max / 2) + cost) / 2)
+    var dropped: [String] = []
+    while cost > budget, undoStack.count > 1 {
+      dropped.append(undoStack.removeFirst().description)
+      cost = undoCost
+    }
+    guard let oldest = dropped.first else { return }
+    let steps =
+      dropped.count == 1
+      ? "the oldest step, '\(oldest)'" : "the \(dropped.count) oldest steps, from '\(oldest)' on"
+    console.out(
+      "(undo keeps at most \(readableBytes(budget)) of earlier weights: forgot \(steps))")
   }
 
   /// Puts back the model as it was before the last change; returns what was undone.

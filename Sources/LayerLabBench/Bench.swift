@@ -129,7 +129,7 @@ struct Bench: ParsableCommand {
     } else {
       print(
         "\(report.cpu), \(report.threads) thread(s), \(report.implementation), batch \(batch), "
-          + "load avg \(loadBefore) -> \(report.loadAfter), peak resident \(Int(report.peakResidentMB)) MB"
+          + "load avg \(loadBefore) -> \(report.loadAfter), peak resident \(WholeNumber.clamped(report.peakResidentMB, rounding: .towardZero)) MB"
           + (peak.map { String(format: ", FMA peak %.1f GFLOP/s", $0) } ?? ""))
     }
   }
@@ -467,7 +467,8 @@ struct Benchmark {
     let clock = ContinuousClock()
     let start = clock.now
     while times.count < plan.maxRuns
-      && (times.count < plan.minRuns || clock.now - start < .milliseconds(Int(plan.seconds * 1000)))
+      && (times.count < plan.minRuns
+        || clock.now - start < .milliseconds(WholeNumber.clamped(plan.seconds * 1000)))
     {
       let cpu0 = processCPUms()
       let elapsed = clock.measure { body() }

@@ -26,7 +26,40 @@ let gradientCases: [(String, Shape)] = [
   ("Activation('softmax')", [5]),
   ("Softmax()", [2, 4]),
   ("ReLU()", [7]),
+  ("BatchNormalization()", [3, 3, 2]),
+  ("BatchNormalization(center=False, momentum=0.9, epsilon=0.01)", [4]),
+  ("BatchNormalization(scale=False)", [2, 2, 3]),
+  ("GlobalAveragePooling2D()", [3, 4, 2]),
+  ("GlobalAveragePooling2D(keepdims=True)", [2, 2, 3]),
+  ("GlobalMaxPooling2D()", [3, 3, 2]),
+  ("LeakyReLU()", [8]),
+  ("LeakyReLU(negative_slope=0.1)", [2, 3]),
+  ("Activation('elu')", [9]),
+  ("Activation('selu')", [9]),
+  ("Activation('softplus')", [9]),
+  ("Activation('softsign')", [9]),
+  ("Activation('silu')", [9]),
+  ("Activation('swish')", [4]),
+  ("Activation('gelu')", [9]),
+  ("Activation('leaky_relu')", [9]),
+  ("Activation('hard_sigmoid')", [9]),
+  ("Activation('exponential')", [9]),
+  ("Dense(3, activation='gelu')", [4]),
+  ("Conv2D(2, (2, 2), activation='elu')", [3, 3, 2]),
 ]
+
+/// At inference BatchNormalization is a fixed affine map per channel (the
+/// moving statistics are constants); its backward must agree with that too.
+@Test func batchNormalizationInferenceGradientsMatchCentralDifferences() throws {
+  let layer = try makeLayer("BatchNormalization(epsilon=0.01)", input: [2, 2, 3])
+  let norm = try #require(layer as? BatchNormalization)
+  norm.movingMean?.value = Tensor(validShape: [3], scalars: [0.2, -0.1, 0.4])
+  norm.movingVariance?.value = Tensor(validShape: [3], scalars: [0.5, 2, 1.5])
+  norm.gamma?.value = Tensor(validShape: [3], scalars: [1.5, -0.5, 2])
+  let input = spreadTensor([2, 2, 2, 3], seed: 4)
+  let gap = try gradientGap(layer, input: input, mode: .inference, epsilon: 2e-3)
+  #expect(gap < 1e-2, "gap \(gap)")
+}
 
 @Test(arguments: gradientCases.indices)
 func layerGradientsMatchCentralDifferences(_ index: Int) throws {

@@ -17,6 +17,9 @@ func runPython(_ python: String, _ arguments: [String]) -> (status: Int32, outpu
   return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }
 
+/// python3 on PATH, for the checks that the exported script is valid Python.
+let python3Available: Bool = runPython("python3", ["-c", "pass"])?.status == 0
+
 @Test func kerasScriptRebuildsTheSameLayers() throws {
   let model = try seedNetwork(height: 12, width: 12, classes: 3)
   let script = try KerasExport.script(
@@ -24,18 +27,68 @@ func runPython(_ python: String, _ arguments: [String]) -> (status: Int32, outpu
   #expect(script.contains("model.add(keras.Input(shape=(12, 12, 3)))"))
   #expect(script.contains("model.add(layers.Conv2D(32, (3, 3), padding='same', name='conv2d'))"))
   #expect(script.contains("model.add(layers.Activation('softmax', name='activation_5'))"))
-  #expect(script.contains("LABELS = [\"a\", \"b\\\"c\", \"d\"]"))
+  #expect(script.contains("model.add(layers.Flatten(name='flatten'))"))
+  #expect(script.contains("LABELS = ['a', 'b\"c', 'd']"))
   // Every layer of the model appears once, in order.
   let adds = script.split(separator: "\n").filter { $0.contains("model.add(layers.") }
   #expect(adds.count == model.layers.count)
-  // The script is valid Python (when a Python is at hand to say so).
-  let path = temporaryPath("export_check.py")
+}
+
+/// Every string the script holds, as Python reads them back: the names of
+/// the layers and the model, the labels, the weights file. A name that could
+/// end its literal early would show up here as something else, or not parse.
+func pythonStrings(of script: String) throws -> String {
+  let path = temporaryPath("export_strings_\(UUID().uuidString).py")
   try script.write(toFile: path, atomically: true, encoding: .utf8)
-  if let result = runPython(
-    "python3", ["-c", "import ast,sys; ast.parse(open(sys.argv[1]).read())", path])
-  {
-    #expect(result.status == 0, "\(result.output)")
-  }
+  defer { try? FileManager.default.removeItem(atPath: path) }
+  let reader = """
+    import ast, json, sys
+    tree = ast.parse(open(sys.argv[1]).read())
+    calls = [n.func.id if isinstance(n.func, ast.Name) else n.func.attr
+             for n in ast.walk(tree) if isinstance(n, ast.Call)]
+    names = [ast.literal_eval(k.value) for n in ast.walk(tree) if isinstance(n, ast.Call)
+             for k in n.keywords if k.arg == "name"]
+    labels = [ast.literal_eval(n.value) for n in ast.walk(tree) if isinstance(n, ast.Assign)
+              and getattr(n.targets[0], "id", "") == "LABELS"]
+    print(json.dumps({"names": names, "labels": labels, "imports": "__import__" in calls}))
+    """
+  let result = try #require(runPython("python3", ["-c", reader, path]))
+  #expect(result.status == 0, "\(result.output)")
+  return result.output
+}
+
+@Test(.enabled(if: python3Available)) func kerasScriptIsValidPython() throws {
+  let model = try seedNetwork(height: 12, width: 12, classes: 3)
+  let script = try KerasExport.script(
+    for: model, weightsFile: "seed.npz", labels: ["a", "b\"c", "d"])
+  let strings = try pythonStrings(of: script)
+  #expect(strings.contains(#""labels": [["a", "b\"c", "d"]]"#), "\(strings)")
+}
+
+/// Issue 16: a layer name from a model file was written into the script
+/// unescaped, so `x'), __import__('os').system('...'), layers.Flatten(name='y`
+/// ran a command when the learner ran the script; labels with a newline made
+/// a script that did not parse. Every name and label is now a Python literal
+/// that reads back as exactly itself.
+@Test(.enabled(if: python3Available)) func namesAndLabelsCannotEscapeTheirLiterals() throws {
+  let evil = "x'), __import__('os').system('touch /tmp/owned'), layers.Flatten(name='y"
+  let model = Sequential()
+  var spec = try LayerSpec(parsing: PyParser.parse("Flatten(input_shape=(2, 2, 1))"))
+  spec.name = evil
+  try model.add(spec)
+  var dense = try LayerSpec(parsing: PyParser.parse("Dense(2)"))
+  dense.name = "d\"\"\"\\\n\u{1B}]0;t\u{07}"
+  try model.add(dense)
+  let script = try KerasExport.script(
+    for: model, weightsFile: "w'\n.npz", labels: ["two\nlines", "quote'\"", "tab\there"])
+  #expect(!script.contains("__import__('os')"))
+  let strings = try pythonStrings(of: script)
+  #expect(strings.contains(#""imports": false"#), "\(strings)")
+  let decoded = try JSONSerialization.jsonObject(with: Data(strings.utf8)) as? [String: Any]
+  let names = decoded?["names"] as? [String] ?? []
+  #expect(names == ["sequential", evil, "d\"\"\"\\\n\u{1B}]0;t\u{07}"], "\(strings)")
+  let labels = decoded?["labels"] as? [[String]] ?? []
+  #expect(labels == [["two\nlines", "quote'\"", "tab\there"]], "\(strings)")
 }
 
 /// With a Python that has Keras 3 (set LAYERLAB_KERAS_PYTHON to it), the

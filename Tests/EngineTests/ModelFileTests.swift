@@ -67,3 +67,31 @@ func temporaryPath(_ name: String) -> String {
     try seedNetwork(height: 12, width: 12, classes: 2).weightArrays(), path: weightsOnly)
   #expect(throws: EngineError.self) { try ModelFile.load(path: weightsOnly) }
 }
+
+/// Labels come from folder names, which may hold commas and line breaks;
+/// written as they are, they broke the one-line `labels` entry (a newline
+/// started a line the loader could not understand, so the saved model
+/// could not be loaded again).
+@Test func labelsWithCommasAndNewlinesStillLoad() throws {
+  let model = try seedNetwork(height: 12, width: 12, classes: 3, seed: 4)
+  let path = temporaryPath("odd-labels.npz")
+  try ModelFile.save(model, extras: .init(labels: ["a,b", "c\nd", "e"]), path: path)
+  let (_, extras) = try ModelFile.load(path: path)
+  #expect(extras.labels == ["a,b", "c\\nd", "e"])
+}
+
+/// A model file's layers are built in one pass and bounded: 20,000 layers
+/// (103 s before, the checks were quadratic) are refused at once, 1,000 load.
+@Test func modelFilesAreBoundedInLayers() throws {
+  func file(_ count: Int) throws -> String {
+    let lines = (0..<count).map { "dropout_\($0) = Dropout(0.5)" }.joined(separator: "\n")
+    let text = Array("layerlab-model 1\ninput_shape (4, 4, 1)\n\(lines)\n".utf8)
+    let path = temporaryPath("layers-\(count).npz")
+    try Npz.write(
+      [(name: "architecture", array: NDArray(validShape: [text.count], storage: .uint8(text)))],
+      path: path, compression: .deflate)
+    return path
+  }
+  #expect(try ModelFile.load(path: file(1_000)).0.layers.count == 1_000)
+  #expect(throws: EngineError.self) { try ModelFile.load(path: file(20_000)) }
+}

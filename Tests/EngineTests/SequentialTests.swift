@@ -178,3 +178,19 @@ func seedNetwork(height: Int = 100, width: Int = 100, classes: Int = 6, seed: UI
   #expect(kernel.range.max > limit * 0.9)  // the whole range is used
   #expect(conv.bias?.value == Tensor.zeros([16]))
 }
+
+/// Under 80 columns the table narrows as Keras's rule says (columns - 4),
+/// cells wrap at spaces as rich wraps them, and Param # widens so no count is cut.
+@Test func aNarrowSummaryWrapsCellsAndKeepsEveryCount() throws {
+  let model = Sequential()
+  try model.add(LayerSpec(parsing: PyParser.parse("Conv2D(32, (3, 3), input_shape=(100, 100, 3))")))
+  try model.add(LayerSpec(parsing: PyParser.parse("Activation('relu')")))
+  try model.add(LayerSpec(parsing: PyParser.parse("Flatten()")))
+  try model.add(LayerSpec(parsing: PyParser.parse("Dense(50)")))
+  let lines = model.summary(style: .ascii, columns: 60).split(separator: "\n")
+  #expect(lines.allSatisfy { $0.count <= 56 }, "\(lines)")
+  #expect(lines.contains { $0.contains("| 15,366,450 |") })
+  #expect(lines.contains { $0.hasPrefix("| activation ") })
+  #expect(lines.contains { $0.hasPrefix("| (Activation) ") })
+  #expect(!lines.contains { $0.contains("…") })
+}

@@ -226,3 +226,57 @@ func tinyProblem(count: Int, seed: UInt64) -> (Tensor, [Int]) {
   }
   #expect(model.parameters.allSatisfy { $0.value.isFinite })
 }
+
+/// Issue 16: earlier batches of a diverging fit used to stay applied while
+/// the message said "kept as they were before this batch". Now the whole
+/// fit is taken back: weights, the optimizer's moments and the generators.
+@Test func aDivergingFitLeavesEverythingAsBeforeTheFit() throws {
+  func model() throws -> Sequential {
+    let model = Sequential(seed: 4)
+    try model.add(LayerSpec(parsing: PyParser.parse("Flatten(input_shape=(6, 6, 1))")))
+    try model.add(LayerSpec(parsing: PyParser.parse("Dense(4)")))
+    try model.add(LayerSpec(parsing: PyParser.parse("Dropout(0.5)")))
+    try model.add(LayerSpec(parsing: PyParser.parse("Activation('softmax')")))
+    return model
+  }
+  let (x, y) = tinyProblem(count: 16, seed: 3)
+  // The fourth batch of four holds a picture of 3e38s: its sums overflow.
+  var poisoned = x.scalars
+  for i in (13 * 36)..<(14 * 36) { poisoned[i] = 3e38 }
+  let bad = Tensor(validShape: x.shape, scalars: poisoned)
+  let trained = try model()
+  let adam = Adam(learningRate: 0.01)
+  let warmUp = try trained.fit(
+    x, labels: y, loss: .categoricalCrossentropy, optimizer: adam,
+    options: FitOptions(epochs: 1, batchSize: 4))
+  #expect(warmUp.outcome == .completed)
+  let weightsBefore = trained.parameters.map(\.value.scalars)
+  let stepsBefore = adam.snapshot.steps
+  let result = try trained.fit(
+    bad, labels: y, loss: .categoricalCrossentropy, optimizer: adam,
+    options: FitOptions(epochs: 2, batchSize: 4, shuffle: false))
+  guard case .diverged(let message) = result.outcome else {
+    Issue.record("expected divergence, got \(result.outcome)")
+    return
+  }
+  #expect(result.history.isEmpty)
+  #expect(message.contains("in epoch 1, batch 4"), "\(message)")
+  #expect(message.contains("as they were before this fit"), "\(message)")
+  #expect(trained.parameters.map(\.value.scalars) == weightsBefore)
+  #expect(adam.snapshot.steps == stepsBefore)
+  // The generators were put back too: the next fit is the one that would
+  // have run had the bad one never been typed.
+  let twin = try model()
+  let twinAdam = Adam(learningRate: 0.01)
+  _ = try twin.fit(
+    x, labels: y, loss: .categoricalCrossentropy, optimizer: twinAdam,
+    options: FitOptions(epochs: 1, batchSize: 4))
+  let again = try trained.fit(
+    x, labels: y, loss: .categoricalCrossentropy, optimizer: adam,
+    options: FitOptions(epochs: 1, batchSize: 4))
+  let twinAgain = try twin.fit(
+    x, labels: y, loss: .categoricalCrossentropy, optimizer: twinAdam,
+    options: FitOptions(epochs: 1, batchSize: 4))
+  #expect(again.history == twinAgain.history)
+  #expect(trained.parameters.map(\.value.scalars) == twin.parameters.map(\.value.scalars))
+}

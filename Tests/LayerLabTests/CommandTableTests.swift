@@ -27,8 +27,10 @@ import Testing
   }
 
   @Test func helpListsTheGroupsInOrder() {
-    let headings = CommandTable.overview().filter { !$0.hasPrefix(" ") && !$0.isEmpty }.prefix(7)
+    let headings = CommandTable.overview().filter { !$0.hasPrefix(" ") && !$0.isEmpty }.prefix(8)
     #expect(
-      Array(headings) == ["Model", "Image", "Look", "Training", "Files", "Lessons", "Session"])
+      Array(headings) == [
+        "Model", "Image", "Look", "Insight", "Training", "Files", "Lessons", "Session",
+      ])
   }
 }

@@ -35,7 +35,7 @@ struct ErrorCase: Sendable, CustomTestStringConvertible {
       input: "add Conv2D(32, (3, 3), paddin='same')",
       expected: """
         lab> add Conv2D(32, (3, 3), paddin='same')
-                                           ^
+                                    ^
         error: Conv2D has no argument 'paddin'
         hint: did you mean 'padding'?
 
@@ -91,7 +91,8 @@ struct ErrorCase: Sendable, CustomTestStringConvertible {
       input: "add Conv2D(2, (1, 1))",
       expected: """
         lab> add Conv2D(2, (1, 1))
-        error: conv2d_1 (Conv2D) needs an input shaped (height, width, channels), but gets (None, 18): Conv2D cannot follow Flatten or Dense
+        error: conv2d_1 (Conv2D) needs an input shaped (height, width, channels), but
+               gets (None, 18): Conv2D cannot follow Flatten or Dense
 
         """),
     ErrorCase(
@@ -100,7 +101,8 @@ struct ErrorCase: Sendable, CustomTestStringConvertible {
         lab> model.fly()
                    ^
         error: LayerLab's model has no method 'fly'
-        hint: did you mean 'fit'?
+        hint: methods: add(), summary(), compile(), fit(), evaluate(), predict(),
+              save(), save_weights(), load(), load_weights()
 
         """),
   ]

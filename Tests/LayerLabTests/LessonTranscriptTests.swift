@@ -29,6 +29,23 @@ import Testing
     #expect(Array(Self.names.prefix(8)) == expected)
   }
 
+  /// Lessons 11-14 exist, each built on the command it teaches.
+  @Test func theInsightLessonsUseTheirCommands() throws {
+    let expected = [
+      "11-backpropagation": ["gradients"], "12-where-it-looks": ["saliency", "gradcam"],
+      "13-receptive-fields": ["receptive"], "14-what-filters-want": ["maximize"],
+    ]
+    #expect(Self.names.count >= 14)
+    for (name, commands) in expected {
+      let text = try String(
+        contentsOf: Self.lessonFolder.appendingPathComponent("\(name).lab"), encoding: .utf8)
+      let lines = text.split(separator: "\n").filter { !$0.hasPrefix("#") }
+      for command in commands {
+        #expect(lines.contains { $0.hasPrefix(command + " ") }, "\(name) never runs \(command)")
+      }
+    }
+  }
+
   @Test(arguments: names)
   func lessonMatchesGolden(_ name: String) throws {
     let path = Self.lessonFolder.appendingPathComponent("\(name).lab").path

@@ -23,9 +23,9 @@ import Testing
     let map = FeatureMap(
       caption: "#0", height: 100, width: 100, values: Array(repeating: 0.5, count: 10_000))
     let picture = FeatureMapRenderer(width: 80, size: 24).picture(map, low: 0, high: 1)
-    // 100 columns in blocks of 5 → 20; rows in blocks of 10 → 10: the square stays square on screen.
-    #expect(picture.count == 10)
-    #expect(picture.allSatisfy { $0.count == 20 })
+    // 100 columns into 24 (25/6 px each), rows twice as tall (25/3 px) → 12: still square.
+    #expect(picture.count == 12)
+    #expect(picture.allSatisfy { $0.count == 24 })
   }
 
   @Test func theGridFitsTheWidth() {

@@ -2,19 +2,32 @@ import Foundation
 import Testing
 
 /// Runs the real `layerlab` with each `Transcripts/NAME.lab` piped to stdin
-/// and compares stdout and stderr (merged in order) and the exit status with
-/// `Transcripts/NAME.txt`. `RECORD_TRANSCRIPTS=1 swift test` rewrites the
+/// (in a folder holding `Transcripts/fixtures`) and compares stdout and
+/// stderr (merged in order) and the exit status with `Transcripts/NAME.txt`. `RECORD_TRANSCRIPTS=1 swift test` rewrites the
 /// golden files: read the diff before committing.
 @Suite struct TranscriptTests {
-  static let names = ["seed-network", "look", "errors", "help", "training", "explain"]
+  static let names = [
+    "seed-network", "look", "errors", "help", "training", "explain", "photo", "photo-160",
+    "insight", "layers",
+  ]
+  /// Transcripts recorded with options of their own (by default: piped, 80 columns).
+  static let arguments = ["photo-160": ["--width", "160"]]
+  static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .appendingPathComponent("Transcripts")
+  /// Files every transcript finds in its working folder (`image cat.png`).
+  static var fixtures: [URL] {
+    let folder = folder.appendingPathComponent("fixtures")
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+    return names.sorted().map { folder.appendingPathComponent($0) }
+  }
 
   @Test(arguments: names)
   func transcriptMatchesGolden(_ name: String) throws {
-    let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
-      "Transcripts")
+    let folder = Self.folder
     let script = try String(
       contentsOf: folder.appendingPathComponent("\(name).lab"), encoding: .utf8)
-    let run = try LayerLabProcess.run(input: script)
+    let run = try LayerLabProcess.run(
+      input: script, arguments: Self.arguments[name] ?? [], copying: Self.fixtures)
     let actual = run.output + "[exit \(run.status)]\n"
     try Golden.compare(actual, with: folder.appendingPathComponent("\(name).txt"))
   }
@@ -54,12 +67,17 @@ enum LayerLabProcess {
   /// `layerlab ARGS < input` in a fresh temporary directory, stdout and
   /// stderr through one pipe so their order is kept. The directory's path is
   /// replaced by `$TMP` so messages that name it do not depend on the machine.
-  static func run(input: String, arguments: [String] = []) throws -> Result {
+  /// `copying` files are put in the folder first.
+  static func run(input: String, arguments: [String] = [], copying: [URL] = []) throws -> Result {
     let executable = try locate()
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
       "layerlab-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
+    for file in copying {
+      try FileManager.default.copyItem(
+        at: file, to: directory.appendingPathComponent(file.lastPathComponent))
+    }
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments

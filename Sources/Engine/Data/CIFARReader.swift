@@ -75,6 +75,7 @@ enum CIFARReader {
     var labels = [Int]()
     let plane = side * side
     for path in paths {
+      try Interruption.check()
       let bytes = [UInt8](try FileBytes.read(path: path, maxBytes: options.maxBytes))
       guard bytes.count % recordSize == 0 else {
         throw .file(path: path, message: "changed size while being read")

@@ -3,8 +3,9 @@ import Foundation
 /// Finds out what kind of dataset a path holds and loads it.
 ///
 /// Understood: an `.npz` with `x_train`/`y_train` (and optionally
-/// `x_test`/`y_test`), a folder with one subfolder per class, MNIST IDX files
-/// and CIFAR-10 binary batches. Every malformed input gives one error that
+/// `x_test`/`y_test`), an `.npy` of the four arrays the seed script saves,
+/// a folder with one subfolder per class, MNIST IDX files and CIFAR-10
+/// binary batches. Every malformed input gives one error that
 /// names the file; sizes are checked against `maxBytes` before allocating.
 public enum DatasetLoader {
   /// Loads the dataset at `path` (a file or a folder).
@@ -37,10 +38,14 @@ public enum DatasetLoader {
       return try ImageFolderReader.load(root: path, options)
     }
     let name = (path as NSString).lastPathComponent.lowercased()
-    let head = [UInt8](
-      (try? FileHandle(forReadingFrom: URL(fileURLWithPath: path)).read(upToCount: 4)) ?? Data())
+    // Through FileBytes, which refuses a named pipe or a device by what it
+    // is, instead of blocking on it forever.
+    let head = try FileBytes.head(path: path, count: 4)
     if head.starts(with: [0x50, 0x4B]) || name.hasSuffix(".npz") {
       return try NpzDatasetReader.load(path: path, options)
+    }
+    if head.starts(with: Npy.magic.prefix(4)) || name.hasSuffix(".npy") {
+      return try NpyDatasetReader.load(path: path, options)
     }
     let parent = (path as NSString).deletingLastPathComponent
     let folder = parent.isEmpty ? "." : parent
@@ -53,7 +58,7 @@ public enum DatasetLoader {
     throw .file(
       path: path,
       message:
-        "not a dataset: give an .npz with x_train and y_train, a folder of class subfolders, MNIST IDX files or CIFAR-10 .bin batches"
+        "not a dataset: give an .npz with x_train and y_train, an .npy of (X_train, X_test, y_train, y_test), a folder of class subfolders, MNIST IDX files or CIFAR-10 .bin batches"
     )
   }
 

@@ -143,12 +143,17 @@ struct Canvas {
     pixels[i + 2] = c.2
   }
 
+  /// A coordinate truncated to a pixel index (clamped well outside the picture).
+  private func whole(_ v: Float) -> Int {
+    WholeNumber.clamped(v, in: -size...(2 * size), rounding: .towardZero)
+  }
+
   mutating func ellipse(
     _ cx: Float, _ cy: Float, _ rx: Float, _ ry: Float, _ c: (Float, Float, Float)
   ) {
     guard rx > 0, ry > 0 else { return }
-    let (y0, y1) = (max(0, Int(cy - ry)), min(size - 1, Int(cy + ry) + 1))
-    let (x0, x1) = (max(0, Int(cx - rx)), min(size - 1, Int(cx + rx) + 1))
+    let (y0, y1) = (max(0, whole(cy - ry)), min(size - 1, whole(cy + ry) + 1))
+    let (x0, x1) = (max(0, whole(cx - rx)), min(size - 1, whole(cx + rx) + 1))
     guard y0 <= y1, x0 <= x1 else { return }
     for y in y0...y1 {
       for x in x0...x1 {
@@ -161,8 +166,8 @@ struct Canvas {
 
   mutating func rect(_ x0: Float, _ y0: Float, _ w: Float, _ h: Float, _ c: (Float, Float, Float)) {
     guard w > 0, h > 0 else { return }
-    for y in max(0, Int(y0))..<max(0, min(size, Int(y0 + h) + 1)) {
-      for x in max(0, Int(x0))..<max(0, min(size, Int(x0 + w) + 1)) { plot(x, y, c) }
+    for y in max(0, whole(y0))..<max(0, min(size, whole(y0 + h) + 1)) {
+      for x in max(0, whole(x0))..<max(0, min(size, whole(x0 + w) + 1)) { plot(x, y, c) }
     }
   }
 

@@ -58,10 +58,12 @@ public enum DemoImages {
   /// Fine vertical stripes above, a coarse checkerboard below.
   private static func texture(_ y: Float, _ x: Float) -> (Float, Float, Float) {
     if y < 0.5 {
-      let on = Int((x * 12).rounded(.down)) % 2 == 0
+      let on = WholeNumber.clamped(x * 12, rounding: .down) % 2 == 0
       return on ? (0.85, 0.75, 0.3) : (0.15, 0.1, 0.2)
     }
-    let on = (Int((x * 4).rounded(.down)) + Int((y * 8).rounded(.down))) % 2 == 0
+    let on =
+      (WholeNumber.clamped(x * 4, rounding: .down) + WholeNumber.clamped(y * 8, rounding: .down))
+      % 2 == 0
     return on ? (0.2, 0.6, 0.85) : (0.9, 0.9, 0.85)
   }
 

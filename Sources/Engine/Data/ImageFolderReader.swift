@@ -56,7 +56,8 @@ enum ImageFolderReader {
     var order = Array(0..<labels.count)
     var generator = SeededGenerator(seed: options.seed)
     generator.shuffle(&order)
-    let testCount = Int(Float(order.count) * options.validationSplit)
+    let testCount = WholeNumber.clamped(
+      Float(order.count) * options.validationSplit, in: 0...order.count, rounding: .towardZero)
     let trainOrder = Array(order[0..<(order.count - testCount)])
     let testOrder = Array(order[(order.count - testCount)...])
     guard !trainOrder.isEmpty else {
@@ -85,14 +86,25 @@ enum ImageFolderReader {
   )] {
     let entries: [String]
     do {
+      try Self.checkListable(root)
       entries = try FileManager.default.contentsOfDirectory(atPath: root)
     } catch {
-      throw .file(path: root, message: "cannot list the folder (\(error.localizedDescription))")
+      throw .file(path: root, message: "cannot list the folder (\(Self.reason(error)))")
     }
     var classes: [(name: String, files: [String])] = []
     for name in entries.sorted() where !name.hasPrefix(".") && isFolder(root + "/" + name) {
       let folder = root + "/" + name
-      let files = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+      // An unreadable class folder is an error, not a class with no pictures.
+      let files: [String]
+      do {
+        try Self.checkListable(folder)
+        files = try FileManager.default.contentsOfDirectory(atPath: folder)
+      } catch {
+        throw .file(
+          path: folder,
+          message:
+            "cannot list the class folder (\(Self.reason(error))); check its permissions (ls -ld)")
+      }
       let images = files.sorted().filter {
         !$0.hasPrefix(".") && extensions.contains(($0 as NSString).pathExtension.lowercased())
       }
@@ -112,6 +124,20 @@ enum ImageFolderReader {
     return classes
   }
 
+  /// The system's own reason a folder cannot be listed ("Permission denied").
+  private struct Unlistable: Error { var reason: String }
+
+  private static func checkListable(_ folder: String) throws(Unlistable) {
+    guard let handle = opendir(folder) else {
+      throw Unlistable(reason: String(cString: strerror(errno)))
+    }
+    closedir(handle)
+  }
+
+  private static func reason(_ error: Error) -> String {
+    (error as? Unlistable)?.reason ?? error.localizedDescription
+  }
+
   /// Loads every image as 3 channels at the first image's size.
   private static func loadImages(
     _ items: [(String, Int)], source: String, _ options: DatasetLoader.Options
@@ -125,6 +151,7 @@ enum ImageFolderReader {
     scalars.reserveCapacity(items.count * h * w * 3)
     scalars += firstImage.scalars
     for (path, _) in items.dropFirst() {
+      try Interruption.check()
       let image = try rgb(ImageFile.load(path: path, pixelScale: options.pixelScale))
       scalars += ImageOps.resizeBilinear(image, height: h, width: w).scalars
     }

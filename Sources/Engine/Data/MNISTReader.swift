@@ -58,6 +58,10 @@ enum MNISTReader {
   private static func pair(
     images: String, labels: String, _ options: DatasetLoader.Options
   ) throws(EngineError) -> (Tensor, [Int]) {
+    // The floats the pixels will become, from the file's size, before reading it.
+    try DatasetLoader.checkBudget(
+      values: max(try FileBytes.size(path: images) - 16, 0), maxBytes: options.maxBytes,
+      source: images)
     let imageBytes = try FileBytes.read(path: images, maxBytes: options.maxBytes)
     let labelBytes = try FileBytes.read(path: labels, maxBytes: options.maxBytes)
     let imageHeader = try header(imageBytes, magic: 0x0803, dims: 3, path: images)

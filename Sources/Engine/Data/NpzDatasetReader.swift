@@ -6,10 +6,36 @@ import Foundation
 enum NpzDatasetReader {
   static func load(path: String, _ options: DatasetLoader.Options) throws(EngineError) -> DataSplit
   {
-    let members = try Npz.read(path: path, maxBytes: options.maxBytes)
+    let archive = try NpzArchive(path: path)
+    var headers = [String: NpzArchive.Member]()
+    for member in archive.members { headers[member.name.lowercased()] = member }
+    let found = SafeText.terminal(
+      archive.members.map(\.name).joined(separator: ", "), limit: 200)
+    // What the arrays will take (images as floats, labels as Ints, twice a
+    // float), from the headers, before one member is inflated: a 1 MB
+    // archive may declare a 950 MB x_train.
+    let counts = ["x_train", "x_test", "y_train", "y_train", "y_test", "y_test"].compactMap {
+      headers[$0]?.header.count
+    }
+    let imageValues = counts.reduce(0) {
+      let (sum, overflow) = $0.addingReportingOverflow($1)
+      return overflow ? Int.max : sum
+    }
+    try DatasetLoader.checkBudget(values: imageValues, maxBytes: options.maxBytes, source: path)
     var byName = [String: NDArray]()
-    for (name, array) in members { byName[name.lowercased()] = array }
-    let found = members.map(\.name).joined(separator: ", ")
+    for key in ["x_train", "y_train", "x_test", "y_test"] {
+      if let member = headers[key] { byName[key] = try archive.array(member) }
+    }
+    return try split(byName, found: found, path: path, options)
+  }
+
+  /// Images and labels from arrays keyed `x_train`, `y_train`, `x_test`,
+  /// `y_test`, wherever they were read from; NpyDatasetReader names the four
+  /// arrays of a pickled `.npy` the same way. `found` lists what the file
+  /// holds, for messages.
+  static func split(
+    _ byName: [String: NDArray], found: String, path: String, _ options: DatasetLoader.Options
+  ) throws(EngineError) -> DataSplit {
     guard let xTrain = byName["x_train"], let yTrain = byName["y_train"] else {
       throw .file(
         path: path,

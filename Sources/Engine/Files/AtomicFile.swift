@@ -9,6 +9,12 @@ import Foundation
 #endif
 
 /// Writes files so that a crash or a full disk never leaves a half-written one.
+///
+/// A failed write (a full disk, `ulimit -f`, whose SIGXFSZ the shell
+/// ignores so the short write is an error) removes its temporary file; a
+/// process killed mid-write (SIGKILL) leaves `.NAME.tmp-PID-N`, which the
+/// next write of the same target removes once that PID is gone. A target
+/// that exists and is read-only is refused, not silently replaced.
 public enum AtomicFile {
   /// Writes `data` to a temporary file next to `path`, flushes it to disk and
   /// renames it over `path`; on failure the old file is left as it was.
@@ -23,6 +29,8 @@ public enum AtomicFile {
     else {
       throw .file(path: path, message: "the folder \(folder) does not exist; create it first")
     }
+    try refuseReadOnlyTarget(path)
+    removeStaleTemporaries(folder: folder, name: url.lastPathComponent)
     let temp =
       folder + "/." + url.lastPathComponent
       + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
@@ -62,6 +70,44 @@ public enum AtomicFile {
   }
 
   private static func errorText() -> String { String(cString: strerror(errno)) }
+
+  /// A target that exists is replaced only when it could be written in
+  /// place: renaming over it would otherwise undo a `chmod a-w` (and root
+  /// may write anything, so the mode bits are asked too).
+  private static func refuseReadOnlyTarget(_ path: String) throws(EngineError) {
+    var info = stat()
+    guard lstat(path, &info) == 0 else { return }  // a new file
+    let kind = info.st_mode & S_IFMT
+    if kind == S_IFDIR { throw .file(path: path, message: "is a folder; give a file name") }
+    guard kind == S_IFREG else {
+      throw .file(
+        path: path, message: "is not a regular file (a link, pipe or device); choose another name")
+    }
+    if info.st_mode & 0o222 == 0 || access(path, W_OK) != 0 {
+      throw .file(
+        path: path,
+        message:
+          "the file is read-only, so it is not replaced; make it writable (chmod u+w) or choose another name"
+      )
+    }
+  }
+
+  /// Removes `.NAME.tmp-PID-N` files left by a process that was killed
+  /// mid-write (its PID no longer running); others' live writes are kept.
+  static func removeStaleTemporaries(folder: String, name: String) {
+    let prefix = "." + name + ".tmp-"
+    guard let entries = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
+    for entry in entries where entry.hasPrefix(prefix) {
+      let rest = entry.dropFirst(prefix.count).split(separator: "-")
+      guard rest.count == 2, let pid = Int32(rest[0]), pid > 0, UInt32(rest[1]) != nil else {
+        continue
+      }
+      // kill(pid, 0) fails with ESRCH when no such process exists.
+      if pid != getpid(), kill(pid, 0) != 0, errno == ESRCH {
+        unlink(folder + "/" + entry)
+      }
+    }
+  }
 }
 
 /// `write(2)`, named apart from ``AtomicFile/write(_:to:)``, which shadows it inside the enum.

@@ -8,9 +8,13 @@ import Foundation
 /// 8-bit pixels and scaled. Netpbm files with a maxval other than 255 are
 /// first brought to the 8-bit range.
 public enum ImageFile {
+  /// The largest picture accepted, in pixels (2048 x 2048), by `image` and
+  /// by every picture of a dataset folder alike, so a huge photo cannot stall the REPL.
+  public static let defaultMaxPixels = 4_194_304
+
   /// Reads a PNG, JPEG, PGM/PPM or `.npy` image, detected by its first bytes.
   public static func load(
-    path: String, pixelScale: Float = 1.0 / 256.0, maxPixels: Int = 16_777_216
+    path: String, pixelScale: Float = 1.0 / 256.0, maxPixels: Int = defaultMaxPixels
   ) throws(EngineError) -> Tensor {
     // The largest legitimate file is a float64 RGBA .npy of maxPixels pixels.
     let (raw, overflow) = max(maxPixels, 1).multipliedReportingOverflow(by: 32)
@@ -20,7 +24,8 @@ public enum ImageFile {
 
   /// Decodes image bytes held in memory; `source` names them in errors.
   public static func decode(
-    _ data: Data, source: String, pixelScale: Float = 1.0 / 256.0, maxPixels: Int = 16_777_216
+    _ data: Data, source: String, pixelScale: Float = 1.0 / 256.0,
+    maxPixels: Int = defaultMaxPixels
   ) throws(EngineError) -> Tensor {
     // 255 times the scale must stay finite, or every bright pixel becomes infinity.
     guard pixelScale.isFinite, pixelScale > 0, (255 * pixelScale).isFinite else {

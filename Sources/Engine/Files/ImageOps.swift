@@ -91,7 +91,10 @@ public enum ImageOps {
     return (0..<out).map { o in
       let x = (Float(o) + 0.5) * scale - 0.5
       let xf = x.rounded(.down)
-      return (max(Int(xf), 0), min(Int(x.rounded(.up)), size - 1), x - xf)
+      return (
+        WholeNumber.clamped(xf, in: 0...(size - 1)),
+        WholeNumber.clamped(x, in: 0...(size - 1), rounding: .up), x - xf
+      )
     }
   }
 }

@@ -105,8 +105,8 @@ public struct NDArray: Equatable, Sendable {
     out.reserveCapacity(values.count)
     for v in values {
       // 2^53 keeps us inside the range where doubles are exact integers.
-      guard v.isFinite, v.rounded() == v, abs(v) <= 9_007_199_254_740_992 else { return nil }
-      out.append(Int(v))
+      guard abs(v) <= 9_007_199_254_740_992, let whole = WholeNumber.exact(v) else { return nil }
+      out.append(whole)
     }
     return out
   }

@@ -83,15 +83,39 @@ public enum Npy {
 
   /// The subset of numpy dtypes the engine understands.
   struct DType {
-    enum Kind { case float, signed, unsigned, bool }
+    enum Kind { case float, signed, unsigned, bool, object }
     var kind: Kind
     var size: Int
     var bigEndian: Bool
   }
 
+  /// numpy's own bound on the header text (`np.load(max_header_size=10000)`,
+  /// numpy 1.24 on): a longer one is refused before it is parsed.
+  static let maxHeaderBytes = 10_000
+
+  /// How many leading bytes of a file ``parseHeader(prefix:totalSize:source:)``
+  /// needs at most: the fixed prefix and the longest header allowed.
+  static let maxPrefixBytes = 12 + maxHeaderBytes
+
   /// Parses and checks the header without touching the values, so callers can
   /// refuse an array by its shape before paying for it.
-  static func parseHeader(_ data: Data, source: String) throws(EngineError) -> Header {
+  static func parseHeader(_ data: Data, source: String, pickled: Bool = false) throws(EngineError)
+    -> Header
+  {
+    try parseHeader(prefix: data, totalSize: data.count, source: source, pickled: pickled)
+  }
+
+  /// The header of a file of `totalSize` bytes that starts with `prefix`
+  /// (which must hold the whole header when the file has one): checks that
+  /// the size the shape and dtype need is exactly what the file declares,
+  /// before any value is read, or inflated from a zip. With `pickled`, an
+  /// object array (descr `|O`) comes back with kind `.object` and the offset
+  /// of its pickle, for Pickle.swift to read.
+  static func parseHeader(
+    prefix data: Data, totalSize: Int, source: String, pickled: Bool = false
+  ) throws(EngineError)
+    -> Header
+  {
     func fail(_ message: String) -> EngineError { .file(path: source, message: message) }
     let bytes = [UInt8](data.prefix(12))
     guard bytes.count >= 6, Array(bytes[0..<6]) == magic else {
@@ -113,9 +137,14 @@ public enum Npy {
     default:
       throw fail(".npy format version \(major).\(minor) is not supported (1.0, 2.0 and 3.0 are)")
     }
-    guard textLength <= data.count - textStart else {
+    guard textLength <= maxHeaderBytes else {
       throw fail(
-        "the .npy file is truncated: its header says \(textLength) header bytes, but the file is \(data.count) bytes"
+        "the .npy header is \(textLength) bytes, more than numpy's own limit of \(maxHeaderBytes) (max_header_size); the file may be corrupt"
+      )
+    }
+    guard textLength <= totalSize - textStart, textLength <= data.count - textStart else {
+      throw fail(
+        "the .npy file is truncated: its header says \(textLength) header bytes, but the file is \(totalSize) bytes"
       )
     }
     let start = data.startIndex + textStart
@@ -128,7 +157,7 @@ public enum Npy {
       throw fail(
         "the .npy header is not a valid dict literal (\(error.message)); the file may be corrupt")
     }
-    guard case .string(let descr)? = dict["descr"] else {
+    guard case .string(let rawDescr)? = dict["descr"] else {
       if case .list? = dict["descr"] {
         throw fail(
           "structured arrays (with named fields) are not supported; save each field as its own array"
@@ -139,26 +168,33 @@ public enum Npy {
     guard case .bool(let fortran)? = dict["fortran_order"] else {
       throw fail("the .npy header has no 'fortran_order'; the file may be corrupt")
     }
+    // Text from the file, cut so a 10 KB descr cannot fill the screen.
+    let descr = SafeText.terminal(rawDescr, limit: 40)
     guard case .tuple(let dims)? = dict["shape"] else {
       throw fail("the .npy header has no 'shape' tuple; the file may be corrupt")
     }
     var shape = [Int]()
     for d in dims {
       guard case .int(let n) = d, n >= 0 else {
-        throw fail("the .npy shape \(dims) is not a tuple of sizes")
+        throw fail(
+          "the .npy shape \(SafeText.terminal("\(dims)", limit: 80)) is not a tuple of sizes")
       }
       shape.append(n)
+    }
+    if pickled, descr == "|O" {
+      let object = DType(kind: .object, size: 0, bigEndian: false)
+      return Header(dtype: object, shape: shape, dataOffset: textStart + textLength, count: 0)
     }
     if fortran && shape.filter({ $0 > 1 }).count > 1 {
       throw fail(
         "the array is stored in Fortran order, which is not supported; save np.ascontiguousarray(a) instead"
       )
     }
-    let dtype = try parseDType(descr, fail: fail)
+    let dtype = try parseDType(rawDescr, shown: descr, fail: fail)
     guard let count = Shape(shape).checkedScalarCount else {
       throw fail("the .npy shape \(Shape(shape)) is too large to be real; the file may be corrupt")
     }
-    let available = data.count - textStart - textLength
+    let available = totalSize - textStart - textLength
     let (needed, overflow) = count.multipliedReportingOverflow(by: dtype.size)
     guard !overflow, needed <= available else {
       throw fail(
@@ -173,10 +209,12 @@ public enum Npy {
     return Header(dtype: dtype, shape: shape, dataOffset: textStart + textLength, count: count)
   }
 
-  private static func parseDType(_ descr: String, fail: (String) -> EngineError) throws(EngineError)
-    -> DType
-  {
-    let chars = Array(descr)
+  /// `descr` as the file spells it; `shown`, the same made short for messages.
+  private static func parseDType(
+    _ raw: String, shown descr: String, fail: (String) -> EngineError
+  ) throws(EngineError) -> DType {
+    let chars = Array(raw.prefix(8))
+    guard raw.count <= 8 else { throw fail("the .npy dtype '\(descr)' is not understood") }
     guard chars.count >= 2 else { throw fail("the .npy dtype '\(descr)' is not understood") }
     var rest = chars[...]
     var bigEndian = false
@@ -247,6 +285,8 @@ public enum Npy {
         return .int64(load(raw, base, n, t.bigEndian, UInt32.self).map { Int64($0) })
       case (.signed, _):
         return .int64(load(raw, base, n, t.bigEndian, Int64.self))
+      case (.object, _):
+        preconditionFailure("internal: object arrays are unpickled (Pickle.swift), not decoded")
       }
     }
     return NDArray(validShape: header.shape, storage: storage)

@@ -16,40 +16,15 @@ public enum Npz {
   public static func decode(
     _ data: Data, source: String, maxBytes: Int = 2_000_000_000
   ) throws(EngineError) -> [(name: String, array: NDArray)] {
-    // ZIPFoundation 0.9.20's in-memory reader traps when a corrupt offset points
-    // past the end of the data (weichsel/ZIPFoundation#394); its file reader
-    // just reaches end-of-file, so the bytes are read back from a private file.
-    let staged = FileManager.default.temporaryDirectory
-      .appendingPathComponent("layerlab-\(UUID().uuidString).npz")
-    do {
-      try data.write(to: staged)
-    } catch {
-      throw .file(
-        path: source,
-        message: "cannot stage the archive in the temporary folder (\(error.localizedDescription))")
-    }
-    defer { try? FileManager.default.removeItem(at: staged) }
-    let archive: Archive
-    do {
-      archive = try Archive(url: staged, accessMode: .read)
-    } catch {
-      throw notZip(source)
-    }
-    return try arrays(in: archive, source: source, maxBytes: maxBytes)
+    try arrays(in: NpzArchive(data: data, source: source), maxBytes: maxBytes)
   }
 
-  /// Reads an `.npz` file; refuses it when its arrays would take more than `maxBytes`.
+  /// Reads an `.npz` file; refuses it when its arrays would take more than
+  /// `maxBytes`, from what the members declare, before inflating any.
   public static func read(
     path: String, maxBytes: Int = 2_000_000_000
   ) throws(EngineError) -> [(name: String, array: NDArray)] {
-    _ = try FileBytes.size(path: path)
-    let archive: Archive
-    do {
-      archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
-    } catch {
-      throw notZip(path)
-    }
-    return try arrays(in: archive, source: path, maxBytes: maxBytes)
+    try arrays(in: NpzArchive(path: path), maxBytes: maxBytes)
   }
 
   /// The `.npz` bytes for `arrays`; each name gets `.npy` appended, as numpy does.
@@ -83,52 +58,22 @@ public enum Npz {
     try AtomicFile.write(encode(arrays, compression: compression), to: path)
   }
 
-  private static func notZip(_ source: String) -> EngineError {
-    .file(
-      path: source,
-      message:
-        "not a readable .npz (zip) archive; it may be corrupt or truncated; save arrays with np.savez"
-    )
-  }
-
-  private static func arrays(
-    in archive: Archive, source: String, maxBytes: Int
-  ) throws(EngineError) -> [(name: String, array: NDArray)] {
-    var result: [(name: String, array: NDArray)] = []
+  /// Every member of `archive`, after checking their declared total.
+  static func arrays(in archive: NpzArchive, maxBytes: Int) throws(EngineError) -> [(
+    name: String, array: NDArray
+  )] {
     var total = 0
-    for entry in archive where entry.type == .file {
-      let name = entry.path
-      let declared = entry.uncompressedSize
-      guard declared <= UInt64(maxBytes - total) else {
-        throw .tooLarge("\(source): the arrays take more than the limit of \(maxBytes) bytes")
-      }
-      total += Int(declared)
-      var bytes = Data()
-      // The declared size is not trusted for a reservation: grow as data arrives past 64 MB.
-      bytes.reserveCapacity(min(Int(declared), 1 << 26))
-      do {
-        _ = try archive.extract(entry) { chunk in
-          // A lying size field must not let a member grow without bound.
-          guard bytes.count + chunk.count <= Int(declared) else {
-            throw EngineError.data("member larger than declared")
-          }
-          bytes.append(chunk)
-        }
-      } catch {
-        throw .file(
-          path: source,
-          message:
-            "member '\(name)' cannot be extracted (\(error)); the archive may be corrupt or truncated"
+    for member in archive.members {
+      let (sum, overflow) = total.addingReportingOverflow(member.size)
+      guard !overflow, sum <= maxBytes else {
+        throw .tooLarge(
+          "\(archive.source): the arrays take more than the limit of \(maxBytes) bytes (\(archive.place(member.name)) alone declares \(member.size)); nothing was inflated"
         )
       }
-      let member = "\(source) [\(name)]"
-      let array = try Npy.decode(bytes, source: member)
-      result.append((name: name.hasSuffix(".npy") ? String(name.dropLast(4)) : name, array: array))
+      total = sum
     }
-    if result.isEmpty {
-      throw .file(
-        path: source, message: "the archive holds no arrays; it may be corrupt or not an .npz")
-    }
+    var result: [(name: String, array: NDArray)] = []
+    for member in archive.members { result.append((member.name, try archive.array(member))) }
     return result
   }
 }

@@ -55,49 +55,44 @@ public enum PNGCodec {
 
   /// Decodes a PNG: gray files to 1 channel, colour (and palette) files to 3.
   ///
-  /// Pixels are read with their alpha and the alpha is then dropped by us:
-  /// asking libpng for RGB directly would composite transparent pixels onto
-  /// a background, while PIL's `convert('RGB')` simply discards alpha.
+  /// Through the shim `cpng_decode` (libpng's progressive reader): alpha is
+  /// dropped without compositing, as PIL's `convert('RGB')` drops it, and
+  /// the work is bounded by the picture's size whatever the stream holds
+  /// after the last row (see shim.h).
   static func decode(_ data: Data, source: String, maxPixels: Int) throws(EngineError)
     -> RasterImage
   {
-    var image = png_image()
-    image.version = png_uint_32(PNG_IMAGE_VERSION)
-    defer { png_image_free(&image) }
-    let began = data.withUnsafeBytes {
-      png_image_begin_read_from_memory(&image, $0.baseAddress, $0.count)
+    var out: UnsafeMutablePointer<UInt8>?
+    var width: Int32 = 0
+    var height: Int32 = 0
+    var channels: Int32 = 0
+    var message = [CChar](repeating: 0, count: 200)
+    let status = data.withUnsafeBytes { raw in
+      cpng_decode(
+        raw.bindMemory(to: UInt8.self).baseAddress, raw.count, &out, &width, &height, &channels,
+        &message, Int32(message.count), maxPixels, Interruption.flag)
     }
-    guard began != 0 else {
-      throw .file(
-        path: source, message: "not a readable PNG (\(libpngMessage(image))); it may be corrupt")
-    }
-    let width = Int(image.width)
-    let height = Int(image.height)
-    try checkImageSize(width: width, height: height, maxPixels: maxPixels, source: source)
-    let colour = image.format & png_uint_32(PNG_FORMAT_FLAG_COLOR) != 0
-    let stored = colour ? 4 : 2
-    // RGBA or GA; the composite PNG_FORMAT_ macros are not imported into Swift.
-    image.format =
-      png_uint_32(PNG_FORMAT_FLAG_ALPHA) | (colour ? png_uint_32(PNG_FORMAT_FLAG_COLOR) : 0)
-    guard width * stored <= Int(Int32.max) else {
-      throw .tooLarge("\(source): the image is \(width) pixels wide, too wide to decode")
-    }
-    var pixels = [UInt8](repeating: 0, count: width * height * stored)
-    let finished = pixels.withUnsafeMutableBytes {
-      png_image_finish_read(&image, nil, $0.baseAddress, Int32(width * stored), nil)
-    }
-    guard finished != 0 else {
+    defer { free(out) }
+    let text = String(
+      decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    switch status {
+    case 0: break
+    case 2:
+      throw .tooLarge(
+        "\(source): \(text), more than the limit of \(maxPixels); shrink it first")
+    case 3:
+      try Interruption.check()
+      throw .interrupted
+    default:
       throw .file(
         path: source,
-        message: "the PNG cannot be decoded (\(libpngMessage(image))); it may be truncated")
+        message: "the PNG cannot be decoded (libpng: \(text)); it is damaged or truncated")
     }
-    let kept = stored - 1
-    var levels = [Float]()
-    levels.reserveCapacity(width * height * kept)
-    for p in 0..<(width * height) {
-      for c in 0..<kept { levels.append(Float(pixels[p * stored + c])) }
-    }
-    return RasterImage(height: height, width: width, channels: kept, levels: levels)
+    guard let out else { throw .file(path: source, message: "the PNG decoded to nothing") }
+    let (w, h, c) = (Int(width), Int(height), Int(channels))
+    try checkImageSize(width: w, height: h, maxPixels: maxPixels, source: source)
+    let levels = UnsafeBufferPointer(start: out, count: w * h * c).map { Float($0) }
+    return RasterImage(height: h, width: w, channels: c, levels: levels)
   }
 
   /// libpng's error text, kept in a fixed C char array inside the image struct.

@@ -8,18 +8,13 @@ public final class Activation: Layer {
   private var savedInput: Tensor?
   private var savedOutput: Tensor?
 
-  init(spec: LayerSpec, name: String) {
+  /// The function this layer applies.
+  public let function: ActivationFunction
+
+  init(spec: LayerSpec, name: String, function: ActivationFunction) {
     self.spec = spec
     self.name = name
-  }
-
-  /// The function this layer applies.
-  public var function: ActivationFunction {
-    switch spec.kind {
-    case .relu: .relu
-    case .softmax: .softmax
-    default: spec.activation
-    }
+    self.function = function
   }
 
   public func outputShape(for input: Shape) throws(EngineError) -> Shape { input }
@@ -50,4 +45,25 @@ public final class Activation: Layer {
     }
     return function.backward(outputGradient: outputGradient, input: input, output: output)
   }
+}
+
+extension LayerKind {
+  /// Keras's `Activation(name)`.
+  public static let activation = LayerKind(
+    className: "Activation",
+    summary: "Apply a function to every value: 'relu', 'softmax', 'sigmoid', 'tanh'",
+    about: """
+      Applies one function to every number of its input, leaving the shape as it is. \
+      'relu' keeps positive values and turns negative ones into 0, the bend that lets \
+      stacked layers learn more than one straight line; 'softmax' turns each row of scores \
+      into probabilities that add up to 1 (the last layer of a classifier); 'sigmoid' and \
+      'tanh' squash values into (0, 1) and (-1, 1). The others Keras files carry work too, \
+      as Keras 3 defines them: 'elu', 'selu', 'softplus', 'softsign', 'silu' (also called \
+      'swish'), 'gelu', 'leaky_relu', 'hard_sigmoid', 'exponential' and 'linear' (none). \
+      It has no weights. Conv2D(..., activation='relu') does the same inside the \
+      convolution.
+      """,
+    arguments: [.required("activation", .activation)],
+    example: "Activation('relu')", lesson: "03-relu",
+    make: { spec, name in Activation(spec: spec, name: name, function: spec.activation) })
 }

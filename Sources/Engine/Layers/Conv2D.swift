@@ -249,3 +249,55 @@ public final class Conv2D: ActivatedLayer {
       g, outputGradient: gradient.scalars, transformedKernel: u, tile: tile)
   }
 }
+
+extension LayerKind {
+  /// Keras's `Conv2D`.
+  public static let conv2D = LayerKind(
+    className: "Conv2D",
+    summary: "Slide small learned kernels over the image: one feature map per filter",
+    about: """
+      Each of the `filters` kernels is a small grid of weights (kernel_size, e.g. 3x3) that is \
+      laid on every position of the input, across all its channels; the products are summed, \
+      the filter's bias is added, and the sum becomes one cell of that filter's feature map. \
+      A kernel that has learned to match an edge or a texture lights up wherever that pattern \
+      is. padding='same' keeps the height and width (zeros around the border, TensorFlow's \
+      way), 'valid' only uses positions where the kernel fits, so each 3x3 pass loses a ring \
+      of pixels; strides=(2, 2) skips every other position. The kernel is stored as Keras \
+      stores it, (kh, kw, in, out), and starts glorot_uniform.
+      """,
+    arguments: [
+      .required("filters", .positiveInt),
+      .required("kernel_size", .pair),
+      .optional("strides", .tuple([.int(1), .int(1)]), .pair),
+      .optional("padding", .string("valid"), .padding),
+      .keptAtDefault(
+        "data_format", .none, also: [.string("channels_last")],
+        why: "LayerLab is channels-last (NHWC), as Keras's default"),
+      .keptAtDefault(
+        "dilation_rate", .tuple([.int(1), .int(1)]), also: [.int(1)],
+        why: "dilated convolutions are not supported"),
+      .keptAtDefault("groups", .int(1), why: "grouped convolutions are not supported"),
+      .optional("activation", .none, .activation),
+      .optional("use_bias", .bool(true), .bool),
+      .keptAtDefault(
+        "kernel_initializer", .string("glorot_uniform"),
+        why: "kernels start glorot_uniform, Keras's default"),
+      .keptAtDefault(
+        "bias_initializer", .string("zeros"), why: "biases start at zero, Keras's default"),
+      .keptAtDefault("kernel_regularizer", .none, why: "LayerLab has no regularizers"),
+      .keptAtDefault("bias_regularizer", .none, why: "LayerLab has no regularizers"),
+      .keptAtDefault("activity_regularizer", .none, why: "LayerLab has no regularizers"),
+      .keptAtDefault("kernel_constraint", .none, why: "LayerLab has no constraints"),
+      .keptAtDefault("bias_constraint", .none, why: "LayerLab has no constraints"),
+    ],
+    example: "Conv2D(32, (3, 3), padding='same')", lesson: "02-conv2d",
+    parameterCount: { spec, input in
+      guard let channels = input.dims.last,
+        let fanIn = Shape(spec.kernelSize + [channels]).checkedScalarCount
+      else { return input.dims.isEmpty ? 0 : nil }
+      let (kernel, o1) = fanIn.multipliedReportingOverflow(by: spec.units)
+      let (all, o2) = kernel.addingReportingOverflow(spec.useBias ? spec.units : 0)
+      return o1 || o2 ? nil : all
+    },
+    make: { spec, name in Conv2D(spec: spec, name: name) })
+}

@@ -127,3 +127,42 @@ public final class Dense: ActivatedLayer {
     return Tensor(validShape: input.shape, scalars: inputGradient)
   }
 }
+
+extension LayerKind {
+  /// Keras's `Dense`.
+  public static let dense = LayerKind(
+    className: "Dense",
+    summary: "Connect every input number to every unit: weighted sums, one per unit",
+    about: """
+      Each of the `units` outputs is a weighted sum of every number in the input plus a bias: \
+      output[u] = bias[u] + sum over i of input[i] * kernel[i, u]. It has no idea where in \
+      the picture a number came from, which is why it comes after Flatten at the end of a \
+      CNN, where it combines the features the convolutions found into one score per class \
+      (the last Dense has as many units as there are classes). activation='relu' applies \
+      the function to the sums inside the layer. The kernel is (inputs, units), as Keras \
+      stores it.
+      """,
+    arguments: [
+      .required("units", .positiveInt),
+      .optional("activation", .none, .activation),
+      .optional("use_bias", .bool(true), .bool),
+      .keptAtDefault(
+        "kernel_initializer", .string("glorot_uniform"),
+        why: "kernels start glorot_uniform, Keras's default"),
+      .keptAtDefault(
+        "bias_initializer", .string("zeros"), why: "biases start at zero, Keras's default"),
+      .keptAtDefault("kernel_regularizer", .none, why: "LayerLab has no regularizers"),
+      .keptAtDefault("bias_regularizer", .none, why: "LayerLab has no regularizers"),
+      .keptAtDefault("activity_regularizer", .none, why: "LayerLab has no regularizers"),
+      .keptAtDefault("kernel_constraint", .none, why: "LayerLab has no constraints"),
+      .keptAtDefault("bias_constraint", .none, why: "LayerLab has no constraints"),
+    ],
+    example: "Dense(512, activation='relu')", lesson: "06-flatten-dense",
+    parameterCount: { spec, input in
+      guard let features = input.dims.last else { return 0 }
+      let (kernel, o1) = features.multipliedReportingOverflow(by: spec.units)
+      let (all, o2) = kernel.addingReportingOverflow(spec.useBias ? spec.units : 0)
+      return o1 || o2 ? nil : all
+    },
+    make: { spec, name in Dense(spec: spec, name: name) })
+}

@@ -90,3 +90,26 @@ public final class Dropout: Layer {
       scalars: ElementwiseKernels.scaledProduct(outputGradient.scalars, mask.scalars, scale: scale))
   }
 }
+
+extension LayerKind {
+  /// Keras's `Dropout`.
+  public static let dropout = LayerKind(
+    className: "Dropout",
+    summary: "While training, switch a random fraction of the values off",
+    about: """
+      In training only, each value is set to 0 with probability `rate` and the ones kept are \
+      multiplied by 1 / (1 - rate), so the expected sum stays the same; at inference \
+      (predict, evaluate, forward) it lets everything through. Because any cell may vanish, \
+      the next layer cannot rely on one lucky detail of the training pictures, which fights \
+      over-fitting. The masks come from the session's seed, so a run repeats exactly \
+      ('show dropout' draws the last one).
+      """,
+    arguments: [
+      .required("rate", .fraction),
+      .keptAtDefault("noise_shape", .none, why: "every value gets its own coin"),
+      .ignored(
+        "seed", why: "masks come from the session's seed, so that one seed repeats everything"),
+    ],
+    example: "Dropout(0.25)", lesson: "05-dropout",
+    make: { spec, name in Dropout(spec: spec, name: name) })
+}

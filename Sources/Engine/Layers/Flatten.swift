@@ -34,3 +34,23 @@ public final class Flatten: Layer {
     return try outputGradient.reshaped(shape)
   }
 }
+
+extension LayerKind {
+  /// Keras's `Flatten`.
+  public static let flatten = LayerKind(
+    className: "Flatten",
+    summary: "Lay each sample's maps out as one long row of numbers",
+    about: """
+      Turns each sample's (height, width, channels) block into one row of height * width * \
+      channels numbers, read row by row with the channels of each pixel side by side (NumPy's \
+      reshape order). Nothing is learned and nothing is lost: it only changes the shape, so \
+      that a Dense layer, which takes a flat list, can follow the convolutions.
+      """,
+    arguments: [
+      .keptAtDefault(
+        "data_format", .none, also: [.string("channels_last")],
+        why: "LayerLab is channels-last (NHWC), as Keras's default")
+    ],
+    example: "Flatten()", lesson: "06-flatten-dense",
+    make: { spec, name in Flatten(spec: spec, name: name) })
+}

@@ -1,4 +1,5 @@
-/// Whether a forward pass is part of training. Only ``Dropout`` cares.
+/// Whether a forward pass is part of training. ``Dropout`` and
+/// ``BatchNormalization`` care.
 public enum Mode: String, Sendable { case training, inference }
 
 /// A trainable tensor and the gradient that backward adds into it.
@@ -77,6 +78,12 @@ public protocol Layer: AnyObject {
   /// Backward that may skip dLoss/dInput when `inputGradient` is false (the
   /// first layer: its input is data); returns nil when skipped.
   func backward(_ outputGradient: Tensor, inputGradient: Bool) throws(EngineError) -> Tensor?
+  /// Weights the layer keeps but does not train (BatchNormalization's moving
+  /// statistics), after the trainable ones in Keras's order.
+  var nonTrainableWeights: [Parameter] { get }
+  /// Called once a training step's update has been applied and kept: a layer
+  /// that learns outside the gradient (moving statistics) updates itself here.
+  func finishTrainingStep()
 }
 
 extension Layer {
@@ -86,10 +93,16 @@ extension Layer {
     try backward(outputGradient)
   }
   public func build(for input: Shape, using rng: inout SeededGenerator) throws(EngineError) {}
+  public var nonTrainableWeights: [Parameter] { [] }
+  public func finishTrainingStep() {}
   /// The Keras class name, e.g. `Conv2D`.
   public var typeName: String { spec.kind.rawValue }
   /// How many scalars the layer trains.
   public var parameterCount: Int { parameters.reduce(0) { $0 + $1.value.count } }
+  /// Every weight, trainable first, as Keras's `layer.weights` lists them.
+  public var weights: [Parameter] { parameters + nonTrainableWeights }
+  /// How many scalars the layer holds, trained or not (Keras's "Param #").
+  public var weightCount: Int { weights.reduce(0) { $0 + $1.value.count } }
 }
 
 /// glorot_uniform, Keras's default kernel initialiser: U(-limit, limit) with

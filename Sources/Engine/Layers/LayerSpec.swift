@@ -1,133 +1,122 @@
-/// The Keras layer classes LayerLab knows.
-public enum LayerKind: String, Sendable, CaseIterable {
-  case conv2D = "Conv2D"
-  case activation = "Activation"
-  case relu = "ReLU"
-  case softmax = "Softmax"
-  case maxPooling2D = "MaxPooling2D"
-  case averagePooling2D = "AveragePooling2D"
-  case dropout = "Dropout"
-  case flatten = "Flatten"
-  case dense = "Dense"
-
-  /// The base of Keras 3's automatic names: the class name in snake case
-  /// (`Conv2D` → `conv2d`, `MaxPooling2D` → `max_pooling2d`, `ReLU` → `re_lu`),
-  /// as keras/src/utils/naming.py `to_snake_case` makes it.
-  public var autoNameBase: String {
-    switch self {
-    case .conv2D: "conv2d"
-    case .activation: "activation"
-    case .relu: "re_lu"
-    case .softmax: "softmax"
-    case .maxPooling2D: "max_pooling2d"
-    case .averagePooling2D: "average_pooling2d"
-    case .dropout: "dropout"
-    case .flatten: "flatten"
-    case .dense: "dense"
-    }
-  }
-}
-
-/// What a layer is, as the Keras constructor call that makes it.
+/// What a layer is, as the Keras constructor call that makes it:
+/// `Conv2D(32, (3, 3), padding='same')`.
 ///
-/// The shell parses `Conv2D(32, (3, 3), padding='same')` into one of these,
-/// model files store them as that same text, and `makeLayer` builds the layer.
-/// Fields a kind does not use keep their defaults.
+/// The call binder checks a typed call against the kind's ``Signature`` and
+/// keeps every argument of the layer's own, given or defaulted, in its
+/// canonical form; model files store the same call as text (``expression``)
+/// and `makeLayer` builds the layer.
 public struct LayerSpec: Equatable, Sendable {
   public var kind: LayerKind
-  /// Conv2D filters or Dense units.
-  public var units: Int = 0
-  /// Conv2D kernel_size, (rows, columns).
-  public var kernelSize: [Int] = [1, 1]
-  /// Conv2D strides (default (1, 1)); pooling strides (nil = pool_size).
-  public var strides: [Int]? = nil
-  public var padding: Padding = .valid
-  public var activation: ActivationFunction = .linear
-  public var useBias: Bool = true
-  public var poolSize: [Int] = [2, 2]
-  public var rate: Float = 0
+  /// The layer's own arguments by Keras name, every one of them, canonical
+  /// (`kernel_size` is always a pair, `activation` a name).
+  public var arguments: [String: PyConstant]
   /// Keras's `input_shape=` on the first layer, per sample.
   public var inputShape: Shape? = nil
   /// An explicit `name=`; nil means the model names the layer.
   public var name: String? = nil
 
-  public init(kind: LayerKind) { self.kind = kind }
-
-  /// Builds an unconfigured layer (weights come with `build`), checking the
-  /// arguments a learner could get wrong.
-  public func makeLayer(name: String) throws(EngineError) -> any Layer {
-    func positive(_ values: [Int], _ what: String) throws(EngineError) {
-      guard values.count == 2, values.allSatisfy({ $0 > 0 }) else {
-        throw .invalidArgument(
-          layer: kind.rawValue,
-          message: "\(what) must be two positive integers, e.g. (2, 2), got \(values)")
+  /// A spec with every argument at its default (required ones unset).
+  public init(kind: LayerKind) {
+    self.kind = kind
+    arguments = [:]
+    for argument in kind.ownArguments {
+      guard let fallback = argument.defaultConstant else { continue }
+      let canonical = (try? argument.type.convert(fallback.value, argument.name)).flatMap {
+        PyConstant($0)
       }
-    }
-    switch kind {
-    case .conv2D:
-      guard units > 0 else {
-        throw .invalidArgument(
-          layer: "Conv2D", message: "filters must be a positive integer, got \(units)")
-      }
-      try positive(kernelSize, "kernel_size")
-      try positive(strides ?? [1, 1], "strides")
-      return Conv2D(spec: self, name: name)
-    case .dense:
-      guard units > 0 else {
-        throw .invalidArgument(
-          layer: "Dense", message: "units must be a positive integer, got \(units)")
-      }
-      return Dense(spec: self, name: name)
-    case .maxPooling2D, .averagePooling2D:
-      try positive(poolSize, "pool_size")
-      try positive(strides ?? poolSize, "strides")
-      return Pooling2D(spec: self, name: name)
-    case .dropout:
-      guard rate >= 0, rate < 1, rate.isFinite else {
-        throw .invalidArgument(
-          layer: "Dropout", message: "rate must be in [0, 1), e.g. 0.25, got \(formatNumber(rate))")
-      }
-      return Dropout(spec: self, name: name)
-    case .flatten:
-      return Flatten(spec: self, name: name)
-    case .activation, .relu, .softmax:
-      return Activation(spec: self, name: name)
+      arguments[argument.name] = canonical ?? fallback
     }
   }
 
-  /// The Keras call that makes this layer, with only non-default arguments:
-  /// `Conv2D(32, (3, 3), padding='same')`.
+  /// The spec for a call already bound to `kind.signature`.
+  public init(kind: LayerKind, bound: BoundArguments) throws(LabError) {
+    self.init(kind: kind)
+    for argument in kind.ownArguments {
+      if case .ignored = argument.role { continue }
+      arguments[argument.name] = PyConstant(bound[argument.name]) ?? .none
+    }
+    if case .tuple(let dims) = PyConstant(bound["input_shape"]) {
+      inputShape = Shape(dims.compactMap { if case .int(let n) = $0 { n } else { nil } })
+    } else if case .int(let features) = bound["input_dim"] {
+      inputShape = [features]
+    }
+    if bound.isGiven("input_shape"), bound.isGiven("input_dim") {
+      throw LabError(
+        message: "give input_shape or input_dim, not both",
+        column: bound.location(of: "input_dim").column, line: bound.location(of: "input_dim").line)
+    }
+    name = bound.string("name")
+  }
+
+  /// The argument `name` of the layer's own (`.none` when it has none).
+  public subscript(name: String) -> PyConstant { arguments[name] ?? .none }
+
+  /// Builds an unconfigured layer (weights come with `build`), first checking
+  /// every argument again: a spec made in code has not been through the binder.
+  public func makeLayer(name: String) throws(EngineError) -> any Layer {
+    for argument in kind.ownArguments {
+      switch argument.role {
+      case .required, .optional: try check(argument)
+      case .keptAtDefault, .ignored: continue
+      }
+    }
+    return kind.make(self, name)
+  }
+
+  private func check(_ argument: Signature.Argument) throws(EngineError) {
+    guard let value = arguments[argument.name] else {
+      throw .invalidArgument(layer: kind.className, message: "\(argument.name) is missing")
+    }
+    do {
+      _ = try argument.type.convert(value.value, argument.name)
+    } catch let error as LabError {
+      throw .invalidArgument(layer: kind.className, message: error.message)
+    } catch {
+      throw .invalidArgument(layer: kind.className, message: "\(error)")
+    }
+  }
+
+  /// The scalars the layer will hold for a per-sample `input`, trainable or
+  /// not; nil when the count overflows.
+  public func parameterCount(for input: Shape) -> Int? { kind.countParameters(self, input) }
+
+  /// The Keras call that makes this layer: required arguments by position,
+  /// then the others that differ from their defaults, by keyword, then
+  /// `input_shape` and `name`: `Conv2D(32, (3, 3), padding='same')`.
   public var expression: String {
-    var args: [String] = []
-    func pair(_ v: [Int]) -> String { "(\(v[0]), \(v[1]))" }
-    switch kind {
-    case .conv2D:
-      args = ["\(units)", pair(kernelSize)]
-      if let s = strides, s != [1, 1] { args.append("strides=\(pair(s))") }
-      if padding != .valid { args.append("padding='\(padding.rawValue)'") }
-      if activation != .linear { args.append("activation='\(activation.rawValue)'") }
-      if !useBias { args.append("use_bias=False") }
-    case .dense:
-      args = ["\(units)"]
-      if activation != .linear { args.append("activation='\(activation.rawValue)'") }
-      if !useBias { args.append("use_bias=False") }
-    case .maxPooling2D, .averagePooling2D:
-      if poolSize != [2, 2] { args.append("pool_size=\(pair(poolSize))") }
-      if let s = strides { args.append("strides=\(pair(s))") }
-      if padding != .valid { args.append("padding='\(padding.rawValue)'") }
-    case .dropout:
-      args = [formatNumber(rate)]
-    case .activation:
-      args = ["'\(activation.rawValue)'"]
-    case .relu, .softmax, .flatten:
-      break
+    let defaults = LayerSpec(kind: kind).arguments
+    var parts: [String] = []
+    for argument in kind.ownArguments {
+      let value = self[argument.name]
+      switch argument.role {
+      case .required:
+        parts.append(LayerSpec.written(value))
+      case .optional:
+        if let fallback = defaults[argument.name], fallback.matches(value) { continue }
+        parts.append("\(argument.name)=\(LayerSpec.written(value))")
+      case .keptAtDefault, .ignored:
+        continue
+      }
     }
     if let shape = inputShape {
       let dims = shape.dims.map(String.init).joined(separator: ", ")
-      args.append("input_shape=(\(dims)\(shape.rank == 1 ? "," : ""))")
+      parts.append("input_shape=(\(dims)\(shape.rank == 1 ? "," : ""))")
     }
-    if let name { args.append("name='\(name)'") }
-    return "\(kind.rawValue)(\(args.joined(separator: ", ")))"
+    // The binder lets only words through (letters, digits, _ - .), which need no escapes.
+    if let name { parts.append("name='\(name)'") }
+    return "\(kind.className)(\(parts.joined(separator: ", ")))"
+  }
+
+  /// A value as a model file writes it: floats in their shortest Float spelling.
+  private static func written(_ value: PyConstant) -> String {
+    switch value {
+    case .float(let x): formatNumber(Float(x))
+    case .string(let s): SafeText.pythonString(s)
+    case .tuple(let items):
+      items.count == 1
+        ? "(\(written(items[0])),)" : "(" + items.map(written).joined(separator: ", ") + ")"
+    default: value.description
+    }
   }
 }
 

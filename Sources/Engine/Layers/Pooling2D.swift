@@ -104,3 +104,15 @@ public final class Pooling2D: Layer {
       g, outputIndex: outputIndex, offset: winners[outputIndex])
   }
 }
+
+extension Pooling2D {
+  /// The arguments MaxPooling2D and AveragePooling2D share, as Keras's pooling base.
+  static let arguments: [Signature.Argument] = [
+    .optional("pool_size", .tuple([.int(2), .int(2)]), .pair),
+    .optional("strides", .none, .optionalPair),
+    .optional("padding", .string("valid"), .padding),
+    .keptAtDefault(
+      "data_format", .none, also: [.string("channels_last")],
+      why: "LayerLab is channels-last (NHWC), as Keras's default"),
+  ]
+}

@@ -22,20 +22,27 @@ public enum KerasExport {
     for layer in model.layers {
       var spec = layer.spec
       spec.inputShape = nil
-      spec.name = layer.name
-      adds.append("    model.add(layers.\(spec.expression))")
+      // The name is written here, quoted, not by `expression`: a name read
+      // from a model file must not be able to end the string and run code.
+      spec.name = nil
+      let call = spec.expression
+      let name = "name=" + SafeText.pythonString(layer.name)
+      let withName =
+        call.hasSuffix("()")
+        ? String(call.dropLast()) + name + ")" : String(call.dropLast()) + ", " + name + ")"
+      adds.append("    model.add(layers.\(withName))")
     }
-    let labelList = labels.map { "\"\(pythonEscaped($0))\"" }.joined(separator: ", ")
+    let labelList = labels.map(SafeText.pythonString).joined(separator: ", ")
+    // Comments end at a newline, which a quoted literal never holds.
+    let scriptName = commentText(weightsFile.replacingSuffix(".npz", with: ".py"))
     return """
-      \"\"\"Rebuild the LayerLab model '\(model.name)' in Keras 3 and load its weights.
+      \"\"\"Rebuild a LayerLab model in Keras 3 and load its weights.
 
       Written by LayerLab's `export keras`. Needs Python 3 with keras>=3 and numpy
-      (any backend: TensorFlow, JAX or PyTorch):
-
-          python3 \(pythonEscaped(weightsFile.replacingSuffix(".npz", with: ".py")))              # build, load, print the summary
-          python3 \(pythonEscaped(weightsFile.replacingSuffix(".npz", with: ".py"))) --check A.npz  # compare with LayerLab's
-                                                    # 'save activations A.npz'
+      (any backend: TensorFlow, JAX or PyTorch). See the usage below.
       \"\"\"
+      # python3 \(scriptName)              # build, load, print the summary
+      # python3 \(scriptName) --check A.npz  # compare with LayerLab's 'save activations A.npz'
       import os
       import sys
 
@@ -43,12 +50,12 @@ public enum KerasExport {
       import keras
       from keras import layers
 
-      WEIGHTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "\(pythonEscaped(weightsFile))")
+      WEIGHTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), \(SafeText.pythonString(weightsFile)))
       LABELS = [\(labelList)]
 
 
       def build_model():
-          model = keras.Sequential(name="\(pythonEscaped(model.name))")
+          model = keras.Sequential(name=\(SafeText.pythonString(model.name)))
           model.add(keras.Input(shape=\(shape)))
       \(adds.joined(separator: "\n"))
           return model
@@ -59,7 +66,7 @@ public enum KerasExport {
           for layer in model.layers:
               if not layer.weights:
                   continue
-              names = [f"{layer.name}/kernel", f"{layer.name}/bias"]
+              names = [f"{layer.name}/{w.name}" for w in layer.weights]
               layer.set_weights([arrays[n] for n in names if n in arrays.files])
 
 
@@ -89,9 +96,10 @@ public enum KerasExport {
   }
 }
 
-/// A string safe inside Python double quotes.
-func pythonEscaped(_ text: String) -> String {
-  text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+/// `text` for a Python comment: one line of printable ASCII (the body of
+/// its quoted literal), so it cannot end the comment.
+private func commentText(_ text: String) -> String {
+  String(SafeText.pythonString(text).dropFirst().dropLast())
 }
 
 extension String {

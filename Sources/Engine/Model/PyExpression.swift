@@ -5,7 +5,7 @@ import Foundation
 ///
 /// Only literals, names, attribute access, calls, tuples, lists and
 /// subscripts are understood; that is all a Keras model definition uses.
-public indirect enum PyValue: Equatable, Sendable {
+public indirect enum PyNodeValue: Equatable, Sendable {
   case int(Int)
   case float(Double)
   case string(String)
@@ -20,7 +20,7 @@ public indirect enum PyValue: Equatable, Sendable {
   /// `base[raw]`, with the text between the brackets kept as written.
   case `subscript`(base: PyNode, index: String)
 
-  public static func == (a: PyValue, b: PyValue) -> Bool {
+  public static func == (a: PyNodeValue, b: PyNodeValue) -> Bool {
     switch (a, b) {
     case (.int(let x), .int(let y)): x == y
     case (.float(let x), .float(let y)): x == y
@@ -40,23 +40,10 @@ public indirect enum PyValue: Equatable, Sendable {
 /// A value with the column (0-based, in characters) where it starts, so
 /// errors can point at the exact token.
 public struct PyNode: Equatable, Sendable {
-  public var value: PyValue
+  public var value: PyNodeValue
   public var column: Int
   /// The source text of the node, as typed.
   public var text: String
-}
-
-/// A syntax or meaning error in a typed line, with the column to put a caret under.
-public struct SyntaxError: Error, Equatable, Sendable, CustomStringConvertible {
-  public var message: String
-  public var column: Int
-  public var hint: String
-  public init(_ message: String, column: Int, hint: String = "") {
-    self.message = message
-    self.column = column
-    self.hint = hint
-  }
-  public var description: String { message }
 }
 
 /// A small recursive-descent parser for one Python expression.
@@ -70,12 +57,12 @@ public struct PyParser {
   private var depth = 0
 
   /// Parses all of `text` as one expression.
-  public static func parse(_ text: String) throws(SyntaxError) -> PyNode {
+  public static func parse(_ text: String) throws(LabError) -> PyNode {
     var parser = PyParser(chars: Array(text))
     let node = try parser.expression()
     parser.skipSpace()
     if parser.pos < parser.chars.count {
-      throw SyntaxError(
+      throw LabError(
         "unexpected '\(parser.chars[parser.pos])' after the expression", column: parser.pos)
     }
     return node
@@ -89,13 +76,13 @@ public struct PyParser {
 
   private func text(from start: Int) -> String { String(chars[start..<pos]) }
 
-  private func tooDeep() -> SyntaxError {
-    SyntaxError(
+  private func tooDeep() -> LabError {
+    LabError(
       "the expression is nested more than \(PyParser.maxDepth) deep", column: pos,
       hint: "write it with fewer brackets, e.g. Conv2D(32, (3, 3))")
   }
 
-  private mutating func expression() throws(SyntaxError) -> PyNode {
+  private mutating func expression() throws(LabError) -> PyNode {
     skipSpace()
     depth += 1
     defer { depth -= 1 }
@@ -103,7 +90,7 @@ public struct PyParser {
       throw tooDeep()
     }
     let start = pos
-    guard pos < chars.count else { throw SyntaxError("the expression ends too early", column: pos) }
+    guard pos < chars.count else { throw LabError("the expression ends too early", column: pos) }
     var node: PyNode
     let ch = chars[pos]
     if ch == "-" || ch == "+" {
@@ -114,7 +101,7 @@ public struct PyParser {
         node = PyNode(value: .int(ch == "-" ? -v : v), column: start, text: text(from: start))
       case .float(let v):
         node = PyNode(value: .float(ch == "-" ? -v : v), column: start, text: text(from: start))
-      default: throw SyntaxError("'\(ch)' must come before a number", column: start)
+      default: throw LabError("'\(ch)' must come before a number", column: start)
       }
       return node
     } else if ch.isNumber || ch == "." {
@@ -126,7 +113,7 @@ public struct PyParser {
     } else if ch.isLetter || ch == "_" {
       node = try nameOrCall()
     } else {
-      throw SyntaxError("unexpected '\(ch)'", column: pos)
+      throw LabError("unexpected '\(ch)'", column: pos)
     }
     // Subscripts such as X.shape[1:] may follow any value. Each one wraps the
     // node once more, so a chain counts towards the nesting limit.
@@ -149,7 +136,7 @@ public struct PyParser {
         }
         end += 1
       }
-      guard end < chars.count else { throw SyntaxError("'[' is never closed", column: open) }
+      guard end < chars.count else { throw LabError("'[' is never closed", column: open) }
       let index = String(chars[(open + 1)..<end]).filter { $0 != " " }
       pos = end + 1
       node = PyNode(
@@ -158,7 +145,7 @@ public struct PyParser {
     return node
   }
 
-  private mutating func number() throws(SyntaxError) -> PyNode {
+  private mutating func number() throws(LabError) -> PyNode {
     let start = pos
     while pos < chars.count,
       chars[pos].isNumber || chars[pos] == "." || chars[pos] == "_" || chars[pos] == "e"
@@ -171,10 +158,10 @@ public struct PyParser {
     let raw = text(from: start).replacingOccurrences(of: "_", with: "")
     if let v = Int(raw) { return PyNode(value: .int(v), column: start, text: raw) }
     if let v = Double(raw), v.isFinite { return PyNode(value: .float(v), column: start, text: raw) }
-    throw SyntaxError("'\(raw)' is not a number", column: start)
+    throw LabError("'\(raw)' is not a number", column: start)
   }
 
-  private mutating func string() throws(SyntaxError) -> PyNode {
+  private mutating func string() throws(LabError) -> PyNode {
     let start = pos
     let quote = chars[pos]
     pos += 1
@@ -184,12 +171,12 @@ public struct PyParser {
       value.append(chars[pos])
       pos += 1
     }
-    guard pos < chars.count else { throw SyntaxError("the string is never closed", column: start) }
+    guard pos < chars.count else { throw LabError("the string is never closed", column: start) }
     pos += 1
     return PyNode(value: .string(value), column: start, text: text(from: start))
   }
 
-  private mutating func sequence() throws(SyntaxError) -> PyNode {
+  private mutating func sequence() throws(LabError) -> PyNode {
     let start = pos
     let open = chars[pos]
     let close: Character = open == "(" ? ")" : "]"
@@ -198,19 +185,19 @@ public struct PyParser {
     var sawComma = false
     while true {
       skipSpace()
-      guard pos < chars.count else { throw SyntaxError("'\(open)' is never closed", column: start) }
+      guard pos < chars.count else { throw LabError("'\(open)' is never closed", column: start) }
       if chars[pos] == close {
         pos += 1
         break
       }
       items.append(try expression())
       skipSpace()
-      guard pos < chars.count else { throw SyntaxError("'\(open)' is never closed", column: start) }
+      guard pos < chars.count else { throw LabError("'\(open)' is never closed", column: start) }
       if chars[pos] == "," {
         sawComma = true
         pos += 1
       } else if chars[pos] != close {
-        throw SyntaxError("expected ',' or '\(close)'", column: pos)
+        throw LabError("expected ',' or '\(close)'", column: pos)
       }
     }
     let t = text(from: start)
@@ -228,7 +215,7 @@ public struct PyParser {
     return text(from: start)
   }
 
-  private mutating func nameOrCall() throws(SyntaxError) -> PyNode {
+  private mutating func nameOrCall() throws(LabError) -> PyNode {
     let start = pos
     var dotted = identifier()
     while pos + 1 < chars.count, chars[pos] == ".", chars[pos + 1].isLetter || chars[pos + 1] == "_"
@@ -253,7 +240,7 @@ public struct PyParser {
     var keys: Set<String> = []
     while true {
       skipSpace()
-      guard pos < chars.count else { throw SyntaxError("'(' is never closed", column: open) }
+      guard pos < chars.count else { throw LabError("'(' is never closed", column: open) }
       if chars[pos] == ")" {
         pos += 1
         break
@@ -266,29 +253,29 @@ public struct PyParser {
         if pos < chars.count, chars[pos] == "=", !(pos + 1 < chars.count && chars[pos + 1] == "=") {
           pos += 1
           guard keys.insert(key).inserted else {
-            throw SyntaxError("'\(key)' is given twice", column: save)
+            throw LabError("'\(key)' is given twice", column: save)
           }
           kwargs.append((key, try expression()))
         } else {
           pos = save
           if !kwargs.isEmpty {
-            throw SyntaxError(
+            throw LabError(
               "a positional argument cannot follow a keyword argument", column: save)
           }
           args.append(try expression())
         }
       } else {
         if !kwargs.isEmpty {
-          throw SyntaxError("a positional argument cannot follow a keyword argument", column: save)
+          throw LabError("a positional argument cannot follow a keyword argument", column: save)
         }
         args.append(try expression())
       }
       skipSpace()
-      guard pos < chars.count else { throw SyntaxError("'(' is never closed", column: open) }
+      guard pos < chars.count else { throw LabError("'(' is never closed", column: open) }
       if chars[pos] == "," {
         pos += 1
       } else if chars[pos] != ")" {
-        throw SyntaxError("expected ',' or ')'", column: pos)
+        throw LabError("expected ',' or ')'", column: pos)
       }
     }
     return PyNode(

@@ -11,6 +11,9 @@ extension Sequential {
   /// 200 million trainable scalars: 800 MB of weights and as much again for
   /// their gradients. VGG16 (138 million) fits; a typo such as Dense(10**15) does not.
   public static let defaultMaxParameters = 200_000_000
+  /// 1,000 layers: ResNet-152 has about 500; a model file of 20,000 layers
+  /// (built in no time, then slow at every command) is refused at once.
+  public static let defaultMaxLayers = 1_000
 
   /// Refuses a per-sample shape (the input, or a layer's output) whose float32
   /// values would take more than `maxActivationBytes`.
@@ -33,7 +36,7 @@ extension Sequential {
   func checkParameterBudget(_ candidate: [any Layer], inputs: [Shape]) throws(EngineError) {
     var total = 0
     for (layer, input) in zip(candidate, inputs) {
-      let own = Sequential.parameterCount(of: layer.spec, input: input)
+      let own = layer.spec.parameterCount(for: input)
       let (sum, overflow) = total.addingReportingOverflow(own ?? 0)
       guard own != nil, !overflow, sum <= maxParameters else {
         let count = own.map { groupedThousands($0) } ?? "more than can be counted"
@@ -43,21 +46,14 @@ extension Sequential {
       }
       total = sum
     }
-  }
-
-  /// The weights `spec` would create for a per-sample `input`, or nil when
-  /// the count overflows `Int`. Matches the layers' `build`.
-  static func parameterCount(of spec: LayerSpec, input: Shape) -> Int? {
-    guard let channels = input.dims.last else { return 0 }
-    let perUnit: [Int]
-    switch spec.kind {
-    case .conv2D: perUnit = spec.kernelSize + [channels]
-    case .dense: perUnit = [channels]
-    default: return 0
+    // The new weights and their gradients, 8 bytes each, must fit the
+    // memory the process may still take (ulimit -v, free memory).
+    let added = max(total - parameterCount, 0)
+    let needed = added * 8 + min(memoryReserve, Int.max / 2)
+    if added > 1_000_000, let available = MemoryBudget.available(), needed > available {
+      throw .tooLarge(
+        "the new layers' \(groupedThousands(added)) weights and their gradients would take \(readableBytes(added * 8))\(memoryReserve > 0 ? " (and loading their values \(readableBytes(memoryReserve)) more)" : ""), but only \(readableBytes(available)) is available to LayerLab (free memory, ulimit -v); use fewer filters or units, or pool before Flatten"
+      )
     }
-    guard let fanIn = Shape(perUnit).checkedScalarCount else { return nil }
-    let (kernel, o1) = fanIn.multipliedReportingOverflow(by: spec.units)
-    let (all, o2) = kernel.addingReportingOverflow(spec.useBias ? spec.units : 0)
-    return o1 || o2 ? nil : all
   }
 }

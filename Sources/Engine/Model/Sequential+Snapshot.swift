@@ -21,18 +21,56 @@ public struct ModelSnapshot: Sendable {
 
   /// The number of layers the snapshot holds.
   public var layerCount: Int { entries.count }
+
+  /// The weight arrays the snapshot holds, by address, with their sizes in
+  /// bytes. Shared (copy-on-write) with the live model or other snapshots
+  /// until one of them changes, so a memory budget counts each address once.
+  public var weightBuffers: [WeightBuffer] { entries.flatMap { $0.weights.map(WeightBuffer.init) } }
+}
+
+/// One weight array's storage, for budgets that must not count shared storage twice.
+public struct WeightBuffer: Hashable, Sendable {
+  public let address: UInt
+  public let bytes: Int
+
+  init(_ tensor: Tensor) {
+    address = tensor.scalars.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
+    bytes = tensor.count * MemoryLayout<Float>.size
+  }
 }
 
 extension Sequential {
+  /// The live weights' storage (see ``ModelSnapshot/weightBuffers``).
+  public var weightBuffers: [WeightBuffer] { parameters.map { WeightBuffer($0.value) } }
+
   /// The model as it is now; see ``restore(_:)``.
   public func snapshot() -> ModelSnapshot {
     ModelSnapshot(
       modelName: name,
       entries: layers.map {
-        .init(spec: $0.spec, name: $0.name, weights: $0.parameters.map(\.value))
+        .init(spec: $0.spec, name: $0.name, weights: $0.weights.map(\.value))
       },
       inputShape: inputShape, nameCounters: nameCounters, seed: seed,
       initRNG: initRNG, maskRNG: maskRNG, shuffleRNG: shuffleRNG)
+  }
+
+  /// Becomes `other`: its layers, weights, shapes and generators move here
+  /// and `other` is left empty. Loading a model this way builds its layers
+  /// once, where restoring a snapshot of it would build them (and draw every
+  /// initial weight) a second time.
+  public func take(_ other: Sequential) {
+    name = other.name
+    layers = other.layers
+    outputShapes = other.outputShapes
+    inputShape = other.inputShape
+    nameCounters = other.nameCounters
+    seed = other.seed
+    initRNG = other.initRNG
+    maskRNG = other.maskRNG
+    shuffleRNG = other.shuffleRNG
+    other.layers = []
+    other.outputShapes = []
+    clearPass()
   }
 
   /// Puts the model back exactly as it was when `snapshot` was taken.
@@ -54,7 +92,7 @@ extension Sequential {
         shapes.append(output)
         current = output
       }
-      let parameters = layer.parameters
+      let parameters = layer.weights
       guard parameters.count == entry.weights.count else {
         throw .weightsMismatch(
           "internal: \(entry.name) has \(parameters.count) weights, the snapshot \(entry.weights.count)"

@@ -22,9 +22,25 @@ extension Sequential {
     // Columns end at 45%, 80% and 100% of the line; rich then shrinks the
     // cells by 3, 4 and 3 to make room for borders and padding. Checked
     // against Keras 3.15: cells of 36/27/15 at 88 and 31/22/13 at 76.
-    let lineLength = max(min(88, columns - 4), 40)
-    let ends = [Int(0.45 * Double(lineLength)), Int(0.80 * Double(lineLength)), lineLength]
-    let widths = [ends[0] - 3, ends[1] - ends[0] - 4, ends[2] - ends[1] - 3]
+    let lineLength = max(min(88, columns - 4), min(40, columns))
+    let ends = [
+      WholeNumber.clamped(0.45 * Double(lineLength), rounding: .towardZero),
+      WholeNumber.clamped(0.80 * Double(lineLength), rounding: .towardZero), lineLength,
+    ]
+    var widths = [ends[0] - 3, ends[1] - ends[0] - 4, ends[2] - ends[1] - 3]
+    // Narrower than Keras's piped 76 (a terminal under 80 columns), rich
+    // wraps a cell at its spaces, as `row` does, and would cut a count too
+    // long for its cell ("17,334,7…"); LayerLab widens Param # to the
+    // longest count instead, taking the room from Layer (type), whose names
+    // wrap, so every number stays whole and the table still fits.
+    let counts = layers.map {
+      inputShape != nil ? groupedThousands($0.weightCount) : "0 (unbuilt)"
+    }
+    let longest = max(counts.map(\.count).max() ?? 0, "Param #".count)
+    if longest > widths[2], widths[0] - (longest - widths[2]) >= 8 {
+      widths[0] -= longest - widths[2]
+      widths[2] = longest
+    }
     // Top, header rule, row rule and bottom: (left, middle, right, fill); then the two verticals.
     let (top, head, mid, bottom, headV, v) =
       style == .unicode
@@ -39,15 +55,21 @@ extension Sequential {
     func rule(_ c: [String]) -> String {
       c[0] + widths.map { String(repeating: c[3], count: $0 + 2) }.joined(separator: c[1]) + c[2]
     }
+    // One table row, on as many lines as its longest cell wraps to.
     func row(_ cells: [String], _ v: String) -> String {
-      var parts: [String] = []
-      for (i, cell) in cells.enumerated() {
-        let w = widths[i]
-        let clipped = cell.count > w ? String(cell.prefix(w - 1)) + "…" : cell
-        let pad = String(repeating: " ", count: max(w - clipped.count, 0))
-        parts.append(" " + (i == 2 ? pad + clipped : clipped + pad) + " ")
+      let wrapped = cells.enumerated().map { i, cell in Self.cellLines(cell, width: widths[i]) }
+      let height = wrapped.map(\.count).max() ?? 1
+      var lines: [String] = []
+      for line in 0..<height {
+        var parts: [String] = []
+        for (i, cellLines) in wrapped.enumerated() {
+          let text = line < cellLines.count ? cellLines[line] : ""
+          let pad = String(repeating: " ", count: max(widths[i] - text.count, 0))
+          parts.append(" " + (i == 2 ? pad + text : text + pad) + " ")
+        }
+        lines.append(v + parts.joined(separator: v) + v)
       }
-      return v + parts.joined(separator: v) + v
+      return lines.joined(separator: "\n")
     }
     var lines = ["Model: \"\(name)\""]
     lines.append(rule(top))
@@ -55,24 +77,45 @@ extension Sequential {
     lines.append(rule(head))
     for (i, layer) in layers.enumerated() {
       let shape = outputShapes.indices.contains(i) ? outputShapes[i].withNoneBatch : "?"
-      let built = inputShape != nil
-      let params = built ? groupedThousands(layer.parameterCount) : "0 (unbuilt)"
-      lines.append(row(["\(layer.name) (\(layer.typeName))", shape, params], v))
+      lines.append(row(["\(layer.name) (\(layer.typeName))", shape, counts[i]], v))
       if i < layers.count - 1 { lines.append(rule(mid)) }
     }
     lines.append(rule(bottom))
     let trainable = parameterCount
-    let total = trainable + optimizerParameters
+    let frozen = weightCount - trainable
+    let total = trainable + frozen + optimizerParameters
     lines.append(" Total params: \(groupedThousands(total)) (\(readableBytes(total * 4)))")
     lines.append(
       " Trainable params: \(groupedThousands(trainable)) (\(readableBytes(trainable * 4)))")
-    lines.append(" Non-trainable params: 0 (0.00 B)")
+    lines.append(
+      " Non-trainable params: \(groupedThousands(frozen)) (\(readableBytes(frozen * 4)))")
     if optimizerParameters > 0 {
       lines.append(
         " Optimizer params: \(groupedThousands(optimizerParameters)) (\(readableBytes(optimizerParameters * 4)))"
       )
     }
     return lines.joined(separator: "\n")
+  }
+
+  /// `text` in lines of at most `width`, broken at spaces as rich wraps a
+  /// table cell; a word longer than the cell is cut with an ellipsis.
+  static func cellLines(_ text: String, width: Int) -> [String] {
+    guard text.count > width, width > 1 else { return [text] }
+    var lines: [String] = []
+    var current = ""
+    for word in text.split(separator: " ", omittingEmptySubsequences: false) {
+      let piece = word.count > width ? String(word.prefix(width - 1)) + "…" : String(word)
+      if current.isEmpty {
+        current = piece
+      } else if current.count + 1 + piece.count <= width {
+        current += " " + piece
+      } else {
+        lines.append(current)
+        current = piece
+      }
+    }
+    lines.append(current)
+    return lines
   }
 }
 
@@ -99,7 +142,7 @@ public func readableBytes(_ bytes: Int) -> String {
 
 /// Fixed two-decimal spelling without Foundation's locale-dependent formatting.
 func twoDecimals(_ value: Double) -> String {
-  let hundredths = Int((value * 100).rounded())
+  let hundredths = WholeNumber.clamped(value * 100)
   let whole = hundredths / 100
   let frac = hundredths % 100
   return "\(whole)." + (frac < 10 ? "0" : "") + "\(frac)"

@@ -97,6 +97,28 @@ extension Sequential {
   public func trainStep(
     _ images: Tensor, labels: [Int], loss kind: LossKind, optimizer: any Optimizer
   ) throws(EngineError) -> (loss: Float, accuracy: Float) {
+    switch try step(images, labels: labels, loss: kind, optimizer: optimizer) {
+    case .trained(let loss, let accuracy):
+      return (loss, accuracy)
+    case .diverged(let cause):
+      throw .nonFinite(
+        "\(cause): training diverged; the weights are kept as they were before this batch (try a smaller learning rate)"
+      )
+    }
+  }
+
+  /// How one training step ended.
+  enum StepOutcome {
+    case trained(loss: Float, accuracy: Float)
+    /// Nothing was updated; `cause` says what stopped being finite.
+    case diverged(cause: String)
+  }
+
+  /// ``trainStep(_:labels:loss:optimizer:)`` with divergence as a value, so
+  /// `fit` can word it for the whole fit.
+  func step(
+    _ images: Tensor, labels: [Int], loss kind: LossKind, optimizer: any Optimizer
+  ) throws(EngineError) -> StepOutcome {
     clearPass()
     // `zeroGradients`, on the threads, but for the Dense kernels, whose
     // backward writes their gradient instead of adding into it (every
@@ -121,9 +143,7 @@ extension Sequential {
     let step = try lossAndGradient(
       output: pass.output, labels: labels, loss: kind, logits: pass.logits)
     guard step.loss.isFinite else {
-      throw .nonFinite(
-        "the loss became \(step.loss): training diverged; the weights are kept as they were before this batch (try a smaller learning rate)"
-      )
+      return .diverged(cause: "the loss became \(step.loss)")
     }
     if case .softmaxActivation(let layer) = head {
       if let below = try layer.backward(
@@ -136,13 +156,9 @@ extension Sequential {
     }
     let params = parameters
     guard params.allSatisfy({ ElementwiseKernels.allFinite($0.gradient.scalars) }) else {
-      throw .nonFinite(
-        "a gradient became infinite or NaN: training diverged; the weights are kept as they were before this batch (try a smaller learning rate)"
-      )
+      return .diverged(cause: "a gradient became infinite or NaN")
     }
-    let overflow = EngineError.nonFinite(
-      "a weight overflowed to infinity or NaN: training diverged; the weights are kept as they were before this batch (try a smaller learning rate)"
-    )
+    let overflow = StepOutcome.diverged(cause: "a weight overflowed to infinity or NaN")
     if let adam = optimizer as? Adam {
       // The new weights go into the buffers kept from step to step (the
       // weights before the last update), checked as they are written, and
@@ -150,7 +166,7 @@ extension Sequential {
       // back.
       weightBackup.fit(params)
       guard adam.apply(to: params, writingWeightsInto: &weightBackup.buffers) else {
-        throw overflow
+        return overflow
       }
       weightBackup.swap(params)
     } else {
@@ -161,10 +177,11 @@ extension Sequential {
       optimizer.apply(to: params)
       guard params.allSatisfy({ ElementwiseKernels.allFinite($0.value.scalars) }) else {
         weightBackup.restore(params)
-        throw overflow
+        return overflow
       }
     }
-    return (step.loss, step.accuracy)
+    for layer in layers { layer.finishTrainingStep() }
+    return .trained(loss: step.loss, accuracy: step.accuracy)
   }
 
   /// Loss and accuracy over a whole set, in inference mode, batch by batch.
@@ -256,6 +273,12 @@ final class WeightBackup {
     for (index, p) in parameters.enumerated() {
       ElementwiseKernels.copy(p.value.scalars, into: &buffers[index])
     }
+  }
+
+  /// True when the buffers already fit `parameters` (no new memory to save them).
+  func holds(_ parameters: [Parameter]) -> Bool {
+    buffers.count == parameters.count
+      && zip(buffers, parameters).allSatisfy { $0.count == $1.value.count }
   }
 
   func restore(_ parameters: [Parameter]) {

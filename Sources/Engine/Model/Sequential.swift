@@ -32,6 +32,11 @@ public final class Sequential {
   public var maxActivationBytes = Sequential.defaultMaxActivationBytes
   /// The most trainable scalars the model may have (see Sequential+Limits).
   public var maxParameters = Sequential.defaultMaxParameters
+  /// The most layers the model may have (see Sequential+Limits).
+  public var maxLayers = Sequential.defaultMaxLayers
+  /// Memory the next change must leave free beyond its own weights: a model
+  /// file's weights, inflated beside the model that will take them.
+  var memoryReserve = 0
 
   public init(seed: UInt64 = 0) {
     self.seed = seed
@@ -82,13 +87,44 @@ public final class Sequential {
       throw .invalidArgument(
         layer: spec.kind.rawValue, message: "input_shape is only for the first layer")
     }
-    let (layerName, counters) = nextName(for: spec)
+    let (layerName, counters) = nextName(
+      for: spec, taken: Set(layers.map(\.name)), counters: nameCounters)
     let layer = try spec.makeLayer(name: layerName)
     var candidate = layers
     candidate.insert(layer, at: index)
     try adopt(candidate)
     nameCounters = counters
     return layer
+  }
+
+  /// Appends a layer for every spec in one change: the stack is checked and
+  /// built once, not once per layer (a model file of thousands of layers
+  /// would otherwise cost the square of its length). All or nothing.
+  public func add(contentsOf specs: [LayerSpec]) throws(EngineError) {
+    guard layers.count + specs.count <= maxLayers else {
+      throw .tooLarge(
+        "the model would have \(layers.count + specs.count) layers, more than the limit of \(maxLayers) (or raise maxLayers)"
+      )
+    }
+    var taken = Set(layers.map(\.name))
+    var counters = nameCounters
+    var candidate = layers
+    for spec in specs {
+      if let explicit = spec.name, taken.contains(explicit) {
+        throw .invalidArgument(
+          layer: spec.kind.rawValue, message: "a layer named '\(explicit)' already exists")
+      }
+      if spec.inputShape != nil, !candidate.isEmpty {
+        throw .invalidArgument(
+          layer: spec.kind.rawValue, message: "input_shape is only for the first layer")
+      }
+      let (layerName, next) = nextName(for: spec, taken: taken, counters: counters)
+      counters = next
+      taken.insert(layerName)
+      candidate.append(try spec.makeLayer(name: layerName))
+    }
+    try adopt(candidate)
+    nameCounters = counters
   }
 
   /// Removes the layer at `index` (0-based) and returns it.
@@ -124,6 +160,11 @@ public final class Sequential {
 
   /// The input shape the model would use for `candidate`, and a check that every layer follows.
   private func adopt(_ candidate: [any Layer]) throws(EngineError) {
+    guard candidate.count <= maxLayers else {
+      throw .tooLarge(
+        "the model would have \(candidate.count) layers, more than the limit of \(maxLayers) (or raise maxLayers)"
+      )
+    }
     let declared = candidate.first?.spec.inputShape
     let shape = declared ?? inputShape
     var shapes: [Shape] = []
@@ -154,15 +195,17 @@ public final class Sequential {
     clearPass()
   }
 
-  private func nextName(for spec: LayerSpec) -> (String, [String: Int]) {
-    var counters = nameCounters
+  private func nextName(for spec: LayerSpec, taken: Set<String>, counters: [String: Int]) -> (
+    String, [String: Int]
+  ) {
+    var counters = counters
     if let explicit = spec.name { return (explicit, counters) }
     let base = spec.kind.autoNameBase
     while true {
       let n = counters[base, default: 0]
       counters[base] = n + 1
       let candidate = n == 0 ? base : "\(base)_\(n)"
-      if !layers.contains(where: { $0.name == candidate }) { return (candidate, counters) }
+      if !taken.contains(candidate) { return (candidate, counters) }
     }
   }
 
@@ -182,7 +225,11 @@ public final class Sequential {
     return fresh
   }
 
+  /// The scalars the model trains.
   public var parameterCount: Int { layers.reduce(0) { $0 + $1.parameterCount } }
+  /// Every scalar the model holds, trained or not (BatchNormalization's
+  /// moving statistics), as Keras's "Total params" counts them.
+  public var weightCount: Int { layers.reduce(0) { $0 + $1.weightCount } }
 
   /// Forgets the last pass (after the stack or the weights change).
   public func clearPass() {

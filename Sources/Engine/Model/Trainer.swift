@@ -23,7 +23,8 @@ public enum FitOutcome: Sendable, Equatable {
   case completed
   /// Stopped by the caller (Ctrl-C) after a batch; the weights learned so far stay.
   case interrupted(epoch: Int, batch: Int)
-  /// The loss or a gradient stopped being finite; the update was not applied.
+  /// The loss, a gradient or a weight stopped being finite; the model, the
+  /// optimizer and the random generators are back where the fit began.
   case diverged(message: String)
 }
 
@@ -78,15 +79,33 @@ extension Sequential {
     }
     // Keras: split_at = int(n * (1 - validation_split)); the tail validates.
     let trainCount =
-      options.validationSplit > 0 ? Int(Float(total) * (1 - options.validationSplit)) : total
+      options.validationSplit > 0
+      ? WholeNumber.clamped(Float(total) * (1 - options.validationSplit), rounding: .towardZero)
+      : total
     guard trainCount > 0 else { throw .data("validation_split leaves no training samples") }
     var validation = explicitValidation
     if options.validationSplit > 0, trainCount < total {
       validation = (images.slice(batch: trainCount..<total), Array(labels[trainCount..<total]))
     }
+    try checkFitMemory(batchSize: min(options.batchSize, trainCount), optimizer: optimizer)
     let trainImages = trainCount == total ? images : images.slice(batch: 0..<trainCount)
     let trainLabels = Array(labels[0..<trainCount])
     let batches = (trainCount + options.batchSize - 1) / options.batchSize
+
+    // A fit that diverges changes nothing: these are put back. The weights
+    // are copy-on-write, so holding them costs one copy only as they change.
+    let startWeights = parameters.map(\.value)
+    let startState = optimizer.snapshot
+    let startGenerators = (maskRNG, shuffleRNG)
+    func undoFit() {
+      for (p, value) in zip(parameters, startWeights) {
+        p.value = value
+        p.zeroGradient()
+      }
+      optimizer.snapshot = startState
+      (maskRNG, shuffleRNG) = startGenerators
+      clearPass()
+    }
 
     var history: [EpochRecord] = []
     for epoch in 1...options.epochs {
@@ -103,9 +122,23 @@ extension Sequential {
         let y = indices.map { trainLabels[$0] }
         let step: (loss: Float, accuracy: Float)
         do {
-          step = try trainStep(x, labels: y, loss: kind, optimizer: optimizer)
+          switch try self.step(x, labels: y, loss: kind, optimizer: optimizer) {
+          case .trained(let loss, let accuracy):
+            step = (loss, accuracy)
+          case .diverged(let cause):
+            undoFit()
+            let place =
+              options.epochs > 1 ? "in epoch \(epoch), batch \(b + 1)" : "in batch \(b + 1)"
+            return (
+              [],
+              .diverged(
+                message:
+                  "\(cause) \(place): training diverged; the weights and the optimizer are as they were before this fit (try a smaller learning rate)"
+              )
+            )
+          }
         } catch {
-          if case .nonFinite(let message) = error { return (history, .diverged(message: message)) }
+          undoFit()
           throw error
         }
         lossSum += Double(step.loss) * Double(y.count)
@@ -119,14 +152,54 @@ extension Sequential {
       var record = EpochRecord(
         epoch: epoch, loss: Float(lossSum / Double(seen)), accuracy: Float(correct / Double(seen)))
       if let validation {
-        let v = try evaluate(
-          validation.images, labels: validation.labels, loss: kind, batchSize: options.batchSize)
-        record.validationLoss = v.loss
-        record.validationAccuracy = v.accuracy
+        do {
+          let v = try evaluate(
+            validation.images, labels: validation.labels, loss: kind, batchSize: options.batchSize)
+          record.validationLoss = v.loss
+          record.validationAccuracy = v.accuracy
+        } catch {
+          undoFit()
+          throw error
+        }
       }
       history.append(record)
       onEpoch(record)
     }
     return (history, .completed)
+  }
+}
+
+extension Sequential {
+  /// About how many bytes a `fit` adds to what the model already holds (its
+  /// weights and their gradients): per weight the copy from before the fit,
+  /// and, the first time, the optimizer's slots and the copy that takes back
+  /// a diverging step (both kept from then on); per sample of a batch every
+  /// layer's output, its gradient and what the layer keeps for backward.
+  public func fitMemory(batchSize: Int, optimizer: any Optimizer) -> Int {
+    let params = parameters
+    let perWeight =
+      1 + (weightBackup.holds(params) ? 0 : 1)
+      + (optimizer.stateCount > 0 ? 0 : optimizer.slotsPerWeight)
+    let activations = ([inputShape].compactMap { $0 } + outputShapes).reduce(0) {
+      let (sum, overflow) = $0.addingReportingOverflow($1.checkedScalarCount ?? Int.max)
+      return overflow ? Int.max : sum
+    }
+    let (weights, o1) = parameterCount.multipliedReportingOverflow(by: 4 * perWeight)
+    let (perBatch, o2) = activations.multipliedReportingOverflow(by: 12)
+    let (batch, o3) = perBatch.multipliedReportingOverflow(by: max(batchSize, 1))
+    let (total, o4) = weights.addingReportingOverflow(batch)
+    return o1 || o2 || o3 || o4 ? Int.max : total
+  }
+
+  /// Refuses a fit the process cannot hold, before any work: a 198 million
+  /// weight Dense fits the parameter budget, but training it with Adam takes
+  /// four more copies of its weights.
+  func checkFitMemory(batchSize: Int, optimizer: any Optimizer) throws(EngineError) {
+    guard let available = MemoryBudget.available() else { return }
+    let needed = fitMemory(batchSize: batchSize, optimizer: optimizer)
+    guard needed > available else { return }
+    throw .tooLarge(
+      "training would need about \(readableBytes(needed)) more memory (copies of the \(groupedThousands(parameterCount)) weights, \(optimizer.name)'s state, the activations of batch_size=\(batchSize)), but only \(readableBytes(available)) is available to LayerLab (free memory, ulimit -v); use fewer units or filters, pool before Flatten, or a smaller batch_size"
+    )
   }
 }

@@ -172,4 +172,30 @@ public final class Adam: Optimizer {
     v = OptimizerSlots()
     iterations = 0
   }
+
+  public var slotGroups: [[String]] { [["momentum", "velocity"]] }
+
+  public func state() -> OptimizerState? {
+    guard m.count > 0 || iterations > 0 else { return nil }
+    return OptimizerState(
+      iterations: iterations, slots: ["momentum": m.slots, "velocity": v.slots])
+  }
+
+  public func restore(_ state: OptimizerState, for parameters: [Parameter]) throws(EngineError) {
+    let arrays = try state.slots(["momentum", "velocity"], for: parameters)
+    m.take(arrays[0], for: parameters)
+    v.take(arrays[1], for: parameters)
+    iterations = state.iterations
+  }
+
+  public var slotsPerWeight: Int { 2 }
+
+  public var snapshot: OptimizerSnapshot {
+    get { OptimizerSnapshot(slots: [m, v], steps: iterations) }
+    set {
+      let slots = newValue.slots + [OptimizerSlots](repeating: OptimizerSlots(), count: 2)
+      (m, v) = (slots[0], slots[1])
+      iterations = newValue.steps
+    }
+  }
 }

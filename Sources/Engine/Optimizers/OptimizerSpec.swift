@@ -37,104 +37,113 @@ public struct OptimizerSpec: Equatable, Sendable {
     }
   }
 
+  /// The kind named `name` in any case: `adam`, `Adam`, `keras.optimizers.adam`.
+  public init?(named name: String) {
+    let last = name.split(separator: ".").last.map(String.init) ?? name
+    guard let kind = Kind.allCases.first(where: { $0.rawValue.lowercased() == last.lowercased() })
+    else { return nil }
+    self.init(kind: kind)
+  }
+
+  /// Keras 3's constructor for `kind`, with Keras 2's `lr` as another name
+  /// for `learning_rate` (the seed script's era).
+  public static func signature(for kind: Kind) -> Signature {
+    let rate = Signature.Argument.optional(
+      "learning_rate", .float(kind == .sgd ? 0.01 : 0.001), .positiveNumber, aliases: ["lr"])
+    var own: [Signature.Argument]
+    switch kind {
+    case .sgd:
+      own = [
+        rate, .optional("momentum", .float(0), .belowOne),
+        .optional("nesterov", .bool(false), .bool),
+      ]
+    case .rmsprop:
+      own = [
+        rate, .optional("rho", .float(0.9), .atMostOne),
+        .optional("momentum", .float(0), .belowOne),
+        .optional("epsilon", .float(1e-7), .nonNegativeNumber),
+        .optional("centered", .bool(false), .bool),
+      ]
+    case .adam:
+      own = [
+        // Adam divides by 1 - beta**t: at 1 every step is 0/0, NaN at once,
+        // which a smaller learning rate cannot cure (Keras does not check).
+        rate, .optional("beta_1", .float(0.9), .belowOne),
+        .optional("beta_2", .float(0.999), .belowOne),
+        .optional("epsilon", .float(1e-7), .nonNegativeNumber),
+        .keptAtDefault(
+          "amsgrad", .bool(false), why: "LayerLab's Adam is the plain one, leave amsgrad out"),
+      ]
+    }
+    let unsupported = ["weight_decay", "clipnorm", "clipvalue", "global_clipnorm"].map {
+      Signature.Argument.keptAtDefault($0, .none, why: "LayerLab does not model it; leave it out")
+    }
+    return Signature(
+      "\(kind.rawValue)", own + unsupported + [.ignored("name", why: "optimizers are not named")],
+      example: "keras.optimizers.\(kind.rawValue)(learning_rate=0.001)")
+  }
+
+  /// The optimizer a call bound to ``signature(for:)`` describes.
+  public init(kind: Kind, bound: BoundArguments) {
+    self.init(kind: kind)
+    learningRate = Float(bound.double("learning_rate"))
+    switch kind {
+    case .sgd:
+      momentum = Float(bound.double("momentum"))
+      nesterov = bound.bool("nesterov")
+    case .rmsprop:
+      rho = Float(bound.double("rho"))
+      momentum = Float(bound.double("momentum"))
+      epsilon = Float(bound.double("epsilon"))
+      centered = bound.bool("centered")
+    case .adam:
+      beta1 = Float(bound.double("beta_1"))
+      beta2 = Float(bound.double("beta_2"))
+      epsilon = Float(bound.double("epsilon"))
+    }
+  }
+
   /// Reads `'adam'` (a string) or a call such as `keras.optimizers.Adam(learning_rate=1e-3)`.
   ///
   /// Keras 2's lower-case factories (`keras.optimizers.adam()`, which the
   /// seed script calls) and its `lr=` spelling are accepted too.
-  public init(parsing node: PyNode) throws(SyntaxError) {
+  public init(parsing node: PyNode) throws(LabError) {
     let name: String
-    var args: [PyNode] = []
-    var kwargs: [(String, PyNode)] = []
+    var call = CallArguments(start: SourcePosition(column: node.column))
     switch node.value {
     case .string(let s), .name(let s):
       name = s
-    case .call(let callee, let a, let k):
-      name = callee.split(separator: ".").last.map(String.init) ?? callee
-      args = a
-      kwargs = k
+    case .call(let callee, _, _):
+      name = callee
+      call = try node.callArguments(arrays: [:])
     default:
-      throw SyntaxError(
+      throw LabError(
         "expected an optimizer such as 'adam' or keras.optimizers.Adam(), got \(node.text)",
         column: node.column)
     }
-    guard let kind = Kind.allCases.first(where: { $0.rawValue.lowercased() == name.lowercased() })
-    else {
+    guard let spec = OptimizerSpec(named: name) else {
       let names = Kind.allCases.map(\.rawValue)
-      throw SyntaxError(
-        "unknown optimizer '\(name)'", column: node.column,
-        hint: closestMatch(name, in: names).map { "did you mean '\($0)'?" } ?? "optimizers: "
+      let last = name.split(separator: ".").last.map(String.init) ?? name
+      throw LabError(
+        "unknown optimizer '\(last)'", column: node.column,
+        hint: closestMatch(last, in: names).map { "did you mean '\($0)'?" } ?? "optimizers: "
           + names.joined(separator: ", "))
     }
-    self.init(kind: kind)
-    let signature: [String]
-    switch kind {
-    case .sgd: signature = ["learning_rate", "momentum", "nesterov"]
-    case .rmsprop: signature = ["learning_rate", "rho", "momentum", "epsilon", "centered"]
-    case .adam: signature = ["learning_rate", "beta_1", "beta_2", "epsilon"]
-    }
-    guard args.count <= signature.count else {
-      throw SyntaxError(
-        "\(kind.rawValue) takes at most \(signature.count) positional arguments",
-        column: args[signature.count].column)
-    }
-    var given = zip(signature, args).map { ($0, $1) }
-    for (key, value) in kwargs {
-      let canonical = key == "lr" ? "learning_rate" : key
-      guard
-        signature.contains(canonical)
-          || ["name", "amsgrad", "weight_decay", "clipnorm", "clipvalue"].contains(canonical)
-      else {
-        throw SyntaxError(
-          "\(kind.rawValue) has no argument '\(key)'", column: value.column,
-          hint: closestMatch(key, in: signature).map { "did you mean '\($0)'?" } ?? "arguments: "
-            + signature.joined(separator: ", "))
-      }
-      given.append((canonical, value))
-    }
-    for (key, value) in given {
-      switch key {
-      case "nesterov", "centered":
-        guard case .bool(let flag) = value.value else {
-          throw SyntaxError("\(key) must be True or False", column: value.column)
-        }
-        if key == "nesterov" { nesterov = flag } else { centered = flag }
-      case "amsgrad":
-        guard value.value == .bool(false) else {
-          throw SyntaxError(
-            "amsgrad=True is not supported: LayerLab's Adam is the plain one", column: value.column)
-        }
-      case "name":
-        break
-      case "weight_decay", "clipnorm", "clipvalue":
-        guard value.value == .none else {
-          throw SyntaxError("\(key) is not supported; leave it out", column: value.column)
-        }
-      default:
-        let number = Float(try LayerSpec.number(value, key))
-        guard number.isFinite, number >= 0 else {
-          throw SyntaxError("\(key) must be a number ≥ 0, got \(value.text)", column: value.column)
-        }
-        switch key {
-        case "learning_rate":
-          guard number > 0 else {
-            throw SyntaxError(
-              "learning_rate must be positive, got \(value.text)", column: value.column)
-          }
-          learningRate = number
-        case "momentum":
-          guard number < 1 else {
-            throw SyntaxError("momentum must be below 1, got \(value.text)", column: value.column)
-          }
-          momentum = number
-        case "rho": rho = number
-        case "beta_1": beta1 = number
-        case "beta_2": beta2 = number
-        default: epsilon = number
-        }
-      }
-    }
+    self.init(kind: spec.kind, bound: try OptimizerSpec.signature(for: spec.kind).bind(call))
   }
 
   /// The Keras call that makes this optimizer, with only non-default arguments.
   public var expression: String { make().expression }
+}
+
+extension ArgumentType {
+  /// A number from 0 to 1, such as RMSprop's rho: above 1 the running
+  /// average of g² turns negative and its square root NaN.
+  static let atMostOne = ArgumentType("a number from 0 to 1") { value, name in
+    let x = try number(value, name)
+    guard x >= 0, x <= 1 else {
+      throw LabError(message: "\(name) must be from 0 to 1, got \(value.repr)")
+    }
+    return .float(x)
+  }
 }

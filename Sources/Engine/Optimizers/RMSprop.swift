@@ -16,6 +16,8 @@ public final class RMSprop: Optimizer {
   private var velocity = OptimizerSlots()
   private var momentums = OptimizerSlots()
   private var averages = OptimizerSlots()
+  /// Updates done so far (Keras's `iterations`; RMSprop's rule does not use it).
+  private var steps = 0
 
   public init(
     learningRate: Float = 0.001, rho: Float = 0.9, momentum: Float = 0, epsilon: Float = 1e-7,
@@ -29,6 +31,7 @@ public final class RMSprop: Optimizer {
   }
 
   public func apply(to parameters: [Parameter]) {
+    steps += 1
     _ = velocity.fit(parameters)
     if momentum > 0 { _ = momentums.fit(parameters) }
     if centered { _ = averages.fit(parameters) }
@@ -78,5 +81,38 @@ public final class RMSprop: Optimizer {
     velocity = OptimizerSlots()
     momentums = OptimizerSlots()
     averages = OptimizerSlots()
+    steps = 0
+  }
+
+  public var slotGroups: [[String]] {
+    [["velocity"]] + (momentum > 0 ? [["momentum"]] : []) + (centered ? [["average_gradient"]] : [])
+  }
+
+  public func state() -> OptimizerState? {
+    guard steps > 0 else { return nil }
+    var slots = ["velocity": velocity.slots]
+    if momentum > 0 { slots["momentum"] = momentums.slots }
+    if centered { slots["average_gradient"] = averages.slots }
+    return OptimizerState(iterations: steps, slots: slots)
+  }
+
+  public func restore(_ state: OptimizerState, for parameters: [Parameter]) throws(EngineError) {
+    let names = slotGroups.flatMap { $0 }
+    let arrays = try state.slots(names, for: parameters)
+    velocity.take(arrays[0], for: parameters)
+    if momentum > 0 { momentums.take(arrays[1], for: parameters) }
+    if centered { averages.take(arrays[names.count - 1], for: parameters) }
+    steps = state.iterations
+  }
+
+  public var slotsPerWeight: Int { 1 + (momentum > 0 ? 1 : 0) + (centered ? 1 : 0) }
+
+  public var snapshot: OptimizerSnapshot {
+    get { OptimizerSnapshot(slots: [velocity, momentums, averages], steps: steps) }
+    set {
+      let slots = newValue.slots + [OptimizerSlots](repeating: OptimizerSlots(), count: 3)
+      (velocity, momentums, averages) = (slots[0], slots[1], slots[2])
+      steps = newValue.steps
+    }
   }
 }

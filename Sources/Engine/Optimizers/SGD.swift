@@ -55,4 +55,29 @@ public final class SGD: Optimizer {
     velocity = OptimizerSlots()
     steps = 0
   }
+
+  public var slotGroups: [[String]] { momentum == 0 ? [] : [["momentum"]] }
+
+  public func state() -> OptimizerState? {
+    guard steps > 0 else { return nil }
+    return OptimizerState(
+      iterations: steps, slots: momentum == 0 ? [:] : ["momentum": velocity.slots])
+  }
+
+  public func restore(_ state: OptimizerState, for parameters: [Parameter]) throws(EngineError) {
+    if momentum != 0 {
+      velocity.take(try state.slots(["momentum"], for: parameters)[0], for: parameters)
+    }
+    steps = state.iterations
+  }
+
+  public var slotsPerWeight: Int { momentum > 0 ? 1 : 0 }
+
+  public var snapshot: OptimizerSnapshot {
+    get { OptimizerSnapshot(slots: [velocity], steps: steps) }
+    set {
+      velocity = newValue.slots.first ?? OptimizerSlots()
+      steps = newValue.steps
+    }
+  }
 }

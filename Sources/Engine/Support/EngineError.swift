@@ -23,6 +23,11 @@ public enum EngineError: Error, Equatable, Sendable {
   case nonFinite(String)
   case tooLarge(String)
   case data(String)
+  /// Saliency, Grad-CAM, receptive fields or maximize cannot be worked out
+  /// for this model or layer (no softmax, a layer after Flatten, ...).
+  case notExplainable(String)
+  /// Ctrl-C stopped a load; nothing was changed.
+  case interrupted
 }
 
 extension EngineError: CustomStringConvertible {
@@ -62,6 +67,10 @@ extension EngineError: CustomStringConvertible {
       return message
     case .data(let message):
       return message
+    case .notExplainable(let message):
+      return message
+    case .interrupted:
+      return "interrupted (Ctrl-C): nothing was loaded or changed"
     }
   }
 }

@@ -5,6 +5,7 @@ enum CommandGroup: String, CaseIterable, Sendable {
   case model = "Model"
   case image = "Image"
   case look = "Look"
+  case insight = "Insight"
   case training = "Training"
   case files = "Files"
   case lessons = "Lessons"
@@ -29,6 +30,9 @@ struct Command: Sendable {
   var details: String = ""
   /// True when Keras code may call it as a method: `model.add(...)`, `model.summary()`.
   var isModelMethod = false
+  /// Other Keras methods this command carries out (`save` also does `model.save_weights`);
+  /// the method called reaches the command as ``Arguments/method``.
+  var kerasMethods: [String] = []
   /// Second words Tab should offer after the name (`weights`, `training`).
   var keywords: [String] = []
   /// True when the words after it are file paths, for Tab completion.
@@ -47,6 +51,8 @@ struct Arguments {
   /// Set when the command came as a Keras method call, `model.add(Dense(10))`.
   var call: (args: [PyNode], kwargs: [(String, PyNode)])? = nil
   let usage: String
+  /// The Keras method name when the command came as one (`save_weights`).
+  var method: String? = nil
 
   var count: Int { tokens.count }
   var isEmpty: Bool {

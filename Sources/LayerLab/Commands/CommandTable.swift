@@ -8,11 +8,14 @@ import Engine
 protocol CommandGroupSlots {}
 extension CommandGroupSlots {
   static var training: [Command] { [] }
+  static var insight: [Command] { [] }
 }
 
 /// The one list of commands: dispatch, help, completion and suggestions all read it.
 enum CommandTable: CommandGroupSlots {
-  static var all: [Command] { model + image + look + training + files + lessonCommands + session }
+  static var all: [Command] {
+    model + image + look + insight + training + files + lessonCommands + session
+  }
 
   /// Finds the command called `word` (or one of its aliases).
   static func find(_ word: String) -> Command? {
@@ -20,13 +23,17 @@ enum CommandTable: CommandGroupSlots {
   }
 
   /// The command named by `token`, or an error suggesting the nearest one.
-  static func lookup(_ token: Token) throws(LabError) -> Command {
+  /// `orLayer` (for `help`) also suggests Keras layer names.
+  static func lookup(_ token: Token, orLayer: Bool = false) throws(LabError) -> Command {
     if let command = find(token.text) { return command }
-    let names = all.flatMap { [$0.name] + $0.aliases }
+    let names =
+      all.flatMap { [$0.name] + $0.aliases } + (orLayer ? LayerKind.allCases.map(\.className) : [])
     let hint =
       closestMatch(token.text, in: names).map { "did you mean '\($0)'?" }
       ?? "type 'help' for the list"
-    throw LabError(message: "unknown command '\(token.text)'", column: token.column, hint: hint)
+    throw LabError(
+      message: "unknown \(orLayer ? "command or layer" : "command") '\(token.text)'",
+      column: token.column, hint: hint)
   }
 
   /// The first line of every command, grouped: what `help` prints.
@@ -52,7 +59,8 @@ enum CommandTable: CommandGroupSlots {
     lines.append("")
     lines.append(
       "Keras lines work too: model.add(Conv2D(32, (3, 3))), model.summary(), model = Sequential()")
-    lines.append("help COMMAND shows usage and an example.")
+    lines.append(
+      "help COMMAND shows usage and an example; help LAYER (help Conv2D) explains a layer.")
     return lines
   }
 

@@ -7,15 +7,16 @@ extension CommandTable {
     summary: "Load labelled pictures to train on: the built-in creatures, or a dataset",
     example: "data demo train=240 test=120",
     details: """
-      demo: six creatures (dogs, cats, monkeys, birds, fish, lizards) drawn in code from the
-        session's seed; 480 training and 240 test pictures of 32x32 unless told otherwise.
-      PATH: an .npz with X_train, x_test, Y_train, y_test (the seed's names) or Keras's
-        x_train, y_train, x_test, y_test; a folder with one subfolder of images per class
-        (with train/ and test/ inside, or split by validation_split); MNIST IDX files;
-        CIFAR-10 binary batches.
-      8-bit pixels are scaled by 1/256 as the seed does ('pixels' changes it); float arrays are
+      demo: six creatures (dogs, cats, monkeys, birds, fish, lizards) drawn in code from the \
+      random seed; 480 training and 240 test pictures of 32x32 unless told otherwise.
+      PATH: an .npz with X_train, x_test, Y_train, y_test (the blog's script's names) or Keras's \
+      x_train, y_train, x_test, y_test; an .npy of np.save(PATH, (X_train, X_test, y_train, \
+      y_test)), the blog's pickled data file (read without running it); a folder with one \
+      subfolder of images per class (with train/ and test/ inside, or split by \
+      validation_split); MNIST IDX files; CIFAR-10 binary batches.
+      8-bit pixels are scaled by 1/256 as the blog's script does ('pixels' changes it); float arrays are \
       taken as they are. Labels may be class numbers or one-hot rows.
-      'data' alone describes what is loaded. X, X_train, y, Y_train, x_test, y_test then
+      'data' alone describes what is loaded. X, X_train, y, Y_train, x_test, y_test then \
       name its arrays in Keras lines.
       """,
     keywords: ["demo"], takesPath: true
@@ -98,13 +99,15 @@ extension CommandTable {
     }
     var counts = [Int](repeating: 0, count: train.classCount)
     for label in train.labels { counts[label] += 1 }
-    let classes = zip(train.classNames, counts).map { "\($0) \($1)" }.joined(separator: ", ")
+    // Class names come from folder names or a CIFAR meta file: cut each one.
+    let classes = zip(train.classNames, counts).map { "\(SafeText.terminal($0, limit: 40)) \($1)" }
+      .joined(separator: ", ")
     session.console.out("  \(train.classCount) classes: \(classes)")
   }
 
   static let pixels = Command(
     name: "pixels", group: .training, usage: "pixels SCALE",
-    summary: "Set what 8-bit pixels are multiplied by when loaded (1/256 as the seed does)",
+    summary: "Set what 8-bit pixels are multiplied by when loaded (1/256 in the blog's script)",
     example: "pixels 1/255",
     details: "Applies to 'image' and 'data' from now on; float arrays are always taken as they are."
   ) { session, arguments in
@@ -145,19 +148,19 @@ extension Arguments {
 }
 
 extension CommandTable {
-  /// `X_train, x_test, Y_train, y_test = np.load("data.npz")`: the seed's way
+  /// `X_train, x_test, Y_train, y_test = np.load("data.npz")`: the blog's script's way
   /// to load its four arrays, read as `data PATH`.
   static func loadArrays(_ names: [Token], _ value: PyNode, in session: Session) throws {
     guard case .call(let callee, let args, _) = value.value, callee.hasSuffix("load"),
       let first = args.first,
       case .string(let path) = first.value
     else {
-      throw SyntaxError(
+      throw LabError(
         "LayerLab unpacks arrays only from np.load(\"FILE\")", column: value.column,
         hint: "X_train, x_test, Y_train, y_test = np.load(\"data.npz\"), or: data PATH")
     }
     for name in names where DataArray(name: name.text) == nil {
-      throw SyntaxError(
+      throw LabError(
         "'\(name.text)' is not a name LayerLab gives dataset arrays", column: name.column,
         hint: "use X_train, x_test, Y_train, y_test (or x_train, y_train, x_test, y_test)")
     }
@@ -166,7 +169,7 @@ extension CommandTable {
     try useData(split, from: path, in: session)
   }
 
-  /// The seed scales and one-hot encodes its arrays by hand; LayerLab does
+  /// The blog's script scales and one-hot encodes its arrays by hand; LayerLab does
   /// both when loading, so the line only needs explaining.
   static func noteArrayPreparation(_ name: String, _ text: String, in session: Session) {
     if text.contains("to_categorical") {

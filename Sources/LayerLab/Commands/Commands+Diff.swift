@@ -6,16 +6,23 @@ extension CommandTable {
     summary: "Draw how a layer's output changed between the last two forward passes",
     example: "diff conv2d",
     details: """
-      Each 'forward' is kept, so run it, change something (fit, a new image, a kernel),
-      run it again, then diff. Maps show new - old on one scale for all channels:
-      '+*@' went up, '-=#' went down, blank barely changed (under a tenth of the largest).
-      Captions give each map's change range and its mean |change|.
+      Each 'forward' is kept, so run it, change something (fit, a new image, a kernel), \
+      run it again, then diff. Maps show new - old on one scale for all channels: \
+      '+*@' went up, '-=#' went down, blank barely changed (under a tenth of the largest); \
+      in half blocks, red up and blue down. Captions give each map's change range and its \
+      mean |change|.
+      Dropout is drawn cell by cell, never averaged: 'x' dropped (now 0), '^' boosted by \
+      1/(1 - rate), blank unchanged (a 0 stays 0), 'o' switched back on, 'v' scaled back.
       """,
     keywords: ["channels"]
   ) { session, arguments in
     let index = try layerIndex(session, arguments, at: 0)
     let name = session.model.layers[index].name
-    var view = DiffRenderer(width: session.display.width, labels: session.labels)
+    var view = DiffRenderer(
+      width: session.display.width, labels: session.labels, glyphs: session.display.glyphs)
+    if let dropout = session.model.layers[index] as? Dropout {
+      view.dropoutScale = dropout.keptScale
+    }
     if arguments.count > 1 {
       let word = arguments.tokens[1]
       guard word.text == "channels" || word.text == "channel" else {
@@ -53,7 +60,7 @@ extension CommandTable {
     let lines = try view.lines(before: before, after: after)
     session.console.out("\(index + 1). \(name): new - old, from \(old.label) to \(new.label)")
     for line in lines {
-      session.console.out(StyledLine(line, color: session.display.color))
+      session.console.out(StyledLine(line, colors: session.display.colors))
     }
   }
 }

@@ -2,18 +2,28 @@ import Engine
 
 extension CommandTable {
   static let explain = Command(
-    name: "explain", group: .look, usage: "explain LAYER Y X C | explain LAYER I",
+    name: "explain", group: .look,
+    usage: "explain LAYER Y X C | explain LAYER I | explain TOOL",
     summary: "Show how one number of the last pass was computed, step by step",
     example: "explain conv2d 5 7 0",
     details: """
-      LAYER is a name from 'layers' or its position. Y X C pick a cell of an image-shaped
+      LAYER is a name from 'layers' or its position. Y X C pick a cell of an image-shaped \
       output (row, column, channel, from 0); I picks an entry of a flat one (Flatten, Dense).
       Conv2D: the input window, the kernel, their products, the sum and the bias.
       Pooling: the window and the winner (max) or the mean. Dropout: kept or dropped.
       Dense: the largest input x weight terms, the rest summed, the bias.
       Activation: the function applied; softmax shows the whole row.
-      """
+      TOOL, one of saliency, gradcam, receptive, maximize, gradients: the idea behind that \
+      command.
+      """,
+    keywords: InsightTopic.allCases.map(\.rawValue)
   ) { session, arguments in
+    if arguments.count == 1, let word = arguments.word(at: 0),
+      let topic = InsightTopic(rawValue: word)
+    {
+      for line in topic.lines { session.console.out(line) }
+      return
+    }
     let index = try layerIndex(session, arguments, at: 0)
     let model = session.model
     guard model.lastOutputs.indices.contains(index) else { throw LayerView.noPass }

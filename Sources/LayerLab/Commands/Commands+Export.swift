@@ -8,14 +8,16 @@ extension CommandTable {
     summary: "Write the model as a Keras 3 script, or a layer's maps as a PNG",
     example: "export keras model.py",
     details: """
-      keras: PATH.py rebuilds the same layers (same names) in Keras 3 and loads the weights
-        from PATH.npz, written beside it. Run it with: python3 PATH.py
-        To check Keras computes what LayerLab did: forward, save activations activations.npz,
-        then: python3 PATH.py --check activations.npz
-        It needs Python 3 with keras>=3 and numpy, and any Keras backend.
-      png: the maps 'show' draws (the first 12 channels, or the ones chosen), each scaled
-        from its lowest (black) to its highest (white) value, side by side with gaps,
-        at least 4 pixels per cell; 'input' writes the picture itself (in colour).
+      keras: PATH.py rebuilds the same layers (same names) in Keras 3 and loads the weights \
+      from PATH.npz, written beside it. Run it with: python3 PATH.py. PATH.keras, written \
+      beside them too, is the same model as one file for keras.saving.load_model, compiled \
+      as 'compile' set it. To check Keras computes what LayerLab did: forward, save \
+      activations activations.npz, then: python3 PATH.py --check activations.npz. It needs \
+      Python 3 with keras>=3 and numpy, and any Keras backend.
+      png: the maps 'show' draws (the first 12 channels, or the ones chosen), each scaled \
+      from its lowest (black) to its highest (white) value, side by side with gaps, \
+      at least 4 pixels per cell; 'input' writes the picture itself (in colour). LAYER is any \
+      layer name or position, 'dropout' and other words 'show' knows included.
       Files are written whole or not at all.
       """,
     keywords: ["keras", "png", "input", "channels"], takesPath: true
@@ -53,9 +55,16 @@ extension CommandTable {
     // Weights first: a script must never name a weights file that is not there.
     try model.saveWeights(to: weightsPath)
     try AtomicFile.write(Data(script.utf8), to: path.text)
+    let kerasPath = String(path.text.dropLast(3)) + ".keras"
+    try KerasFile.save(
+      model, compile: kerasCompile(session), optimizer: session.training?.optimizer,
+      labels: session.labels, path: kerasPath)
     session.console.out(
       "wrote \(path.text) (Keras 3, \(model.layers.count) layers) and \(weightsPath) "
-        + "(\(model.parameters.count) arrays, \(groupedThousands(model.parameterCount)) weights)")
+        + "(\(model.layers.reduce(0) { $0 + $1.weights.count }) arrays, \(groupedThousands(model.weightCount)) weights)"
+    )
+    session.console.out(
+      "and \(kerasPath): keras.saving.load_model(\"\(kerasPath)\") opens it as it is")
     session.console.out("run it:        python3 \(path.text)")
     session.console.out(
       "compare it:    save activations activations.npz, then python3 \(path.text) --check activations.npz"
@@ -69,49 +78,54 @@ extension CommandTable {
         message: "'\(path.text)' must end in .png", column: path.column,
         hint: "usage: \(arguments.usage)")
     }
-    // The rest reads as 'show' does, so the PNG holds the same selection.
-    let rest = Array(arguments.tokens.dropFirst(2))
-    let showArguments = Arguments(
-      line: arguments.line, tokens: rest, restColumn: rest.first?.column ?? arguments.line.count,
-      usage: arguments.usage)
+    let target = try arguments.requiredWord(at: 2, "input or a layer")
     // Only the channel choice carries over from 'show'; its other options shape ASCII, not pixels.
-    if let extra = rest.dropFirst().first(where: {
-      !["channels", "channel"].contains($0.text) && $0.text.first?.isNumber != true
-    }) {
-      throw LabError(
-        message: "unexpected '\(extra.text)'", column: extra.column,
-        hint: "usage: \(arguments.usage)")
+    var channels: [Int]?
+    var channelsColumn = 0
+    var index = 3
+    while index < arguments.count {
+      let token = arguments.tokens[index]
+      index += 1
+      var spec = token
+      if token.text == "channels" || token.text == "channel" {
+        spec = try arguments.requiredWord(at: index, "the channel list")
+        index += 1
+      } else if token.text.first?.isNumber != true {
+        throw LabError(
+          message: "unexpected '\(token.text)'", column: token.column,
+          hint: "usage: \(arguments.usage)")
+      }
+      channels = try ShowRequest.channelList(spec, arguments.usage)
+      channelsColumn = spec.column
     }
-    let request = try ShowRequest(showArguments)
     let sheet: MapSheet
     let described: String
-    switch request.target {
-    case .input:
+    if target.text == "input" {
       guard let image = session.image else {
         throw LabError(message: "there is no image yet", hint: "load one, e.g. image demo cat")
       }
       sheet = MapSheet.picture(image)
       described = "the input \(image.shape)"
-    case .layer(let token):
-      let index = try layerIndex(session, showArguments, at: 0)
+    } else {
+      // Any layer name or position, keywords of 'show' included: a layer
+      // called 'dropout' is that layer, not show's "first Dropout".
+      let layerArguments = Arguments(
+        line: arguments.line, tokens: [target], restColumn: target.column, usage: arguments.usage)
+      let index = try layerIndex(session, layerArguments, at: 0)
       let model = session.model
       guard model.lastOutputs.indices.contains(index) else { throw LayerView.noPass }
       let output = model.lastOutputs[index]
       let count = output.shape.rank == 4 ? output.shape[3] : 1
-      let chosen = request.channels ?? Array(0..<min(count, LayerView.defaultChannels))
+      let chosen = channels ?? Array(0..<min(count, LayerView.defaultChannels))
       if let bad = chosen.first(where: { $0 >= count }) {
         throw LabError(
           message: "there is no channel \(bad): this output has \(count) (0-\(count - 1))",
-          column: request.channelsColumn, hint: "choose channels from 0 to \(count - 1)")
+          column: channelsColumn, hint: "choose channels from 0 to \(count - 1)")
       }
       sheet = MapSheet.maps(output, channels: chosen)
       described =
-        "\(token.text == model.layers[index].name ? token.text : model.layers[index].name) "
+        "\(model.layers[index].name) "
         + (output.shape.rank == 4 ? "channels \(MapSheet.spelled(chosen))" : "\(output.shape)")
-    case .all, .dropout:
-      throw LabError(
-        message: "export png draws one layer or the input", column: rest.first?.column,
-        hint: "usage: \(arguments.usage)")
     }
     try PNGCodec.write(
       rgb8: sheet.pixels, width: sheet.width, height: sheet.height, channels: sheet.channels,

@@ -4,21 +4,41 @@ extension CommandTable {
   static let files: [Command] = [save, load, export, record]
 
   static let save = Command(
-    name: "save", group: .files, usage: "save weights|activations|model PATH.npz",
-    summary: "Write the weights, the last pass's outputs, or the whole model to .npz",
-    example: "save weights seed.npz",
+    name: "save", group: .files,
+    usage: "save weights|activations|model PATH | save MAP PATH.npy",
+    summary: "Write the weights, the last pass, the model (.h5, .keras, .npz) or a map",
+    example: "save model creatures_cnn.keras",
     details: """
-      weights: one array per parameter, keyed '<layer>/kernel' and '<layer>/bias', in Keras's shapes.
-      activations: 'input' and each layer's output of the last pass, float32 NHWC with the batch axis.
-      model: the architecture (as Keras lines) and the weights in one file; 'load model' reads it.
-      Keras's model.save("creatures_cnn.h5") works too and writes creatures_cnn.npz in this format.
-      Read any of them in Python with np.load('seed.npz'). Files are written whole or not at all.
+      model PATH.keras: Keras 3's format; PATH.h5: Keras's HDF5 format, which Keras 3 and \
+      the blog's Keras 2.2.4 open. Both keep the layers and their names, the weights, the \
+      compile settings and the optimizer's state. PATH.npz: LayerLab's own format; 'load \
+      model' reads all three.
+      weights PATH.weights.h5 as Keras 3's model.save_weights writes it; PATH.npz: one array \
+      per weight, keyed '<layer>/kernel', '<layer>/bias', … in Keras's shapes (np.load reads it).
+      activations PATH.npz: 'input' and each layer's output of the last pass, float32 NHWC \
+      with the batch axis.
+      MAP, one of saliency, gradcam, receptive, maximized: the map the command of that \
+      name drew last, as one float32 .npy (see 'help saliency' and the others for the shapes).
+      Keras's forms work too: model.save("creatures_cnn.h5"), model.save_weights("w.weights.h5").
+      Files are written whole or not at all.
       """,
-    isModelMethod: true, keywords: ["weights", "activations", "model"], takesPath: true
+    isModelMethod: true, kerasMethods: ["save_weights"],
+    keywords: ["weights", "activations", "model"] + InsightMaps.Kind.allCases.map(\.rawValue),
+    takesPath: true
   ) { session, arguments in
+    if arguments.call == nil, let word = arguments.word(at: 0),
+      let kind = InsightMaps.Kind(rawValue: word)
+    {
+      try saveInsight(kind, session, arguments)
+      return
+    }
     if let call = arguments.call {
-      try saveModel(
-        path: try pathArgument(call.args, usage: arguments.usage), in: session, keras: true)
+      let path = try pathArgument(call.args, usage: arguments.usage)
+      if arguments.method == "save_weights" {
+        try saveWeights(path: path, in: session)
+      } else {
+        try saveModel(path: path, in: session, keras: true)
+      }
       return
     }
     let (what, path) = try fileArguments(arguments, ["weights", "activations", "model"])
@@ -28,11 +48,12 @@ extension CommandTable {
     }
     let model = session.model
     if what == "weights" {
-      try model.saveWeights(to: path)
-      let count = model.parameters.count
-      session.console.out(
-        "saved \(count) arrays (\(groupedThousands(model.parameterCount)) weights) to \(path)")
+      try saveWeights(path: path, in: session)
       return
+    }
+    guard path.hasSuffix(".npz") else {
+      throw LabError(
+        message: "activations are saved as .npz", hint: "e.g. save activations last.npz")
     }
     guard let input = model.lastInput, model.lastOutputs.count == model.layers.count,
       !model.layers.isEmpty
@@ -49,23 +70,76 @@ extension CommandTable {
   }
 
   static let load = Command(
-    name: "load", group: .files, usage: "load weights|model PATH.npz",
-    summary: "Read weights saved by 'save weights' (names and shapes must match) or a model",
-    example: "load weights seed.npz", keywords: ["weights", "model"], takesPath: true
+    name: "load", group: .files, usage: "load weights|model PATH",
+    summary: "Read weights into the same layers, or a whole model (.h5, .keras, .npz)",
+    example: "load model creatures_cnn.h5",
+    details: """
+      model: a Keras .h5 (Keras 2 or 3) or .keras file, or LayerLab's .npz; the layers come with
+        their names, and the compile settings and optimizer state when the file has them.
+      weights: Keras's .weights.h5, .h5 or .keras, or LayerLab's .npz, into the same layers.
+      Keras's forms work too: model = keras.models.load_model("creatures_cnn.h5"),
+        model.load_weights("w.weights.h5"). A file that does not fit changes nothing.
+      """,
+    isModelMethod: true, kerasMethods: ["load_weights"],
+    keywords: ["weights", "model"], takesPath: true
   ) { session, arguments in
+    if let call = arguments.call {
+      guard arguments.method == "load_weights" else {
+        throw LabError(
+          message: "use model = keras.models.load_model(\"PATH\") to load a whole model",
+          hint: "or model.load_weights(\"PATH\") for weights only")
+      }
+      try loadWeights(path: try pathArgument(call.args, usage: arguments.usage), in: session)
+      return
+    }
     let (what, path) = try fileArguments(arguments, ["weights", "model"])
     if what == "model" {
       try loadModel(path: path, in: session)
       return
     }
-    // Read before the undo snapshot so a missing or corrupt file changes nothing.
-    let arrays = try Npz.read(path: path, maxBytes: 1_000_000_000)
+    try loadWeights(path: path, in: session)
+  }
+
+  /// `save weights PATH` and `model.save_weights(PATH)`: Keras's layouts for `.h5`, LayerLab's `.npz`.
+  static func saveWeights(path: String, in session: Session) throws {
+    let model = session.model
+    if path.lowercased().hasSuffix(".h5") {
+      try KerasFile.saveWeights(model, optimizer: session.training?.optimizer, path: path)
+    } else {
+      guard path.hasSuffix(".npz") else {
+        throw LabError(
+          message: "'\(path)' must end in .weights.h5 or .npz",
+          hint: "e.g. save weights seed.weights.h5")
+      }
+      try model.saveWeights(to: path)
+    }
+    let count = model.layers.reduce(0) { $0 + $1.weights.count }
+    session.console.out(
+      "saved \(count) arrays (\(groupedThousands(model.weightCount)) weights) to \(path)")
+  }
+
+  /// `load weights PATH` and `model.load_weights(PATH)`: read whole and checked before any weight changes.
+  static func loadWeights(path: String, in session: Session) throws {
+    if KerasFile.isModelPath(path) {
+      var kind = ""
+      try session.changeModel {
+        kind = try KerasFile.loadWeights(into: session.model, path: path)
+        return "load weights \(path)"
+      }
+      session.console.out(
+        "loaded the weights of \(session.model.layers.filter { !$0.weights.isEmpty }.count) layers from \(path) (\(kind))"
+      )
+      return
+    }
+    // Every name and shape is checked before anything is inflated or
+    // changed, so a missing, corrupt or foreign file changes nothing.
+    var count = 0
     try session.changeModel {
-      try session.model.loadWeights(arrays, source: path)
+      count = try session.model.loadWeights(from: path)
       return "load weights \(path)"
     }
     session.console.out(
-      "loaded \(arrays.count) arrays from \(path) into \(session.model.layers.count) layers")
+      "loaded \(count) arrays from \(path) into \(session.model.layers.count) layers")
   }
 
   /// `weights PATH` → ("weights", "PATH"), checking the word and the `.npz` ending.
@@ -83,62 +157,103 @@ extension CommandTable {
     }
     let path = try arguments.requiredWord(at: 1, "the file name")
     try arguments.noMore(than: 2)
-    guard path.text.hasSuffix(".npz") else {
+    guard path.text.hasSuffix(".npz") || KerasFile.isModelPath(path.text) else {
       throw LabError(
-        message: "'\(path.text)' must end in .npz", column: path.column,
+        message: "'\(path.text)' must end in .h5, .keras or .npz", column: path.column,
         hint: "usage: \(arguments.usage)")
     }
     return (what.text, path.text)
   }
 
   /// The single string argument of `model.save("PATH")` or `load_model("PATH")`.
-  static func pathArgument(_ args: [PyNode], usage: String) throws(SyntaxError) -> String {
+  static func pathArgument(_ args: [PyNode], usage: String) throws(LabError) -> String {
     guard args.count == 1, case .string(let path) = args[0].value, !path.isEmpty else {
-      throw SyntaxError(
+      throw LabError(
         "expected one file name in quotes", column: args.first?.column ?? 0, hint: "usage: \(usage)"
       )
     }
     return path
   }
 
-  /// Keras's `.h5` and `.keras` names become `.npz`: LayerLab writes its own format.
-  static func modelPath(_ path: String) -> String {
-    for suffix in [".h5", ".keras", ".hdf5"] where path.hasSuffix(suffix) {
-      return String(path.dropLast(suffix.count)) + ".npz"
-    }
-    return path.hasSuffix(".npz") ? path : path + ".npz"
+  /// The compile settings a Keras file records, from `compile`.
+  static func kerasCompile(_ session: Session) -> KerasCompileSettings? {
+    session.training.map { KerasCompileSettings(optimizer: $0.optimizerSpec, loss: $0.loss) }
   }
 
-  static func saveModel(path requested: String, in session: Session, keras: Bool) throws {
+  static func saveModel(path: String, in session: Session, keras: Bool) throws {
     let model = session.model
     guard !model.layers.isEmpty, model.inputShape != nil else {
       throw LabError(
         message: "there is no built model to save", hint: "add layers with an input shape first")
     }
-    let path = modelPath(requested)
-    try ModelFile.save(model, extras: .init(labels: session.labels), path: path)
-    let note = path == requested ? "" : " (LayerLab's own format, an .npz, not HDF5)"
-    session.console.out(
-      "saved the model (\(model.layers.count) layers, \(groupedThousands(model.parameterCount)) weights) to \(path)\(note)"
-    )
-    if keras || path != requested { session.console.out("load it again with: load model \(path)") }
+    let summary = "\(model.layers.count) layers, \(groupedThousands(model.weightCount)) weights"
+    if KerasFile.isModelPath(path) {
+      let notes = try KerasFile.save(
+        model, compile: kerasCompile(session), optimizer: session.training?.optimizer,
+        labels: session.labels, path: path)
+      let format =
+        path.lowercased().hasSuffix(".keras")
+        ? "Keras 3's .keras" : "Keras's HDF5, which Keras 3 and Keras 2.2.4 open"
+      session.console.out("saved the model (\(summary)) to \(path) (\(format))")
+      for note in notes { session.console.out("note: " + note) }
+    } else {
+      guard path.hasSuffix(".npz") else {
+        throw LabError(
+          message: "'\(path)' must end in .keras, .h5 or .npz",
+          hint: "e.g. save model creatures_cnn.keras")
+      }
+      try ModelFile.save(model, extras: .init(labels: session.labels), path: path)
+      session.console.out("saved the model (\(summary)) to \(path) (LayerLab's own format)")
+    }
+    if keras { session.console.out("load it again with: load model \(path)") }
   }
 
-  static func loadModel(path requested: String, in session: Session) throws {
-    let path = modelPath(requested)
-    // Everything is read and checked into a new model first; only then does it replace the old one.
-    let (loaded, extras) = try ModelFile.load(path: path, seed: session.seed)
+  static func loadModel(path: String, in session: Session) throws {
+    guard KerasFile.isModelPath(path) else {
+      // Everything is read and checked into a new model first; only then does it replace the old one.
+      let (loaded, extras) = try ModelFile.load(path: path, seed: session.seed)
+      let (layerCount, weightCount) = (loaded.layers.count, loaded.weightCount)
+      try session.changeModel {
+        session.model.take(loaded)
+        return "load model \(path)"
+      }
+      if !extras.labels.isEmpty { session.labels = extras.labels }
+      session.training = nil
+      session.history = []
+      session.console.out(
+        "loaded the model from \(path): \(layerCount) layers, \(groupedThousands(weightCount)) weights"
+          + (extras.labels.isEmpty
+            ? ""
+            : ", labels " + SafeText.terminal(extras.labels.joined(separator: ","), limit: 300)))
+      session.console.out("compile it before training or evaluating")
+      return
+    }
+    let loaded = try KerasFile.load(path: path, seed: session.seed)
     try session.changeModel {
-      try session.model.restore(loaded.snapshot())
+      session.model.take(loaded.model)
       return "load model \(path)"
     }
-    if !extras.labels.isEmpty { session.labels = extras.labels }
-    session.training = nil
+    if !loaded.labels.isEmpty { session.labels = loaded.labels }
     session.history = []
+    let model = session.model
     session.console.out(
-      "loaded the model from \(path): \(loaded.layers.count) layers, \(groupedThousands(loaded.parameterCount)) weights"
-        + (extras.labels.isEmpty ? "" : ", labels " + extras.labels.joined(separator: ",")))
-    session.console.out("compile it before training or evaluating")
+      "loaded the model from \(path) (\(loaded.origin)): \(model.layers.count) layers, \(groupedThousands(model.weightCount)) weights"
+        + (loaded.labels.isEmpty
+          ? "" : ", labels " + SafeText.terminal(loaded.labels.joined(separator: ","), limit: 300)))
+    if let compile = loaded.compile {
+      let optimizer = loaded.optimizer ?? compile.optimizer.make()
+      session.training = TrainingSetup(
+        loss: compile.loss, optimizerSpec: compile.optimizer, optimizer: optimizer)
+      let state =
+        optimizer.state().map { ", its state after \($0.iterations) steps, so fit continues" } ?? ""
+      session.console.out(
+        "compiled as saved: loss \(compile.loss.rawValue), optimizer \(compile.optimizer.expression), metrics accuracy\(state)"
+      )
+    } else {
+      session.training = nil
+      session.console.out("compile it before training or evaluating")
+    }
+    for note in loaded.notes { session.console.out("note: " + note) }
   }
 
   /// `model = keras.models.load_model("creatures_cnn.h5")`.

@@ -6,10 +6,12 @@ extension CommandTable {
     summary: "Draw a Conv2D layer's learned kernels as small shaded grids",
     example: "filters conv2d filter 0",
     details: """
-      One grid per filter and input channel, captioned 'f3 c0 [-0.21, 0.33]': filter 3's
-      weights for input channel 0 and their range. Each grid is shaded from its own lowest
-      weight (' ') to its highest ('@'). Without 'filter' it draws the first \(FilterView.defaultFilters) filters
+      One grid per filter and input channel, captioned 'f3 c0 [-0.21, 0.33]': filter 3's \
+      weights for input channel 0 and their range. Each grid is shaded from its own lowest \
+      weight (' ') to its highest ('@'). Without 'filter' it draws the first \(FilterView.defaultFilters) filters \
       (\(FilterView.defaultChannels) channels each); 'kernel LAYER filter F' prints the numbers.
+      It ends with the kernel's norm and, when this layer was drawn before, how far the \
+      kernel moved since then (the norm of the change, and that as a share of the norm then).
       """,
     keywords: ["filter"]
   ) { session, arguments in
@@ -23,11 +25,12 @@ extension CommandTable {
           "\(layer.name) is \(article) \(layer.typeName) layer; only Conv2D has kernels to draw",
         column: layerToken.column, hint: "type 'layers' to find a Conv2D")
     }
-    guard let kernel = conv.kernel?.value else {
+    guard let parameter = conv.kernel else {
       throw LabError(
         message: "\(conv.name) has no weights yet", hint: "load an image or give input_shape= first"
       )
     }
+    let kernel = parameter.value
     var chosen: Int?
     if arguments.count > 1 {
       let word = arguments.tokens[1]
@@ -41,8 +44,20 @@ extension CommandTable {
     }
     let view = FilterView(width: session.display.width)
     for line in view.lines(conv.name, kernel: kernel, filter: chosen) {
-      session.console.out(StyledLine(line, color: session.display.color))
+      session.console.out(StyledLine(line, colors: session.display.colors))
     }
+    var norm: Double = 0
+    for w in kernel.scalars { norm += Double(w) * Double(w) }
+    var line =
+      "the whole kernel's norm (square root of the sum of squares): \(Fmt.sig(norm.squareRoot()))"
+    if let change = session.drawnKernels.change(of: parameter, layer: conv.name) {
+      line +=
+        change.moved == 0
+        ? "; unchanged since the last 'filters \(conv.name)'"
+        : "; since the last 'filters \(conv.name)' it moved by \(Fmt.sig(change.moved)), \(Fmt.fixed(change.moved / max(change.normThen, 1e-30) * 100, 1))% of its norm then"
+    }
+    session.console.out(line)
+    session.drawnKernels.remember(parameter, layer: conv.name)
   }
 }
 

@@ -8,8 +8,8 @@ extension CommandTable {
     summary: "Load a picture (PNG, JPEG, PPM, .npy), a demo one, or one from the data",
     example: "image demo cat",
     details: """
-      The image becomes X, a batch of one: X.shape is (1, height, width, channels).
-      When the model already has an input shape, the picture is converted and resized
+      The image becomes X, a batch of one: X.shape is (1, height, width, channels). \
+      When the model already has an input shape, the picture is converted and resized \
       (bilinear) to fit it; otherwise the picture gives the model its input shape.
       image train N / image test N takes picture N (from 0) of the loaded data, and says its class.
       Type 'image' alone to see the current image and the demo names.

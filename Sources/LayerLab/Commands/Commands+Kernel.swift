@@ -6,15 +6,17 @@ extension CommandTable {
     summary: "Print a Conv2D layer's kernel numbers, or set them by hand",
     example: "kernel conv2d preset sobel_x filter 0",
     details: """
-      Kernels are Keras-shaped (height, width, in_channels, filters); filters and channels count from 0.
-      kernel LAYER [filter F] [channel C]    prints filter F (default 0): each input channel's numbers.
-      preset NAME puts a 3x3 kernel on filter F (default: every filter). Presets: sobel_x (brighter
-        to the right > 0), sobel_y (brighter below > 0), blur (mean of 9), sharpen, identity.
+      Kernels are Keras-shaped (height, width, in_channels, filters); filters and channels \
+      count from 0.
+      kernel LAYER [filter F] [channel C] prints filter F (default 0): each input channel's numbers.
+      preset NAME puts a 3x3 kernel on filter F (default: every filter). Presets: sobel_x \
+      (brighter to the right > 0), sobel_y (brighter below > 0), blur (mean of 9), sharpen, identity.
       = [[...], ...] sets the numbers as a Python nested list, one row per kernel row.
-      Without 'channel', the kernel goes on every input channel divided by the number of channels,
-        so the filter sees the average of the channels: a gray picture gives the plain preset's result.
-      With 'channel C', only that channel of the filter changes, unscaled.
-      kernel LAYER bias [F] = V sets filter F's bias (default: every filter). Presets leave biases alone.
+      Without 'channel', the kernel goes on every input channel divided by the number of \
+      channels, so the filter sees the average of the channels: a gray picture gives the plain \
+      preset's result. With 'channel C', only that channel of the filter changes, unscaled.
+      kernel LAYER bias [F] = V sets filter F's bias (default: every filter). Presets leave \
+      biases alone.
       Each change can be undone with 'undo'; run 'forward' again to see its effect.
       e.g. kernel conv2d filter 0 channel 0 = [[1, 0, -1], [2, 0, -2], [1, 0, -1]]
            kernel conv2d bias 0 = 0.5

@@ -7,11 +7,11 @@ extension CommandTable {
     name: "lesson", group: .lessons, usage: "lesson N|NAME|PATH",
     summary: "Run a lesson step by step: Enter goes on, q leaves it", example: "lesson 5",
     details: """
-      N is the lesson's number (lesson 5), NAME a word of its file name (lesson dropout),
+      N is the lesson's number (lesson 5), NAME a word of its file name (lesson dropout), \
       PATH a lesson file (lesson lessons/05-dropout.lab). 'layerlab --lesson 5' starts with one.
-      At each pause, Enter shows the next step and q leaves the lesson; any other line runs
+      At each pause, Enter shows the next step and q leaves the lesson; any other line runs \
       as a command and the pause waits again. What the lesson built stays in the shell.
-      A lesson starts from an empty model, no picture and seed 0, so its numbers are the
+      A lesson starts from an empty model, no picture and seed 0, so its numbers are the \
       ones its narration quotes. 'undo', repeated, steps back to the model you had before.
       Piped or in a script, a lesson runs straight through.
       """,

@@ -1,7 +1,7 @@
 import Engine
 
 extension CommandTable {
-  static let look: [Command] = [forward, show, explain, filters, diff]
+  static let look: [Command] = [forward, show, explain, filters, diff, glyphs]
 
   static let forward = Command(
     name: "forward", group: .look, usage: "forward [training]",
@@ -57,16 +57,25 @@ extension CommandTable {
     example: "show conv2d channels 0-7",
     details: """
       LAYER is a name from 'layers' (conv2d_1) or its position (3). Channels are numbered from 0.
-      Shades run dark to bright: ' .:-=+*#%@'. In Dropout pictures 'x' marks a switched-off cell
-      (and 'o' a kept one in 'show dropout mask').
+      One map fills the width, several share it side by side; the line under the maps says \
+      what one character stands for (1 char = 1x2 px: a character is about twice as tall as \
+      it is wide, so a row covers two pixel rows; 'mean of' when it averages) and which value \
+      each shade means. Shades run dark to bright: ' .:-=+*#%@', from the lowest to the \
+      highest value drawn.
+      size N: each map at most N characters wide (up to the width; a map is never drawn \
+      wider than 2 characters per pixel, and a size that cannot be met says what was drawn).
+      scale each (the default): every map shaded over its own range; scale shared: one \
+      range for all, so maps can be compared.
+      In Dropout pictures 'x' marks a switched-off cell ('o' a kept one in 'show dropout \
+      mask'); 'show dropout' picks the channels with the most non-zero inputs and names the \
+      dead ones. 'glyphs blocks' draws in colour on a colour terminal.
       """,
     keywords: [
       "input", "all", "dropout", "channels", "scale", "shared", "each", "size", "mask", "gray",
     ]
   ) { session, arguments in
     let request = try ShowRequest(arguments)
-    var view = LayerView(session: session, request: request)
-    if let size = request.size { view.renderer.size = size }
+    let view = LayerView(session: session, request: request)
     let lines: [CellLine]
     switch request.target {
     case .input:
@@ -102,7 +111,7 @@ extension CommandTable {
         at: 0)
       lines = try view.layer(index)
     }
-    for line in lines { session.console.out(StyledLine(line, color: session.display.color)) }
+    for line in lines { session.console.out(StyledLine(line, colors: session.display.colors)) }
   }
 
   /// The image as the model takes it: its channels and size adapted when they differ.

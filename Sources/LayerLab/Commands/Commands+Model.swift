@@ -8,10 +8,9 @@ extension CommandTable {
     name: "add", group: .model, usage: "add LAYER", summary: "Append a Keras layer to the model",
     example: "add Conv2D(32, (3, 3), padding='same')",
     details: """
-      LAYER is a Keras call: Conv2D, Activation, ReLU, Softmax, MaxPooling2D,
-      AveragePooling2D, Dropout, Flatten, Dense. model.add(LAYER) works too.
-      input_shape=X.shape[1:] means the shape of the loaded image.
-      """,
+      LAYER is a Keras call; model.add(LAYER) works too. input_shape=X.shape[1:] means
+      the shape of the loaded image. help LAYER explains one, e.g. help Conv2D.
+      """ + "\n" + LayerHelp.catalog,
     isModelMethod: true
   ) { session, arguments in
     let spec = try layerSpec(session, arguments, argumentIndex: 0)
@@ -68,7 +67,7 @@ extension CommandTable {
       [
         "\(i + 1)", layer.name, layer.typeName,
         model.outputShapes.indices.contains(i) ? model.outputShapes[i].withNoneBatch : "?",
-        groupedThousands(layer.parameterCount),
+        groupedThousands(layer.weightCount),
       ]
     }
     let header = ["#", "name", "type", "output shape", "params"]
@@ -80,7 +79,7 @@ extension CommandTable {
     session.console.out(format(header).trimmingTrailingSpaces())
     for row in rows { session.console.out(format(row)) }
     let input = model.inputShape.map { "input \($0.withNoneBatch)" } ?? "no input shape yet"
-    session.console.out("\(input), \(groupedThousands(model.parameterCount)) params")
+    session.console.out("\(input), \(groupedThousands(model.weightCount)) params")
   }
 
   static let summary = Command(
@@ -203,7 +202,7 @@ extension CommandTable {
     guard model.outputShapes.indices.contains(index) else {
       return head + "; its shape waits for an input: load an image or give input_shape="
     }
-    let count = layer.parameterCount
+    let count = layer.weightCount
     return head
       + " -> \(model.outputShapes[index].withNoneBatch), \(groupedThousands(count)) param\(count == 1 ? "" : "s")"
   }

@@ -7,11 +7,11 @@ extension CommandTable {
     summary: "Save the commands you type from now on as a lesson file",
     example: "record my-lesson.lab",
     details: """
-      Every command that works is saved as typed, # comments and blank lines too; failed
+      Every command that works is saved as typed, # comments and blank lines too; failed \
       commands, 'record' and 'quit' are not. Type 'pause' where a step should end.
-      The file is rewritten whole after each line, so it is complete even without
+      The file is rewritten whole after each line, so it is complete even without \
       'record stop'. 'record' alone says whether a recording runs, and where.
-      A lesson starts from an empty model, no picture and seed 0: record from a fresh
+      A lesson starts from an empty model, no picture and seed 0: record from a fresh \
       start (or after 'reset') and the lesson replays what you saw.
       Play it back with 'lesson PATH.lab' or 'layerlab --script PATH.lab'.
       """,

@@ -4,15 +4,19 @@ extension CommandTable {
   static let session: [Command] = [help, seed, quit]
 
   static let help = Command(
-    name: "help", aliases: ["?"], group: .session, usage: "help [COMMAND]",
-    summary: "List the commands, or explain one", example: "help show"
+    name: "help", aliases: ["?"], group: .session, usage: "help [COMMAND|LAYER]",
+    summary: "List the commands, or explain one command or Keras layer", example: "help show"
   ) { session, arguments in
     guard let word = arguments.tokens.first else {
       for line in overview() { session.console.out(line) }
       return
     }
     try arguments.noMore(than: 1)
-    let command = try lookup(word)
+    if find(word.text) == nil, let kind = LayerHelp.kind(named: word.text) {
+      for line in LayerHelp.lines(for: kind) { session.console.out(line) }
+      return
+    }
+    let command = try lookup(word, orLayer: true)
     for line in details(command) { session.console.out(line) }
   }
 
@@ -21,7 +25,7 @@ extension CommandTable {
     summary: "Fix the random numbers: redraw the weights and restart the Dropout masks",
     example: "seed 42"
   ) { session, arguments in
-    let value = try arguments.int(at: 0, "the seed", in: 0...Int.max)
+    let value = try arguments.int(at: 0, "the random seed", in: 0...Int.max)
     try arguments.noMore(than: 1)
     try session.reseed(UInt64(value))
     let count = session.model.layers.filter { !$0.parameters.isEmpty }.count

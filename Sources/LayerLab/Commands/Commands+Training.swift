@@ -10,10 +10,11 @@ extension CommandTable {
     summary: "Choose how the model learns: the optimizer and the loss",
     example: "compile optimizer=adam loss=categorical_crossentropy metrics=accuracy",
     details: """
-      optimizer: adam, sgd or rmsprop, or a call such as Adam(learning_rate=0.0005),
-        SGD(learning_rate=0.01, momentum=0.9) or a name assigned before: opt = keras.optimizers.adam()
+      optimizer: adam, sgd or rmsprop, or a call such as Adam(learning_rate=0.0005), \
+      SGD(learning_rate=0.01, momentum=0.9) or a name assigned before: opt = keras.optimizers.adam()
       loss: categorical_crossentropy or sparse_categorical_crossentropy
-      Keras's form works too: model.compile(loss='categorical_crossentropy', optimizer=opt, metrics=['accuracy'])
+      Keras's form works too: model.compile(loss='categorical_crossentropy', optimizer=opt, \
+      metrics=['accuracy'])
       Compiling again starts the optimizer afresh; the weights stay.
       """,
     isModelMethod: true
@@ -21,7 +22,7 @@ extension CommandTable {
     let options = try KerasArguments(arguments)
     try options.only(["optimizer", "loss", "metrics", "learning_rate"], usage: arguments.usage)
     if let extra = options.positional.first {
-      throw SyntaxError(
+      throw LabError(
         "compile takes key=value arguments", column: extra.column, hint: "usage: \(arguments.usage)"
       )
     }
@@ -43,12 +44,12 @@ extension CommandTable {
       switch node.value {
       case .string(let s), .name(let s): text = s
       default:
-        throw SyntaxError(
+        throw LabError(
           "loss must be a name such as 'categorical_crossentropy'", column: node.column)
       }
       guard let kind = LossKind(rawValue: text) else {
         let names = LossKind.allCases.map(\.rawValue)
-        throw SyntaxError(
+        throw LabError(
           "unknown loss '\(text)'", column: node.column,
           hint: closestMatch(text, in: names).map { "did you mean '\($0)'?" } ?? "losses: "
             + names.joined(separator: ", "))
@@ -65,7 +66,7 @@ extension CommandTable {
         switch item.value {
         case .string("accuracy"), .name("accuracy"), .string("acc"), .name("acc"): continue
         default:
-          throw SyntaxError(
+          throw LabError(
             "LayerLab measures 'accuracy' only", column: item.column,
             hint: "use metrics=['accuracy']")
         }
@@ -83,10 +84,10 @@ extension CommandTable {
     summary: "Train on the loaded data, epoch by epoch, as Keras's model.fit does",
     example: "fit epochs=5 batch_size=32 validation_split=0.2",
     details: """
-      Defaults as Keras: epochs=1, batch_size=32. validation_split holds out the last
+      Defaults as Keras: epochs=1, batch_size=32. validation_split holds out the last \
       fraction of the training pictures (before shuffling) and reports val_loss and val_accuracy.
       Keras's form works too: model.fit(X, y, batch_size=32, epochs=10)
-      Ctrl-C stops after the current batch and keeps what was learned; 'undo' goes back to
+      Ctrl-C stops after the current batch and keeps what was learned; 'undo' goes back to \
       the weights from before the fit. 'plot' draws the curves again.
       """,
     isModelMethod: true
@@ -132,17 +133,23 @@ extension CommandTable {
         },
         onEpoch: { record in
           let steps =
-            (images.shape[0] - Int(Float(images.shape[0]) * fitOptions.validationSplit)
+            (images.shape[0]
+              - WholeNumber.clamped(
+                Float(images.shape[0]) * fitOptions.validationSplit, rounding: .towardZero)
               + fitOptions.batchSize - 1)
             / fitOptions.batchSize
           if live { session.console.transient("") }
-          session.console.out(
-            progress.line(
-              step: steps, of: steps, elapsed: Date().timeIntervalSince(epochStart),
-              metrics: ProgressRenderer.metrics(record)))
+          let line = progress.line(
+            step: steps, of: steps, elapsed: Date().timeIntervalSince(epochStart),
+            metrics: ProgressRenderer.metrics(record))
+          for piece in ProgressRenderer.fitted(line, width: session.display.width) {
+            session.console.out(piece)
+          }
         },
         shouldStop: { Interrupt.pending != 0 })
       outcome = result.outcome
+      // The engine put everything back: fail the line, leaving nothing to undo.
+      if case .diverged(let message) = result.outcome { throw LabError(message: message) }
       session.history += result.history
       return "fit (\(result.history.count) epoch\(result.history.count == 1 ? "" : "s"))"
     }
@@ -155,8 +162,8 @@ extension CommandTable {
       session.console.out(
         "interrupted in epoch \(epoch) after batch \(batch): the weights learned so far are kept ('undo' goes back)"
       )
-    case .diverged(let message):
-      throw LabError(message: message)
+    case .diverged:
+      break  // thrown above
     }
     if live {
       session.console.out("took \(ProgressRenderer.duration(Date().timeIntervalSince(started)))")
@@ -166,16 +173,16 @@ extension CommandTable {
 
   static let evaluate = Command(
     name: "evaluate", group: .training, usage: "evaluate [train|test] [batch_size=B]",
-    summary: "Measure loss and accuracy on the test pictures, as the seed's model_eval does",
+    summary: "Measure loss and accuracy on the test pictures, as the blog's model_eval does",
     example: "evaluate",
     details: """
-      Runs in inference mode (Dropout off). Keras's form works too:
+      Runs in inference mode (Dropout off). Keras's form works too: \
       scores = model.evaluate(x_test, y_test, verbose=1), then print('Test Loss', scores[0]).
       """,
     isModelMethod: true
   ) { session, arguments in
     let scores = try runEvaluate(session, arguments)
-    // The seed's model_eval prints "Test Loss" and "Test Accuracy"; training figures say so.
+    // The blog's model_eval prints "Test Loss" and "Test Accuracy"; training figures say so.
     let set = arguments.call == nil && arguments.word(at: 0) == "train" ? "Train" : "Test"
     session.console.out("\(set) Loss \(ProgressRenderer.four(scores[0]))")
     session.console.out("\(set) Accuracy \(ProgressRenderer.four(scores[1]))")
@@ -294,13 +301,13 @@ extension CommandTable {
   ) {
     let data = try session.requireData()
     guard nodes.count == 2 else {
-      throw SyntaxError(
+      throw LabError(
         "expected the images and the labels, e.g. (X, y)", column: nodes.first?.column ?? 0,
         hint: "usage: \(usage)")
     }
     func role(_ node: PyNode) throws -> DataArray {
       guard case .name(let name) = node.value, let role = DataArray(name: name) else {
-        throw SyntaxError(
+        throw LabError(
           "'\(node.text)' is not one of the loaded arrays", column: node.column,
           hint: "use X_train/Y_train (or X, y) and x_test/y_test")
       }
@@ -315,7 +322,7 @@ extension CommandTable {
       guard let test else { throw noTestSet(session) }
       return (test.images, test.labels)
     default:
-      throw SyntaxError(
+      throw LabError(
         "'\(nodes[0].text)' and '\(nodes[1].text)' are not a matching pair of images and labels",
         column: nodes[1].column,
         hint: "pair X_train with Y_train and x_test with y_test")

@@ -34,6 +34,14 @@ struct Explainer {
       kind = .dense(try self.dense(dense, input: input, at: indices, index: index))
     case let activation as Activation:
       kind = .activation(squash(activation.function, input: input, at: indices))
+    case let leaky as LeakyReLU:
+      let offset = Self.offset(indices, in: input.shape)
+      kind = .activation(
+        .leaky(slope: Double(leaky.negativeSlope), input: Double(input.scalars[offset])))
+    case let norm as BatchNormalization:
+      kind = .normalization(normalization(norm, input: input, at: indices, mode: mode))
+    case let pool as GlobalPooling2D:
+      kind = .globalPool(globalPool(pool, input: input, at: indices))
     case is Flatten:
       let from = Self.unflattened(indices[0], shape: input.shape.unbatched)
       kind = .flatten(
@@ -164,6 +172,50 @@ struct Explainer {
       dense.activationFunction, pre: result.preActivation, logits: dense.lastPreActivation, at: cell
     )
     return result
+  }
+
+  private func normalization(
+    _ layer: BatchNormalization, input: Tensor, at cell: [Int], mode: Mode
+  ) -> Explanation.Normalization {
+    let offset = Self.offset(cell, in: input.shape)
+    let channel = cell[cell.count - 1]
+    let training = mode == .training
+    // Recomputed from the input, as the engine computed it for this pass.
+    let (mean, variance) =
+      training
+      ? BatchNormalization.batchStatistics(input)
+      : (layer.movingMean?.value.scalars ?? [], layer.movingVariance?.value.scalars ?? [])
+    let channels = input.shape.dims.last ?? 1
+    return .init(
+      input: Double(input.scalars[offset]), channel: channel,
+      mean: Double(mean.indices.contains(channel) ? mean[channel] : 0),
+      variance: Double(variance.indices.contains(channel) ? variance[channel] : 1),
+      epsilon: Double(layer.spec.epsilon),
+      gamma: Double(layer.gamma?.value.scalars[channel] ?? 1),
+      beta: Double(layer.beta?.value.scalars[channel] ?? 0),
+      batchStatistics: training, count: input.count / max(channels, 1))
+  }
+
+  private func globalPool(_ pool: GlobalPooling2D, input: Tensor, at cell: [Int])
+    -> Explanation.GlobalPool
+  {
+    let channel = cell[cell.count - 1]
+    let (h, w) = (input.shape[1], input.shape[2])
+    var sum: Double = 0
+    var best = -Double.infinity
+    var at = (y: 0, x: 0)
+    for y in 0..<h {
+      for x in 0..<w {
+        let value = Double(input[0, y, x, channel])
+        sum += value
+        if value > best {
+          best = value
+          at = (y, x)
+        }
+      }
+    }
+    return .init(
+      isMax: pool.isMax, channel: channel, height: h, width: w, sum: sum, maximum: best, at: at)
   }
 
   private func squash(_ function: ActivationFunction, input: Tensor, at cell: [Int])

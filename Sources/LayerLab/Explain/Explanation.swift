@@ -22,18 +22,17 @@ struct Explanation {
   /// An element-wise function or a softmax, applied after a weighted sum or by an Activation layer.
   enum Squash {
     case elementwise(ActivationFunction, input: Double)
+    /// LeakyReLU's own slope (the `leaky_relu` activation's is fixed at 0.2).
+    case leaky(slope: Double, input: Double)
     /// The whole row of inputs (logits) and which entry is explained.
     case softmax(row: [Double], index: Int)
 
     var output: Double {
       switch self {
       case .elementwise(let function, let x):
-        switch function {
-        case .linear, .softmax: return x
-        case .relu: return max(x, 0)
-        case .sigmoid: return 1 / (1 + exp(-x))
-        case .tanh: return Foundation.tanh(x)
-        }
+        return function.value(at: x)
+      case .leaky(let slope, let x):
+        return x >= 0 ? x : slope * x
       case .softmax(let row, let index):
         let top = row.max() ?? 0
         let exps = row.map { exp($0 - top) }
@@ -107,6 +106,35 @@ struct Explanation {
     var preActivation: Double { terms.reduce(0) { $0 + $1.product } + bias }
   }
 
+  /// One value normalized by its channel's statistics: the batch's in a
+  /// training pass, the moving ones at inference.
+  struct Normalization {
+    var input: Double
+    var channel: Int
+    var mean: Double
+    var variance: Double
+    var epsilon: Double
+    var gamma: Double
+    var beta: Double
+    /// True when mean and variance are the batch's (training).
+    var batchStatistics: Bool
+    /// How many values the batch statistics were taken over.
+    var count: Int
+    var normalized: Double { (input - mean) / (variance + epsilon).squareRoot() }
+  }
+
+  /// One channel's whole map reduced to its mean or its largest value.
+  struct GlobalPool {
+    var isMax: Bool
+    var channel: Int
+    var height: Int
+    var width: Int
+    var sum: Double
+    var maximum: Double
+    /// Where the largest value sits (the first in row-major order on a tie).
+    var at: (y: Int, x: Int)
+  }
+
   struct FlattenStep {
     var inputShape: Shape
     var from: [Int]
@@ -120,6 +148,8 @@ struct Explanation {
     case dense(DenseSum)
     case activation(Squash)
     case flatten(FlattenStep)
+    case normalization(Normalization)
+    case globalPool(GlobalPool)
   }
 
   var cell: Cell
@@ -138,6 +168,8 @@ struct Explanation {
     case .dense(let d): return d.squash?.output ?? d.preActivation
     case .activation(let s): return s.output
     case .flatten(let f): return f.input
+    case .normalization(let n): return n.normalized * n.gamma + n.beta
+    case .globalPool(let g): return g.isMax ? g.maximum : g.sum / Double(g.height * g.width)
     }
   }
 }

@@ -103,7 +103,7 @@ struct LessonCatalog {
     let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
     return names.filter { $0.hasSuffix(".lab") }.sorted().map { name in
       let path = URL(fileURLWithPath: folder).appendingPathComponent(name).path
-      let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+      let text = (try? FileBytes.text(path: path)) ?? ""
       return Entry(fileName: name, path: path, title: Lesson(fileName: name, text: text).title)
     }
   }
@@ -171,8 +171,11 @@ extension Lesson {
     } else {
       resolved = try LessonCatalog.current().find(token).path
     }
-    guard let text = try? String(contentsOfFile: resolved, encoding: .utf8) else {
-      throw LabError(message: "cannot read the lesson file '\(word)'", column: token.column)
+    let text: String
+    do {
+      text = try FileBytes.text(path: resolved)
+    } catch {
+      throw LabError(message: "cannot read the lesson file: \(error)", column: token.column)
     }
     return Lesson(fileName: URL(fileURLWithPath: resolved).lastPathComponent, text: text)
   }

@@ -1,3 +1,5 @@
+import Engine
+
 /// Where the session's lessons stand: the one running, and how a pause waits.
 final class LessonState {
   /// Reads the learner's answer at a pause; nil when nobody is at a terminal

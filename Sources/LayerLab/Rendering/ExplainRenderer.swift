@@ -20,6 +20,8 @@ struct ExplainRenderer {
     case .dense(let d): lines += dense(d, e.cell)
     case .activation(let s): lines += squash(s, read: e.cell.source)
     case .flatten(let f): lines += flatten(f, e.cell)
+    case .normalization(let n): lines += normalization(n, e.cell)
+    case .globalPool(let g): lines += globalPool(g, e.cell)
     }
     lines.append("output \(e.cell.layerName)\(Self.place(e.cell.indices)) = \(Fmt.sig(e.value))")
     return lines
@@ -193,14 +195,14 @@ struct ExplainRenderer {
     case .elementwise(let function, let x):
       let name = function.rawValue
       var lines = source.map { ["\($0) here is \(Fmt.sig(x))"] } ?? []
-      let rule: String
-      switch function {
-      case .relu: rule = "max(x, 0)"
-      case .sigmoid: rule = "1 / (1 + exp(-x))"
-      case .tanh: rule = "(exp(x) - exp(-x)) / (exp(x) + exp(-x))"
-      case .linear, .softmax: rule = "x"
-      }
-      lines.append("\(name)(x) = \(rule): \(name)(\(Fmt.sig(x))) = \(Fmt.sig(s.output))")
+      lines.append(
+        "\(name)(x) = \(function.formula): \(name)(\(Fmt.sig(x))) = \(Fmt.sig(s.output))")
+      return lines
+    case .leaky(let slope, let x):
+      var lines = source.map { ["\($0) here is \(Fmt.sig(x))"] } ?? []
+      lines.append(
+        "leaky_relu(x) = x if x >= 0, else \(Fmt.sig(slope)) * x: leaky_relu(\(Fmt.sig(x))) = \(Fmt.sig(s.output))"
+      )
       return lines
     case .softmax(let row, let index):
       let top = row.max() ?? 0
@@ -237,6 +239,34 @@ struct ExplainRenderer {
   }
 
   // MARK: - Flatten
+
+  // MARK: - BatchNormalization
+
+  private func normalization(_ n: Explanation.Normalization, _ cell: Explanation.Cell) -> [String] {
+    let statistics =
+      n.batchStatistics
+      ? "training pass: the batch's own mean and variance of channel \(n.channel), over \(groupedThousands(n.count)) values"
+      : "inference: the moving mean and variance of channel \(n.channel), learned during fit"
+    return [
+      "\(cell.source) here is x = \(Fmt.sig(n.input))",
+      statistics,
+      "mean \(Fmt.sig(n.mean)), variance \(Fmt.sig(n.variance)), epsilon \(Fmt.sig(n.epsilon)), gamma \(Fmt.sig(n.gamma)), beta \(Fmt.sig(n.beta))",
+      "(x - mean) / sqrt(variance + epsilon) = (\(Fmt.sig(n.input)) - \(Fmt.sig(n.mean))) / \(Fmt.sig((n.variance + n.epsilon).squareRoot())) = \(Fmt.sig(n.normalized))",
+      "times gamma, plus beta: \(Fmt.sig(n.normalized)) x \(Fmt.sig(n.gamma)) + \(Fmt.sig(n.beta))",
+    ]
+  }
+
+  // MARK: - Global pooling
+
+  private func globalPool(_ g: Explanation.GlobalPool, _ cell: Explanation.Cell) -> [String] {
+    let map = "channel \(g.channel) of \(cell.source), all \(g.height) x \(g.width) cells"
+    if g.isMax {
+      return ["the largest value in \(map): \(Fmt.sig(g.maximum)) at y \(g.at.y), x \(g.at.x)"]
+    }
+    return [
+      "the mean of \(map): \(Fmt.sig(g.sum)) / \(g.height * g.width)"
+    ]
+  }
 
   private func flatten(_ f: Explanation.FlattenStep, _ cell: Explanation.Cell) -> [String] {
     let i = cell.indices[0]

@@ -28,9 +28,11 @@ struct LinePlot {
     var grid = Array(repeating: Array(repeating: Character(" "), count: width), count: height)
     for s in series {
       for (i, v) in s.values.enumerated() where v.isFinite {
-        let x = count == 1 ? 0 : Int((Float(i) * Float(width - 1) / Float(count - 1)).rounded())
-        let y = Int(((high - v) / (high - low) * Float(height - 1)).rounded())
-        let row = min(max(y, 0), height - 1)
+        let x =
+          count == 1 ? 0 : WholeNumber.clamped(Float(i) * Float(width - 1) / Float(count - 1))
+        // high - low overflows to infinity for values near ±3e38: the row clamps.
+        let row = WholeNumber.clamped(
+          (high - v) / (high - low) * Float(height - 1), in: 0...(height - 1))
         // Where two series meet, show both as one mark.
         grid[row][x] = grid[row][x] == " " || grid[row][x] == s.glyph ? s.glyph : "@"
       }

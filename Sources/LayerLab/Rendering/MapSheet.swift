@@ -45,7 +45,7 @@ struct MapSheet {
 
   private static func sheet(_ maps: [[Float]], height h: Int, width w: Int) -> MapSheet {
     let s = scale(height: h, width: w)
-    let columns = max(1, Int(Double(maps.count).squareRoot().rounded(.up)))
+    let columns = max(1, WholeNumber.clamped(Double(maps.count).squareRoot(), rounding: .up))
     let rows = (maps.count + columns - 1) / columns
     let (mapWidth, mapHeight) = (w * s, h * s)
     let width = columns * mapWidth + (columns - 1) * gap
@@ -72,7 +72,8 @@ struct MapSheet {
     guard high > low else { return [UInt8](repeating: 0, count: values.count) }
     return values.map { v in
       guard v.isFinite else { return 0 }
-      return UInt8(min(max(((v - low) / (high - low) * 255).rounded(), 0), 255))
+      // In Double: high - low overflows Float for values near ±3e38.
+      return WholeNumber.byte(Float((Double(v) - Double(low)) / (Double(high) - Double(low)) * 255))
     }
   }
 

@@ -1,3 +1,4 @@
+import Engine
 import Foundation
 
 extension Fmt {
@@ -12,7 +13,7 @@ extension Fmt {
   /// digits, so one column shares one rounding and lines up on the point.
   static func decimals(forLargest magnitude: Double, digits: Int = 3) -> Int {
     guard magnitude.isFinite, magnitude > 0 else { return 2 }
-    let exponent = Int(floor(log10(magnitude)))
+    let exponent = WholeNumber.clamped(log10(magnitude), rounding: .down)
     return min(max(digits - 1 - exponent, 0), 6)
   }
 }

@@ -35,22 +35,48 @@ struct ProgressRenderer {
       } else {
         text += " \(Self.duration(elapsed))"
       }
-      text += " \(Int((perStep * 1000).rounded()))ms/step"
+      text += " \(WholeNumber.clamped(perStep * 1000))ms/step"
     }
     for (name, value) in metrics { text += " - \(name): \(Self.four(value))" }
     return text
   }
 
+  /// A finished `line` fitted to `width`: broken before a ` - name: value`
+  /// part, never inside one (a word-wrap would part `val_accuracy:` from its
+  /// number), the continuation lined up under the bar.
+  static func fitted(_ line: String, width: Int) -> [String] {
+    let parts = line.components(separatedBy: " - ")
+    guard line.count > width, parts.count > 1, let head = parts.first else { return [line] }
+    let indent = String(
+      repeating: " ",
+      count: (head.firstIndex(of: " ").map {
+        head.distance(from: head.startIndex, to: $0) + 1
+      }) ?? 0)
+    var lines = [head]
+    for part in parts.dropFirst() {
+      if let last = lines.last, last.count + 3 + part.count <= width {
+        lines[lines.count - 1] = last + " - " + part
+      } else {
+        lines.append(indent + "- " + part)
+      }
+    }
+    return lines
+  }
+
   /// `3s`, `1:05` (Keras rounds to whole seconds).
   static func duration(_ seconds: Double) -> String {
-    let s = Int(seconds.rounded())
+    let s = WholeNumber.clamped(seconds, in: 0...Int.max)
     return s < 60 ? "\(s)s" : "\(s / 60):" + (s % 60 < 10 ? "0" : "") + "\(s % 60)"
   }
 
-  /// Keras shows metrics with four decimals.
+  /// Keras shows metrics with four decimals (`f"{v:.4f}"`): `nan` and `inf`
+  /// as Python spells them, and a loss of 4e12 with all its digits.
   static func four(_ value: Float) -> String {
     guard value.isFinite else { return "\(value)" }
-    let scaled = Int((Double(value) * 10_000).rounded())
+    // Beyond 2^53 / 10^4 the scaled value no longer fits the exact integers
+    // of a Double (nor, further on, an Int): printf spells it as Python does.
+    guard abs(value) < 9e11 else { return String(format: "%.4f", Double(value)) }
+    let scaled = WholeNumber.clamped(Double(value) * 10_000)
     let sign = scaled < 0 ? "-" : ""
     let whole = abs(scaled) / 10_000
     let frac = String(abs(scaled) % 10_000)

@@ -14,7 +14,9 @@ enum Ramp {
   static func level(_ value: Float, low: Float, high: Float) -> Int {
     guard high > low, value.isFinite else { return 0 }
     let t = (value - low) / (high - low)
-    return min(max(Int(t * Float(shades.count)), 0), shades.count - 1)
+    // `t` can be infinite when high - low overflows Float.
+    return WholeNumber.clamped(
+      t * Float(shades.count), in: 0...(shades.count - 1), rounding: .towardZero)
   }
 
   /// `diff`'s glyphs for a change, weakest first: down, and up. Unchanged is a blank.
@@ -27,7 +29,7 @@ enum Ramp {
     guard largest > 0, change.isFinite else { return .blank }
     let t = change / largest
     guard abs(t) >= 0.1 else { return .blank }
-    let level = min(Int(abs(t) * 3), 2)
+    let level = WholeNumber.clamped(abs(t) * 3, in: 0...2, rounding: .towardZero)
     return t > 0
       ? Cell(character: increases[level], tint: .increase(level))
       : Cell(character: decreases[level], tint: .decrease(level))
@@ -48,11 +50,22 @@ struct Cell: Equatable {
     /// `diff`: a value that went up or down, 0 (a little) ... 2 (the most).
     case increase(Int)
     case decrease(Int)
+    /// Two pixels in one character: the upper half block in `top`'s colour
+    /// over a background of `bottom`'s (nil: the terminal's own, for the last
+    /// row of a picture with an odd number of pixel rows).
+    case halves(top: RGB, bottom: RGB?)
   }
   var character: Character
   var tint: Tint = .plain
 
   static let blank = Cell(character: " ")
+  /// The upper half block, U+2580: its foreground is the top pixel, its background the bottom one.
+  static let upperHalf: Character = "\u{2580}"
+
+  /// Two stacked pixels as one character.
+  static func halves(_ top: RGB, _ bottom: RGB?) -> Cell {
+    Cell(character: upperHalf, tint: .halves(top: top, bottom: bottom))
+  }
 }
 
 /// A row of cells, turned into text with or without ANSI colour.
@@ -62,11 +75,17 @@ extension Array where Element == Cell {
   init(text: String) { self = text.map { Cell(character: $0) } }
 
   /// The line as text: plain ASCII, or shaded with ANSI escapes on a colour terminal.
-  func rendered(color: Bool) -> String {
+  func rendered(color: Bool) -> String { rendered(color ? .palette256 : .none) }
+
+  /// The line as text with the escapes `depth` allows. Half blocks need
+  /// colour; without it (a drawing that reached plain output) each becomes
+  /// the ASCII shade of its two pixels' mean brightness.
+  func rendered(_ depth: ColorDepth) -> String {
     var out = ""
     var current: Cell.Tint = .plain
     for cell in self {
-      if color, cell.tint != current {
+      var character = cell.character
+      if depth != .none, cell.tint != current {
         if current != .plain { out += "\u{1B}[0m" }
         switch cell.tint {
         case .plain: break
@@ -78,15 +97,23 @@ extension Array where Element == Cell {
           out += "\u{1B}[38;5;\([217, 203, 196][Swift.min(Swift.max(level, 0), 2)])m"
         case .decrease(let level):
           out += "\u{1B}[38;5;\([153, 75, 27][Swift.min(Swift.max(level, 0), 2)])m"
+        case .halves(let top, let bottom):
+          out +=
+            "\u{1B}[" + top.escape(depth, background: false) + ";"
+            + (bottom?.escape(depth, background: true) ?? "49") + "m"
         }
         current = cell.tint
       }
+      if depth == .none, case .halves(let top, let bottom) = cell.tint {
+        let brightness = (top.luminance + (bottom ?? top).luminance) / 2
+        character = Ramp.glyph(brightness, low: 0, high: 1)
+      }
       // A character from a caption (a layer name read from a file) must not
       // carry an escape of its own into the drawing.
-      let text = String(cell.character)
+      let text = String(character)
       out += SafeText.isPrintable(text) ? text : SafeText.terminal(text)
     }
-    if color, current != .plain { out += "\u{1B}[0m" }
+    if depth != .none, current != .plain { out += "\u{1B}[0m" }
     var trimmed = Substring(out)
     while trimmed.last == " " { trimmed = trimmed.dropLast() }
     return String(trimmed)

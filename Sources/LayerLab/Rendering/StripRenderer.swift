@@ -57,8 +57,8 @@ struct StripRenderer {
     let barWidth = max(10, min(40, width - nameWidth - 12))
     let top = probabilities.indices.max { probabilities[$0] < probabilities[$1] }
     return probabilities.indices.map { i in
-      let p = min(max(probabilities[i], 0), 1)
-      let filled = Int((p * Float(barWidth)).rounded())
+      // NaN (a model whose outputs overflowed) draws an empty bar.
+      let filled = WholeNumber.clamped(probabilities[i] * Float(barWidth), in: 0...barWidth)
       let bar =
         String(repeating: "#", count: filled) + String(repeating: " ", count: barWidth - filled)
       let mark = i == top ? " <" : ""

@@ -9,7 +9,7 @@ struct KerasArguments {
   var positional: [PyNode]
   var keywords: [(String, PyNode)]
 
-  init(_ arguments: Arguments) throws(SyntaxError) {
+  init(_ arguments: Arguments) throws(LabError) {
     if let call = arguments.call {
       positional = call.args
       keywords = call.kwargs
@@ -44,7 +44,7 @@ struct KerasArguments {
     let text = String(repeating: " ", count: start) + "f(" + String(chars) + ")"
     let node = try PyParser.parse(text)
     guard case .call(_, let args, let kwargs) = node.value else {
-      throw SyntaxError("expected key=value arguments", column: arguments.restColumn)
+      throw LabError("expected key=value arguments", column: arguments.restColumn)
     }
     positional = args
     keywords = kwargs
@@ -54,9 +54,9 @@ struct KerasArguments {
   func value(_ key: String) -> PyNode? { keywords.first { $0.0 == key }?.1 }
 
   /// Refuses keywords outside `allowed`, suggesting the nearest.
-  func only(_ allowed: [String], usage: String) throws(SyntaxError) {
+  func only(_ allowed: [String], usage: String) throws(LabError) {
     for (key, value) in keywords where !allowed.contains(key) {
-      throw SyntaxError(
+      throw LabError(
         "unknown argument '\(key)'", column: max(value.column - key.count - 1, 0),
         hint: closestMatch(key, in: allowed).map { "did you mean '\($0)'?" } ?? "usage: \(usage)")
     }
@@ -64,14 +64,14 @@ struct KerasArguments {
 
   /// A whole number for `key` (a literal or an integer variable), within `range`.
   func int(_ key: String, default fallback: Int, in range: ClosedRange<Int>, session: Session)
-    throws(SyntaxError) -> Int
+    throws(LabError) -> Int
   {
     guard let node = value(key) else { return fallback }
     return try KerasArguments.int(node, key, in: range, session: session)
   }
 
   static func int(_ node: PyNode, _ key: String, in range: ClosedRange<Int>, session: Session)
-    throws(SyntaxError) -> Int
+    throws(LabError) -> Int
   {
     var number: Int?
     switch node.value {
@@ -81,13 +81,13 @@ struct KerasArguments {
     }
     guard let number else {
       if case .name(let name) = node.value {
-        throw SyntaxError(
+        throw LabError(
           "'\(name)' is not defined", column: node.column, hint: "set it first, e.g. \(name) = 10")
       }
-      throw SyntaxError("\(key) must be a whole number, got \(node.text)", column: node.column)
+      throw LabError("\(key) must be a whole number, got \(node.text)", column: node.column)
     }
     guard range.contains(number) else {
-      throw SyntaxError(
+      throw LabError(
         "\(key) must be from \(range.lowerBound) to \(range.upperBound), got \(number)",
         column: node.column)
     }
@@ -96,17 +96,17 @@ struct KerasArguments {
 
   /// A number for `key` within `range` (1/256 style fractions allowed).
   func float(_ key: String, default fallback: Float, in range: ClosedRange<Float>)
-    throws(SyntaxError) -> Float
+    throws(LabError) -> Float
   {
     guard let node = value(key) else { return fallback }
     let number: Float
     switch node.value {
     case .int(let v): number = Float(v)
     case .float(let v): number = Float(v)
-    default: throw SyntaxError("\(key) must be a number, got \(node.text)", column: node.column)
+    default: throw LabError("\(key) must be a number, got \(node.text)", column: node.column)
     }
     guard number.isFinite, range.contains(number) else {
-      throw SyntaxError(
+      throw LabError(
         "\(key) must be from \(formatNumber(range.lowerBound)) to \(formatNumber(range.upperBound)), got \(node.text)",
         column: node.column)
     }
@@ -114,10 +114,10 @@ struct KerasArguments {
   }
 
   /// True or False for `key`.
-  func bool(_ key: String, default fallback: Bool) throws(SyntaxError) -> Bool {
+  func bool(_ key: String, default fallback: Bool) throws(LabError) -> Bool {
     guard let node = value(key) else { return fallback }
     guard case .bool(let flag) = node.value else {
-      throw SyntaxError("\(key) must be True or False, got \(node.text)", column: node.column)
+      throw LabError("\(key) must be True or False, got \(node.text)", column: node.column)
     }
     return flag
   }

@@ -23,7 +23,7 @@ enum PythonLine {
     case command
   }
 
-  static func classify(_ line: String) throws(SyntaxError) -> Kind {
+  static func classify(_ line: String) throws(LabError) -> Kind {
     if line.hasPrefix("import ") || (line.hasPrefix("from ") && line.contains(" import ")) {
       return .importStatement
     }
@@ -63,7 +63,7 @@ enum PythonLine {
     case .name(let dotted) where dotted.hasSuffix(".shape"):
       return .shapeQuery(name: String(dotted.dropLast(".shape".count)), node: node)
     default:
-      throw SyntaxError(
+      throw LabError(
         "'\(node.text)' is not something LayerLab can run", column: 0,
         hint: "call methods with parentheses, e.g. model.summary()")
     }
@@ -83,13 +83,13 @@ enum PythonLine {
         "(\(count),)  (class numbers; one-hot rows would be (\(count), \(data.train.classCount)))")
       return
     }
-    throw SyntaxError(
+    throw LabError(
       "'\(name)' is not defined", column: node.column,
       hint: "X is the loaded image (image demo cat) or the training pictures (data demo)")
   }
 
   /// `a, b, c = value`, as the seed unpacks its four arrays.
-  private static func tupleAssignment(_ chars: [Character]) throws(SyntaxError) -> Kind? {
+  private static func tupleAssignment(_ chars: [Character]) throws(LabError) -> Kind? {
     var names: [Token] = []
     var i = 0
     while true {
@@ -119,7 +119,7 @@ enum PythonLine {
     case .call(let callee, let args, let kwargs)
     where callee.split(separator: ".").last == "Sequential":
       if let extra = args.first ?? kwargs.first?.1 {
-        throw SyntaxError(
+        throw LabError(
           "Sequential() takes no arguments here", column: extra.column,
           hint: "start with \(variable) = Sequential(), then add layers one by one")
       }
@@ -146,10 +146,10 @@ enum PythonLine {
       )
     case .call("len", let args, _):
       guard args.count == 1, case .name("labels") = args[0].value else {
-        throw SyntaxError("only len(labels) is understood here", column: value.column)
+        throw LabError("only len(labels) is understood here", column: value.column)
       }
       guard !session.labels.isEmpty else {
-        throw SyntaxError(
+        throw LabError(
           "'labels' is empty", column: args[0].column,
           hint: "set them first, e.g. labels dogs,cats,monkeys")
       }
@@ -162,7 +162,7 @@ enum PythonLine {
       var names: [String] = []
       for item in items {
         guard case .string(let label) = item.value else {
-          throw SyntaxError(
+          throw LabError(
             "labels must be names in quotes, e.g. ['dogs', 'cats']", column: item.column)
         }
         names.append(label)
@@ -170,7 +170,7 @@ enum PythonLine {
       session.labels = names
       session.console.out("labels = \(names.count) classes: " + names.joined(separator: ", "))
     default:
-      throw SyntaxError(
+      throw LabError(
         "LayerLab cannot assign '\(value.text)'", column: value.column,
         hint: "assignments take a whole number (total_num = 6), len(labels) or Sequential()")
     }
@@ -191,14 +191,14 @@ enum PythonLine {
         } else if let list = session.scores[name] {
           parts.append("[" + list.map { pythonRepr($0) }.joined(separator: ", ") + "]")
         } else {
-          throw SyntaxError("'\(name)' is not defined", column: arg.column)
+          throw LabError("'\(name)' is not defined", column: arg.column)
         }
       case .call("round", let roundArgs, _):
         // round(scores[1], 3), as Python rounds a float to 3 decimals.
         guard roundArgs.count == 2, case .int(let digits) = roundArgs[1].value,
           (0...8).contains(digits)
         else {
-          throw SyntaxError(
+          throw LabError(
             "write round(VALUE, DIGITS), e.g. round(scores[1], 3)", column: arg.column)
         }
         let value = try number(roundArgs[0], in: session)
@@ -206,17 +206,17 @@ enum PythonLine {
         parts.append("\((Double(value) * scale).rounded() / scale)")
       case .`subscript`(let base, let index):
         guard case .name(let name) = base.value, let list = session.scores[name] else {
-          throw SyntaxError(
+          throw LabError(
             "'\(base.text)' is not defined", column: base.column,
             hint: "scores = model.evaluate(x_test, y_test) first")
         }
         guard let i = Int(index), list.indices.contains(i) else {
-          throw SyntaxError(
+          throw LabError(
             "\(name) has \(list.count) numbers; index \(index) is outside", column: arg.column)
         }
         parts.append(pythonRepr(list[i]))
       default:
-        throw SyntaxError("LayerLab's print shows text, numbers and scores[i]", column: arg.column)
+        throw LabError("LayerLab's print shows text, numbers and scores[i]", column: arg.column)
       }
     }
     session.console.out(parts.joined(separator: " "))
@@ -237,7 +237,7 @@ enum PythonLine {
       }
     default: break
     }
-    throw SyntaxError("'\(node.text)' is not a number LayerLab knows", column: node.column)
+    throw LabError("'\(node.text)' is not a number LayerLab knows", column: node.column)
   }
 
   /// A float as Python prints a float32 value that Keras returned: the
@@ -248,7 +248,7 @@ enum PythonLine {
     _ variable: String, _ value: Int, named name: Token, in session: Session
   ) throws {
     if variable == session.modelVariable || variable == "X" || variable == "labels" {
-      throw SyntaxError(
+      throw LabError(
         "'\(variable)' is taken: LayerLab uses it for the \(variable == "X" ? "image" : variable)",
         column: name.column)
     }
@@ -258,7 +258,7 @@ enum PythonLine {
 
   /// `node` with every plain name that holds a number replaced by it, so
   /// `Dense(total_num)` reads as `Dense(6)`. `X.shape[1:]` is left for the layer parser.
-  static func substitutingIntegers(_ node: PyNode, _ integers: [String: Int]) throws(SyntaxError)
+  static func substitutingIntegers(_ node: PyNode, _ integers: [String: Int]) throws(LabError)
     -> PyNode
   {
     var result = node
@@ -266,20 +266,20 @@ enum PythonLine {
     case .name(let name) where !name.contains("."):
       guard let value = integers[name] else {
         let hint =
-          ActivationFunction(rawValue: name) != nil || Padding(rawValue: name) != nil
+          ActivationFunction(kerasName: name) != nil || Padding(rawValue: name) != nil
           ? "names of activations and paddings go in quotes: '\(name)'"
           : integers.isEmpty
             ? "set it first, e.g. \(name) = 6"
             : "defined: " + integers.keys.sorted().joined(separator: ", ")
-        throw SyntaxError("'\(name)' is not defined", column: node.column, hint: hint)
+        throw LabError("'\(name)' is not defined", column: node.column, hint: hint)
       }
       result.value = .int(value)
     case .tuple(let items):
       result.value = .tuple(
-        try items.map { (item) throws(SyntaxError) in try substitutingIntegers(item, integers) })
+        try items.map { (item) throws(LabError) in try substitutingIntegers(item, integers) })
     case .list(let items):
       result.value = .list(
-        try items.map { (item) throws(SyntaxError) in try substitutingIntegers(item, integers) })
+        try items.map { (item) throws(LabError) in try substitutingIntegers(item, integers) })
     case .call(let callee, let args, let kwargs):
       var newKwargs: [(String, PyNode)] = []
       for (key, value) in kwargs {
@@ -287,7 +287,7 @@ enum PythonLine {
       }
       result.value = .call(
         callee: callee,
-        args: try args.map { (arg) throws(SyntaxError) in try substitutingIntegers(arg, integers) },
+        args: try args.map { (arg) throws(LabError) in try substitutingIntegers(arg, integers) },
         kwargs: newKwargs)
     default:
       break

@@ -32,20 +32,24 @@ final class ReadlineReader: LineReader {
       return 0
     }
     rl_attempted_completion_function = ReadlineCompletion.attempt
-    stifle_history(1000)
+    stifle_history(Self.historyLines)
     if let historyPath { _ = read_history(historyPath) }
   }
 
-  /// Writes the whole history (at most 1,000 lines) to a temporary file and
-  /// renames it over the old one, so a session killed mid-write leaves the
-  /// previous history whole rather than a torn file.
+  /// The most lines the history file keeps.
+  static let historyLines: Int32 = 1000
+
+  /// Appends the newest line to the history file, then trims the file to
+  /// its last 1,000 lines. Appending, not rewriting: two terminals running
+  /// LayerLab at once each add their own lines instead of the last one to
+  /// write erasing the other's.
   private func saveHistory(to path: String) {
-    let temporary = path + ".tmp-\(getpid())"
-    guard write_history(temporary) == 0 else {
-      unlink(temporary)
-      return
+    if access(path, F_OK) != 0 {
+      _ = write_history(path)  // the first line ever: the file is created
+    } else {
+      _ = append_history(1, path)
     }
-    if rename(temporary, path) != 0 { unlink(temporary) }
+    _ = history_truncate_file(path, Self.historyLines)
   }
 
   func readLine(prompt: String) -> String? {

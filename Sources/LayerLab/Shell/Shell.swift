@@ -44,7 +44,7 @@ struct Shell {
     }
     // A lesson's step marker: with nobody at a terminal there is nothing to wait for.
     if Lesson.isPause(String(trimmed)) { return handle("", typed: asTyped) }
-    session.console.out(Self.prompt + trimmed)
+    session.console.echo(Self.prompt + trimmed)
     return handle(String(trimmed), typed: asTyped)
   }
 
@@ -80,10 +80,6 @@ struct Shell {
     } catch var error as LabError {
       if !showsCaret { error.column = nil }
       session.console.report(error, promptWidth: promptWidth)
-    } catch let error as SyntaxError {
-      session.console.report(
-        LabError(message: error.message, column: showsCaret ? error.column : nil, hint: error.hint),
-        promptWidth: promptWidth)
     } catch let error as EngineError {
       session.console.report(LabError(message: error.description), promptWidth: promptWidth)
     } catch is Interrupted {
@@ -145,17 +141,23 @@ struct Shell {
       )
     }
     let methods = CommandTable.all.filter(\.isModelMethod)
-    guard let command = methods.first(where: { $0.name == method }),
+    guard
+      let command = methods.first(where: { $0.name == method || $0.kerasMethods.contains(method) }),
       case .call(_, let args, let kwargs) = node.value
     else {
       let methodColumn = object.column + object.text.count + 1
       throw LabError(
         message: "LayerLab's model has no method '\(method)'", column: methodColumn,
-        hint: closestMatch(method, in: methods.map(\.name)).map { "did you mean '\($0)'?" }
-          ?? "methods: " + methods.map { $0.name + "()" }.joined(separator: ", "))
+        hint: closestMatch(method, in: methods.flatMap { [$0.name] + $0.kerasMethods }).map {
+          "did you mean '\($0)'?"
+        }
+          ?? "methods: "
+          + methods.flatMap { [$0.name] + $0.kerasMethods }.map { $0 + "()" }.joined(
+            separator: ", "))
     }
-    let arguments = Arguments(
+    var arguments = Arguments(
       line: line, tokens: [], restColumn: line.count, call: (args, kwargs), usage: command.usage)
+    arguments.method = method
     try command.run(session, arguments)
   }
 }

@@ -1,3 +1,5 @@
+import Engine
+
 /// One word of a typed command, with the column where it starts.
 struct Token: Equatable, Sendable {
   var text: String

@@ -33,6 +33,9 @@ extension Fuzz {
       if Npy.hasMagic(data) {
         outcomes.run(
           { () throws(EngineError) in try Npy.decode(data, source: "fuzz.npy") }, check: checkArray)
+        outcomes.run(
+          { () throws(EngineError) in try Npy.decodeContent(data, source: "fuzz.npy") },
+          check: PickleFuzzTests.checkContent)
       }
     }
 

@@ -1,0 +1,61 @@
+import Testing
+
+@testable import Engine
+
+/// `backpropagate` keeps what a training step computes: each layer's
+/// incoming gradient matches central differences of the loss, and the
+/// weights' gradients are the ones a step would apply.
+@Suite struct BackpropTests {
+  @Test(arguments: insightNetworks.indices)
+  func eachLayersGradientIsTheLossSlopeAtItsOutput(_ net: Int) throws {
+    let model = try insightModel(insightNetworks[net])
+    let shape = try #require(model.inputShape)
+    let x = spreadTensor(shape.batched(2), seed: 4).map { ($0 + 1) / 2 }
+    let labels = [1, 2]
+    let maskState = model.maskRNG
+    let pass = try model.backpropagate(x, labels: labels, loss: .categoricalCrossentropy)
+    #expect(model.maskRNG == maskState)
+    #expect(pass.mode == .training)
+    // The same masks as the pass: the forward below starts from the same state.
+    model.maskRNG = maskState
+    try model.forward(x, mode: .training)
+    let outputs = model.lastOutputs
+    let dropoutMasks = model.layers.compactMap { ($0 as? Dropout)?.lastMask }
+    func loss(from index: Int, _ activation: Tensor) throws -> Float {
+      var current = activation
+      var beforeLast = activation
+      var rng = SeededGenerator(seed: 0)
+      for i in (index + 1)..<model.layers.count {
+        if i == model.layers.count - 1 { beforeLast = current }
+        if let dropout = model.layers[i] as? Dropout, let mask = dropoutMasks.first {
+          current = current.zipMap(mask) { $0 * $1 * dropout.keptScale }
+        } else {
+          current = try model.layers[i].forward(current, mode: .inference, rng: &rng)
+        }
+      }
+      // A last softmax layer's loss reads its input, the logits.
+      var logits: Tensor? = nil
+      if case .softmaxLayer = model.head { logits = beforeLast }
+      return try model.lossAndGradient(
+        output: current, labels: labels, loss: .categoricalCrossentropy, logits: logits
+      ).loss
+    }
+    for (index, gradient) in pass.outputGradients.enumerated() {
+      guard let gradient else {
+        #expect(index == model.layers.count - 1, "only a fused softmax has none")
+        continue
+      }
+      let slopes = try centralDifferences(outputs[index], epsilon: 1e-3) {
+        try loss(from: index, $0)
+      }
+      #expect(gapOfLargest(gradient.scalars, slopes) < 1e-2, "layer \(index)")
+    }
+    #expect(pass.inputGradient.shape == x.shape)
+    // The weights' gradients are what a step with a zero learning rate computes.
+    model.maskRNG = maskState
+    _ = try model.trainStep(
+      x, labels: labels, loss: .categoricalCrossentropy, optimizer: SGD(learningRate: 0))
+    #expect(pass.parameterGradients.flatMap { $0 } == model.parameters.map(\.gradient))
+    #expect(abs(pass.loss - (try loss(from: -1, x))) < 1e-5)
+  }
+}
