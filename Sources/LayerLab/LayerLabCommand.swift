@@ -28,20 +28,38 @@ struct LayerLabCommand: ParsableCommand {
   @Flag(help: "No ANSI colour, even on a terminal.")
   var noColor = false
 
+  @Flag(
+    name: .customShort("i"),
+    help: "After running FILE.py, stay in the shell with its names and its model (as python -i).")
+  var interactive = false
+
   @Option(
     help:
       "Draw maps in ascii, or in colour half blocks (the default on a UTF-8 colour terminal; piped output is always ascii)."
   )
   var glyphs: Glyphs?
 
-  @Argument(help: "One command to run, e.g. 'help show'.")
+  @Argument(help: "A Python file to run (FILE.py), or one command, e.g. 'help show'.")
   var command: [String] = []
+
+  /// The Python file to run, when the first argument names one.
+  private var scriptFile: String? {
+    if let script, script.hasSuffix(".py") { return script }
+    guard let first = command.first, first.hasSuffix(".py") else { return nil }
+    return first
+  }
 
   func validate() throws {
     if let width, !(20...400).contains(width) {
       throw ValidationError("--width must be from 20 to 400")
     }
     if lesson != nil, script != nil { throw ValidationError("give --lesson or --script, not both") }
+    if scriptFile != nil, command.count > 1 {
+      throw ValidationError("give one Python file; its own arguments are not supported")
+    }
+    if interactive, scriptFile == nil {
+      throw ValidationError("-i needs a Python file: layerlab -i FILE.py")
+    }
   }
 
   func run() throws {
@@ -57,7 +75,22 @@ struct LayerLabCommand: ParsableCommand {
     let session = Session(console: console, display: display, seed: seed)
     var shell = Shell(session: session)
 
-    if !command.isEmpty {
+    if let scriptFile {
+      do {
+        session.startProgram()
+        try PythonScript.run(path: scriptFile, in: session)
+      } catch {
+        if let failure = error as? PythonScript.Failure {
+          session.console.report(failure)
+        } else {
+          session.console.report(LabError.from(error), promptWidth: 0)
+        }
+        if !interactive { throw ExitCode(1) }
+        session.anyFailed = true
+      }
+      guard interactive, !session.quitRequested else { return }
+      session.keepPreludeNames()
+    } else if !command.isEmpty {
       shell.showsCaret = false
       let ok = shell.handle(command.joined(separator: " "))
       let status = OutputFailure.finalStatus(ok ? 0 : 1, console: console)
@@ -65,7 +98,7 @@ struct LayerLabCommand: ParsableCommand {
       return
     }
     let reader: LineReader
-    if let script {
+    if let script, !script.hasSuffix(".py") {
       guard let text = try? String(contentsOfFile: script, encoding: .utf8) else {
         throw ValidationError("cannot read '\(script)'")
       }
@@ -110,10 +143,12 @@ func quotedWord(_ word: String) -> String {
 func completions(for session: Session) -> Completions {
   var result = Completions()
   let commands = CommandTable.all
+  // One list, from the command table, the layer registry and the names
+  // defined so far: Tab never offers what the shell does not know.
   result.commands =
-    commands.flatMap { [$0.name] + $0.aliases } + [
-      "model.add(", "model.summary()", "model = Sequential()",
-    ]
+    CommandTable.words.filter { $0 != "NAME" }
+    + CommandTable.modelMethods.map { "model.\($0.name)(" }
+    + session.python.globals.keys.filter { !$0.hasPrefix("_") }.sorted()
   result.layerTypes = LayerKind.allCases.map { $0.rawValue + "(" }
   result.layerNames = session.model.layers.map(\.name)
   for command in commands { result.keywords[command.name] = command.keywords }

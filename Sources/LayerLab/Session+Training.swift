@@ -56,6 +56,9 @@ extension Session {
 
   /// Makes the class names the labels of softmax charts when none were set by hand.
   func adoptClassNames(_ names: [String]) {
-    if labels.count != names.count { labels = names }
+    if labels.count != names.count {
+      labels = names
+      bindLabelsName()
+    }
   }
 }

@@ -37,18 +37,30 @@ final class Session {
   /// The seed new models and `seed N` use, so a run repeats exactly.
   private(set) var seed: UInt64
   private(set) var model: Sequential
-  /// The Python name the model was assigned to (`model = Sequential()`).
-  var modelVariable = "model"
+  /// Counts the models `Sequential()` made, so a name still holding an
+  /// older one can say it is gone: LayerLab keeps one model at a time.
+  var modelGeneration = 0
   /// The picture fed to `forward`, as a batch of one: `[1, height, width, channels]`.
   var image: Tensor?
   /// Where the image came from, for messages (`demo cat`, `photos/dog.png`).
   var imageSource = ""
   /// Class names for softmax bar charts (`labels dogs,cats`).
   var labels: [String] = []
-  /// Integer variables from `total_num = 6`.
-  var integers: [String: Int] = [:]
+  /// LayerLab's Python: the names typed lines and scripts define, and the
+  /// keras and numpy modules, bound to this session.
+  var python: PyInterpreter
+  /// True while a Python file runs (`layerlab script.py`): the shell's own
+  /// feedback ("added conv2d ...") stays quiet and only what the program
+  /// prints, and Keras's progress, are shown.
+  var scriptMode = false
+  /// Feedback lines of the typed line that is running, said when it has worked.
+  var pendingFeedback: [String]?
+  /// The Python lines typed so far, numbered, for quoting in errors.
+  let pythonInput = PythonInputLog()
   /// Snapshots taken before each change to the model, newest last.
-  private var undoStack: [(description: String, snapshot: ModelSnapshot)] = []
+  private var undoStack: [(description: String, snapshot: ModelSnapshot, serial: Int)] = []
+  /// Counts every change ever made, so a checkpoint survives the undo limit.
+  private var changeSerial = 0
   static let undoLimit = 50
   /// The most memory earlier models may hold for `undo` (weights not shared
   /// with the live model): 1 GiB, or half of what the process could still
@@ -66,12 +78,8 @@ final class Session {
   var dataSource = ""
   /// What `compile` chose; nil until then.
   var training: TrainingSetup?
-  /// Optimizers assigned to names, as the blog's script does: `opt = keras.optimizers.adam()`.
-  var optimizers: [String: OptimizerSpec] = [:]
   /// Each epoch of every `fit` since the last `compile`, for `plot`.
   var history: [EpochRecord] = []
-  /// Lists of numbers kept under a name: `scores = model.evaluate(...)`.
-  var scores: [String: [Float]] = [:]
   /// The last two `forward` commands' outputs, for `diff`.
   let passes = PassHistory()
   /// Where typed commands are being saved as a lesson, if anywhere.
@@ -91,21 +99,28 @@ final class Session {
     self.seed = seed
     self.images = images
     model = Sequential(seed: seed)
+    python = PyInterpreter(writeLine: { _ in })
+    python = makeInterpreter()
   }
 
-  /// Python arrays the learner can refer to, by their full shapes: `X` is the
-  /// training images when data is loaded (it is what the blog's `model_train(X, y)`
-  /// receives), otherwise the image; the blog's and Keras's dataset names too.
-  var arrays: [String: Shape] {
-    var result: [String: Shape] = [:]
-    if let image { result["X"] = image.shape }
-    if let data {
-      for name in DataArray.trainImageNames { result[name] = data.train.images.shape }
-      if let test = data.test {
-        for name in DataArray.testImageNames { result[name] = test.images.shape }
-      }
+  /// Shell feedback on what a command did ("added conv2d ..."): shown at the
+  /// prompt and in piped scripts, not while a Python file runs. Inside a
+  /// typed Python line it waits until the whole line has worked, so a line
+  /// that fails (and is put back) leaves no word of what it undid.
+  func say(_ line: String) {
+    guard !scriptMode else { return }
+    if pendingFeedback != nil {
+      pendingFeedback?.append(line)
+    } else {
+      console.out(line)
     }
-    return result
+  }
+
+  /// Feedback worth saying even while a Python file runs (a note on what a
+  /// Keras file held that LayerLab did not carry over), in its turn among
+  /// the feedback of a typed line.
+  func tell(_ line: String) {
+    if scriptMode { console.out(line) } else { say(line) }
   }
 
   // MARK: - Changing the model, undoably
@@ -116,9 +131,13 @@ final class Session {
   func changeModel(_ change: () throws -> String) throws {
     let before = model.snapshot()
     let description = try change()
-    undoStack.append((description, before))
-    if undoStack.count > Self.undoLimit { undoStack.removeFirst() }
-    keepUndoWithinBudget()
+    changeSerial += 1
+    undoStack.append((description, before, changeSerial))
+    // A typed line's changes all stay until it ends (see holdsUndo).
+    if !holdsUndo {
+      if undoStack.count > Self.undoLimit { undoStack.removeFirst() }
+      keepUndoWithinBudget()
+    }
   }
 
   /// Memory the undo stack holds beyond the live model, each buffer once.
@@ -165,13 +184,34 @@ final class Session {
     return last.description
   }
 
-  /// A new, empty model with the session's seed; the image, if any, gives its input shape.
+  /// A new, empty model with the session's seed and no input shape: the
+  /// next image or dataset (or the first layer's input_shape) gives it one.
   func replaceModel(_ description: String) throws {
     try changeModel {
-      let fresh = Sequential(seed: seed)
-      if let image { try fresh.setInputShape(image.shape.unbatched) }
-      try model.restore(fresh.snapshot())
+      try model.restore(Sequential(seed: seed).snapshot())
       return description
+    }
+  }
+
+  /// True while a typed line runs: its changes all stay undoable until it
+  /// ends, however many, so a failure can take every one back.
+  var holdsUndo = false {
+    didSet {
+      if !holdsUndo, undoStack.count > Self.undoLimit {
+        undoStack.removeFirst(undoStack.count - Self.undoLimit)
+      }
+      if !holdsUndo { keepUndoWithinBudget() }
+    }
+  }
+
+  /// A mark of the changes made so far, for ``rollBack(to:)``.
+  var undoCount: Int { changeSerial }
+
+  /// Takes back every change made since `undoCount` was `mark`, newest first.
+  func rollBack(to mark: Int) {
+    while let last = undoStack.last, last.serial > mark {
+      try? model.restore(last.snapshot)
+      undoStack.removeLast()
     }
   }
 

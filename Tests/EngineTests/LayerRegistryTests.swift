@@ -17,7 +17,8 @@ import Testing
     for name in try FileManager.default.contentsOfDirectory(atPath: folder.path)
     where name.hasSuffix(".swift") {
       let text = try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)
-      for line in text.split(separator: "\n") where line.contains("= LayerKind(") {
+      for line in text.split(separator: "\n")
+      where line.contains("static let") && line.contains("= LayerKind(") {
         let words = line.split(separator: " ")
         if let at = words.firstIndex(of: "let"), at + 1 < words.count {
           declared.append(String(words[at + 1]))

@@ -1,3 +1,4 @@
+import Engine
 import Testing
 
 @testable import LayerLab
@@ -23,6 +24,24 @@ import Testing
       let tokens = try Tokenizer.split(example)
       let first = try #require(tokens.first)
       #expect(try CommandTable.lookup(first).name == command.name, "\(example)")
+    }
+  }
+
+  @Test func pythonFormsExamplesAreLayerLabsPython() throws {
+    for command in CommandTable.all where command.isPythonForm && command.name != "run" {
+      #expect(throws: Never.self) { try PyParser.parseModule(command.example) }
+    }
+  }
+
+  @Test func modelMethodsHaveKerasSignatures() throws {
+    let methods = CommandTable.modelMethods
+    #expect(
+      methods.map(\.name) == [
+        "add", "summary", "compile", "fit", "evaluate", "predict", "save", "save_weights",
+        "load_weights",
+      ])
+    for method in methods {
+      #expect(method.signature.owner == "model." + method.name)
     }
   }
 

@@ -54,8 +54,8 @@ struct ErrorCase: Sendable, CustomTestStringConvertible {
       expected: """
         lab> add Dense(total_num)
                        ^
-        error: 'total_num' is not defined
-        hint: set it first, e.g. total_num = 6
+        error: name 'total_num' is not defined
+        hint: give it a value first, e.g. total_num = 6
 
         """),
     ErrorCase(
@@ -100,9 +100,9 @@ struct ErrorCase: Sendable, CustomTestStringConvertible {
       expected: """
         lab> model.fly()
                    ^
-        error: LayerLab's model has no method 'fly'
-        hint: methods: add(), summary(), compile(), fit(), evaluate(), predict(),
-              save(), save_weights(), load(), load_weights()
+        error: 'Sequential' object has no attribute 'fly'
+        hint: it has: add, summary, compile, fit, evaluate, predict, save, save_weights,
+              load_weights, layers, count_params, get_layer
 
         """),
   ]

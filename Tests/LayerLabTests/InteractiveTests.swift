@@ -157,6 +157,39 @@ struct InteractiveTests {
       #expect(history.contains(line), "\(line) is missing from:\n\(history)")
     }
   }
+
+  /// At a terminal: the blog's two-line layer continues at the `...` prompt,
+  /// a blank line ends a block, and Ctrl-D ends the line and exits 0.
+  @Test func continuationPromptBlocksAndCtrlD() throws {
+    let tmux = try #require(Tmux.find())
+    let executable = try LayerLabProcess.locate()
+    let home = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "layerlab-home-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: home) }
+    let name = "layerlab-paste-\(ProcessInfo.processInfo.processIdentifier)"
+    let status = home.appendingPathComponent("status").path
+    let command =
+      "env HOME=\(home.path) TERM=xterm NO_COLOR=1 \(executable.path); echo exit=$? > \(status)"
+    defer { _ = tmux.run(["kill-session", "-t", name]) }
+    _ = tmux.run(["new-session", "-d", "-s", name, "-x", "100", "-y", "40", command])
+    #expect(tmux.waitFor("lab>", in: name))
+    _ = tmux.run(["send-keys", "-t", name, "image demo cat 12x12", "Enter"])
+    _ = tmux.run(["send-keys", "-t", name, "model.add(Conv2D(32, (3, 3), padding='same',", "Enter"])
+    #expect(tmux.waitFor("...", in: name), "no continuation prompt")
+    _ = tmux.run(["send-keys", "-t", name, "                input_shape=X.shape[1:]))", "Enter"])
+    #expect(tmux.waitFor("added conv2d (Conv2D) -> (None, 12, 12, 32)", in: name))
+    _ = tmux.run(["send-keys", "-t", name, "def twice(x):", "Enter"])
+    _ = tmux.run(["send-keys", "-t", name, "    return 2 * x", "Enter"])
+    _ = tmux.run(["send-keys", "-t", name, "", "Enter"])
+    _ = tmux.run(["send-keys", "-t", name, "print(twice(21))", "Enter"])
+    #expect(tmux.waitFor("\n42", in: name), "the blank line did not end the def")
+    _ = tmux.run(["send-keys", "-t", name, "frobnicate", "Enter"])
+    _ = tmux.run(["send-keys", "-t", name, "C-d"])
+    #expect(tmux.waitForExit(name), "Ctrl-D did not end the session")
+    let result = try? String(contentsOfFile: status, encoding: .utf8)
+    #expect(result == "exit=0\n", "Ctrl-D after a failed command exits \(result ?? "?")")
+  }
 }
 
 /// Just enough of tmux to type and read a pane.

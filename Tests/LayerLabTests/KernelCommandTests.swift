@@ -79,6 +79,17 @@ import Testing
   static let mistakes: [ErrorCase] = [
     ErrorCase(
       setup: ["image demo edges 8x8", "add Conv2D(2, (3, 3))"],
+      input: "kernel conv2d filter 0 channel 0 = [[1e39, 0, 0], [0, 0, 0], [0, 0, 0]]",
+      expected: """
+        lab> kernel conv2d filter 0 channel 0 = [[1e39, 0, 0], [0, 0, 0], [0, 0, 0]]
+                                                  ^
+        error: '1e39' does not fit a float32 weight (they stop at ±3.4e38, and must be
+               finite)
+        hint: e.g. [[0, 0, 0], [0, 0, 0], [0, 0, 0]]
+
+        """),
+    ErrorCase(
+      setup: ["image demo edges 8x8", "add Conv2D(2, (3, 3))"],
       input: "kernel conv2d filter 0 channel 0 = [[1, 0, -1], [2, 0], [1, 0, -1]]",
       expected: """
         lab> kernel conv2d filter 0 channel 0 = [[1, 0, -1], [2, 0], [1, 0, -1]]

@@ -34,27 +34,22 @@ import Testing
     #expect(Tokenizer.strippingComment("show conv2d #3") == "show conv2d")
   }
 
-  @Test func pythonLinesAreRecognised() throws {
-    guard case .importStatement = try PythonLine.classify("from keras.models import Sequential")
-    else {
-      Issue.record("import not recognised")
-      return
+  @Test func pythonLinesAndCommandsAreToldApart() {
+    let h = Harness()
+    let python = [
+      "from keras.models import Sequential", "total_num = 6", "model.add(Dense(10))",
+      "labels = ['a', 'b']", "history.history['loss']", "x += 1", "def f():", "-3",
+      "[1, 2]", "print", "main()",
+    ]
+    for line in python {
+      #expect(LineKind(of: line, in: h.session) == .python, "\(line)")
     }
-    guard case .assignment(let name, _) = try PythonLine.classify("total_num = 6") else {
-      Issue.record("assignment not recognised")
-      return
-    }
-    #expect(name.text == "total_num")
-    guard
-      case .methodCall(let object, let method, _) = try PythonLine.classify("model.add(Dense(10))")
-    else {
-      Issue.record("method call not recognised")
-      return
-    }
-    #expect(object.text == "model" && method == "add")
-    guard case .command = try PythonLine.classify("show conv2d channels 0-7") else {
-      Issue.record("command not recognised")
-      return
+    let commands = [
+      "show conv2d channels 0-7", "labels a,b,c", "fit epochs=5", "? image", "layers",
+      "shwo conv2d", "frobnicate", "ls", "ls -la", "evaluate train",
+    ]
+    for line in commands {
+      #expect(LineKind(of: line, in: h.session) == .command, "\(line)")
     }
   }
 

@@ -7,8 +7,8 @@ import Testing
 /// golden files: read the diff before committing.
 @Suite struct TranscriptTests {
   static let names = [
-    "seed-network", "look", "errors", "help", "training", "explain", "photo", "photo-160",
-    "insight", "layers",
+    "seed-network", "look", "errors", "help", "training", "explain", "python", "photo",
+    "photo-160", "insight", "layers",
   ]
   /// Transcripts recorded with options of their own (by default: piped, 80 columns).
   static let arguments = ["photo-160": ["--width", "160"]]
@@ -67,8 +67,13 @@ enum LayerLabProcess {
   /// `layerlab ARGS < input` in a fresh temporary directory, stdout and
   /// stderr through one pipe so their order is kept. The directory's path is
   /// replaced by `$TMP` so messages that name it do not depend on the machine.
-  /// `copying` files are put in the folder first.
-  static func run(input: String, arguments: [String] = [], copying: [URL] = []) throws -> Result {
+  /// `copying` files are put in the folder first, then `prepare` puts more
+  /// there (a script and its data); `check` looks at what the run left
+  /// there, before it is removed.
+  static func run(
+    input: String, arguments: [String] = [], copying: [URL] = [],
+    prepare: (URL) throws -> Void = { _ in }, check: (URL) throws -> Void = { _ in }
+  ) throws -> Result {
     let executable = try locate()
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
       "layerlab-\(UUID().uuidString)")
@@ -78,6 +83,7 @@ enum LayerLabProcess {
       try FileManager.default.copyItem(
         at: file, to: directory.appendingPathComponent(file.lastPathComponent))
     }
+    try prepare(directory)
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
@@ -96,6 +102,7 @@ enum LayerLabProcess {
     try inputPipe.fileHandleForWriting.close()
     let data = outputPipe.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
+    try check(directory)
     let text = String(decoding: data, as: UTF8.self)
     let resolved = directory.resolvingSymlinksInPath().path
     return Result(

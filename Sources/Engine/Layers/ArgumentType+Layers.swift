@@ -190,3 +190,22 @@ extension ArgumentType {
     return .tuple([.int(try positive(items[0], name)), .int(try positive(items[1], name))])
   }
 }
+
+extension ArgumentType {
+  /// `None`, or a value of `type`.
+  public static func orNone(_ type: ArgumentType) -> ArgumentType {
+    ArgumentType("None or " + type.description) { value, name in
+      if case .none = value { return .none }
+      return try type.convert(value, name)
+    }
+  }
+
+  /// Keras's `verbose`: `'auto'` (1), 0 (silent), 1 (a progress bar), 2 (a line per epoch).
+  public static let verbose = ArgumentType("'auto', 0, 1 or 2") { value, name in
+    if case .string("auto") = value { return .int(1) }
+    guard case .int(let n) = value, (0...2).contains(n) else {
+      throw LabError("\(name) must be 'auto', 0, 1 or 2, got \(value.repr)")
+    }
+    return value
+  }
+}

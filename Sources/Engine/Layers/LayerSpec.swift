@@ -33,7 +33,7 @@ public struct LayerSpec: Equatable, Sendable {
     self.init(kind: kind)
     for argument in kind.ownArguments {
       if case .ignored = argument.role { continue }
-      arguments[argument.name] = PyConstant(bound[argument.name]) ?? .none
+      arguments[argument.name] = PyConstant(bound[argument.name])
     }
     if case .tuple(let dims) = PyConstant(bound["input_shape"]) {
       inputShape = Shape(dims.compactMap { if case .int(let n) = $0 { n } else { nil } })

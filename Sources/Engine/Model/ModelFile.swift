@@ -76,6 +76,13 @@ public enum ModelFile {
     try load(archive: NpzArchive(path: path), seed: seed)
   }
 
+  /// Whether the `.npz` at `path` is a whole model (it has an `architecture`
+  /// member), which `load weights` refuses with a pointer to `load model`;
+  /// only the archive's directory is read.
+  public static func isWholeModel(path: String) throws(EngineError) -> Bool {
+    try NpzArchive(path: path).members.contains { $0.name == "architecture" }
+  }
+
   /// ``load(path:seed:)`` for an archive already open; `maxParameters`
   /// lowers the model's budget (the fuzzer's, which must stay small).
   static func load(

@@ -103,33 +103,40 @@ public struct OptimizerSpec: Equatable, Sendable {
     }
   }
 
-  /// Reads `'adam'` (a string) or a call such as `keras.optimizers.Adam(learning_rate=1e-3)`.
+  /// Reads `'adam'` (a string) or a call written with literals, such as
+  /// `keras.optimizers.Adam(learning_rate=1e-3)`.
   ///
   /// Keras 2's lower-case factories (`keras.optimizers.adam()`, which the
   /// seed script calls) and its `lr=` spelling are accepted too.
-  public init(parsing node: PyNode) throws(LabError) {
+  public init(parsing expression: PyExpr) throws(LabError) {
     let name: String
-    var call = CallArguments(start: SourcePosition(column: node.column))
-    switch node.value {
-    case .string(let s), .name(let s):
+    var call = CallArguments(start: expression.start)
+    switch expression.kind {
+    case .constant(.string(let s)):
       name = s
     case .call(let callee, _, _):
-      name = callee
-      call = try node.callArguments(arrays: [:])
+      name = callee.dottedName ?? ""
+      call = try expression.callArguments { (e) throws(LabError) in try e.literalValue() }
     default:
-      throw LabError(
-        "expected an optimizer such as 'adam' or keras.optimizers.Adam(), got \(node.text)",
-        column: node.column)
+      name = expression.dottedName ?? ""
     }
-    guard let spec = OptimizerSpec(named: name) else {
-      let names = Kind.allCases.map(\.rawValue)
-      let last = name.split(separator: ".").last.map(String.init) ?? name
-      throw LabError(
-        "unknown optimizer '\(last)'", column: node.column,
-        hint: closestMatch(last, in: names).map { "did you mean '\($0)'?" } ?? "optimizers: "
-          + names.joined(separator: ", "))
-    }
-    self.init(kind: spec.kind, bound: try OptimizerSpec.signature(for: spec.kind).bind(call))
+    self = try OptimizerSpec.named(name, at: expression.start)
+    self = OptimizerSpec(kind: kind, bound: try OptimizerSpec.signature(for: kind).bind(call))
+  }
+
+  /// The optimizer `name` names, or "unknown optimizer" with the nearest name.
+  public static func named(_ name: String, at position: SourcePosition) throws(LabError)
+    -> OptimizerSpec
+  {
+    if let spec = OptimizerSpec(named: name) { return spec }
+    let names = Kind.allCases.map(\.rawValue)
+    let last = name.split(separator: ".").last.map(String.init) ?? name
+    throw LabError(
+      last.isEmpty
+        ? "expected an optimizer such as 'adam' or keras.optimizers.Adam()"
+        : "unknown optimizer '\(last)'", column: position.column,
+      hint: closestMatch(last, in: names).map { "did you mean '\($0)'?" } ?? "optimizers: "
+        + names.joined(separator: ", "), line: position.line)
   }
 
   /// The Keras call that makes this optimizer, with only non-default arguments.

@@ -38,7 +38,21 @@ public func pythonFloatRepr(_ x: Double) -> String {
   if x.isInfinite { return x < 0 ? "-inf" : "inf" }
   if x == 0 { return x.sign == .minus ? "-0.0" : "0.0" }
   // Swift's description has the shortest round-trip digits; only the layout differs.
-  var text = "\(abs(x))"
+  return pythonLayout("\(abs(x))", negative: x < 0)
+}
+
+/// A float32 as numpy prints a `np.float32` scalar: the shortest digits that
+/// read back to the same float32 (`0.1`, not `0.10000000149011612`).
+public func pythonFloat32Repr(_ x: Float) -> String {
+  if x.isNaN { return "nan" }
+  if x.isInfinite { return x < 0 ? "-inf" : "inf" }
+  if x == 0 { return x.sign == .minus ? "-0.0" : "0.0" }
+  return pythonLayout("\(abs(x))", negative: x < 0)
+}
+
+/// Swift's shortest digits (`1e-05`, `123.45`) laid out as Python does.
+private func pythonLayout(_ swiftText: String, negative: Bool) -> String {
+  var text = swiftText
   var exponent = 0
   if let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
     exponent = Int(text[text.index(after: e)...]) ?? 0
@@ -55,7 +69,7 @@ public func pythonFloatRepr(_ x: Double) -> String {
     first -= 1
   }
   while digits.hasSuffix("0"), digits.count > 1 { digits.removeLast() }
-  let sign = x < 0 ? "-" : ""
+  let sign = negative ? "-" : ""
   if first >= -4, first < 16 {
     if first < 0 {
       return sign + "0." + String(repeating: "0", count: -first - 1) + digits

@@ -65,6 +65,12 @@ public enum PyValue {
     }
   }
 
+  /// True for `None`.
+  public var isNone: Bool {
+    if case .none = self { return true }
+    return false
+  }
+
   /// The items of a tuple or a list.
   public var sequence: [PyValue]? {
     switch self {
@@ -145,14 +151,60 @@ extension PyObject {
 
 /// An object that can be called: a function, a class, a bound method.
 public protocol PyCallable: PyObject {
-  /// Calls it with `arguments`; `context` runs user functions and prints.
-  func call(_ arguments: CallArguments, context: CallContext) throws -> PyValue
+  /// Calls it with `arguments`; `context` prints and runs other callables.
+  func call(_ arguments: CallArguments, context: any CallContext) throws -> PyValue
+}
+
+/// An object that answers `x[index]`.
+public protocol PySubscriptable: PyObject {
+  func item(_ index: PyValue) throws -> PyValue
+}
+
+/// An object that `for`, `list()` and unpacking can walk through.
+public protocol PyIterable: PyObject {
+  /// Its items in order.
+  func items() throws -> [PyValue]
+}
+
+/// An object with a length, for `len(x)`.
+public protocol PySized: PyObject {
+  var length: Int { get }
+}
+
+/// An object that takes part in arithmetic and comparisons (an array).
+public protocol PyOperand: PyObject {
+  /// `self op other` (or `other op self` when `reflected`); nil when the
+  /// operation does not apply, so the interpreter can say so.
+  func binary(_ op: String, _ other: PyValue, reflected: Bool, context: any CallContext) throws
+    -> PyValue?
+  /// `-self`, `+self`, `~self`; nil when it does not apply.
+  func unary(_ op: String) throws -> PyValue?
+  /// The one number it holds, for `float(x)`, `int(x)` and `if x:`; nil when
+  /// it holds more or fewer.
+  var scalar: PyValue? { get }
+}
+
+/// An object unpacked into names by name rather than by order: `a, b =
+/// np.load("data.npz")` gives each name the array stored under it.
+public protocol PyNamedUnpacking: PyObject {
+  /// The values for `names`, or nil when the names do not match.
+  func unpack(into names: [String]) -> [PyValue]?
 }
 
 /// What a call needs from the interpreter running it.
 public protocol CallContext: AnyObject {
-  /// Writes one line of the program's output (`print`).
-  func output(_ line: String)
+  /// Writes text to the program's output, as `print` does (newlines end lines).
+  func write(_ text: String)
   /// Calls `function` (a value found callable) with `arguments`.
   func call(_ function: PyValue, _ arguments: CallArguments) throws -> PyValue
+}
+
+extension Double {
+  /// The whole number toward zero, or nil when there is none that fits an
+  /// `Int` (NaN, infinities, beyond ±9.2e18): the interpreter's one way from
+  /// a float to an integer, so no value can trap it.
+  public var checkedInt: Int? {
+    guard isFinite, self > -9.2e18, self < 9.2e18 else { return nil }
+    return WholeNumber.clamped(self, rounding: .towardZero)
+  }
 }

@@ -1,16 +1,17 @@
 /// "Did you mean": the candidate nearest to `word`, only when it is near
 /// enough to be a typo of it.
 ///
-/// Near enough means one edit for words of up to four letters, two up to
-/// ten, three beyond, where swapping two neighbours counts as one edit
+/// Near enough means the same word in another case for one or two letters
+/// (`x` for `X`, but not `X` for `Z`), one edit up to four letters, two up
+/// to ten, three beyond, where swapping two neighbours counts as one edit
 /// (`shwo` → `show`). So `ls` suggests nothing (it is two edits from `rm`)
-/// and neither does `def` (`diff`). Case is ignored. A word far longer than
+/// and neither does `def` (`diff`). A word far longer than
 /// every candidate is dismissed before any distance is computed, so a
 /// pasted megabyte costs nothing.
 public func closestMatch(_ word: String, in candidates: [String]) -> String? {
   let lower = Array(word.lowercased().utf8)
   guard lower.count <= 200 else { return nil }
-  let limit = lower.count <= 4 ? 1 : lower.count <= 10 ? 2 : 3
+  let limit = lower.count <= 2 ? 0 : lower.count <= 4 ? 1 : lower.count <= 10 ? 2 : 3
   var best: (String, Int)?
   for candidate in candidates {
     let other = Array(candidate.lowercased().utf8)

@@ -14,23 +14,32 @@ extension CommandGroupSlots {
 /// The one list of commands: dispatch, help, completion and suggestions all read it.
 enum CommandTable: CommandGroupSlots {
   static var all: [Command] {
-    model + image + look + insight + training + files + lessonCommands + session
+    model + image + look + insight + training + files + lessonCommands + session + python
   }
+
+  /// Every method of Keras's model that a command carries out, in the table's order.
+  static var modelMethods: [ModelMethod] { all.flatMap(\.modelMethods) }
 
   /// Finds the command called `word` (or one of its aliases).
   static func find(_ word: String) -> Command? {
     all.first { $0.name == word || $0.aliases.contains(word) }
   }
 
+  /// Every word `lookup` and Tab know: commands, their aliases and Python's statement words.
+  static var words: [String] {
+    all.flatMap { [$0.name] + $0.aliases }.filter { $0.first?.isLetter ?? true }
+  }
+
   /// The command named by `token`, or an error suggesting the nearest one.
   /// `orLayer` (for `help`) also suggests Keras layer names.
   static func lookup(_ token: Token, orLayer: Bool = false) throws(LabError) -> Command {
     if let command = find(token.text) { return command }
-    let names =
-      all.flatMap { [$0.name] + $0.aliases } + (orLayer ? LayerKind.allCases.map(\.className) : [])
+    let names = words + (orLayer ? LayerKind.allCases.map(\.className) : [])
     let hint =
-      closestMatch(token.text, in: names).map { "did you mean '\($0)'?" }
-      ?? "type 'help' for the list"
+      LineKind.shellWords.contains(token.text)
+      ? "LayerLab is not a system shell: it runs its own commands and Python; type 'help' for the list"
+      : closestMatch(token.text, in: names).map { "did you mean '\($0)'?" }
+        ?? "type 'help' for the list"
     throw LabError(
       message: "unknown \(orLayer ? "command or layer" : "command") '\(token.text)'",
       column: token.column, hint: hint)
@@ -56,9 +65,10 @@ enum CommandTable: CommandGroupSlots {
         }
       }
     }
+    let methods = modelMethods.map { "model.\($0.name)(...)" }
     lines.append("")
-    lines.append(
-      "Keras lines work too: model.add(Conv2D(32, (3, 3))), model.summary(), model = Sequential()")
+    // One line: the console wraps it to the width.
+    lines.append("Keras's model methods: " + methods.joined(separator: ", "))
     lines.append(
       "help COMMAND shows usage and an example; help LAYER (help Conv2D) explains a layer.")
     return lines

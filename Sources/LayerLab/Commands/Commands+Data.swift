@@ -28,13 +28,10 @@ extension CommandTable {
     let split: DataSplit
     let source: String
     if first == "demo" {
-      var rest = arguments
-      rest.dropFirstWord()
-      let options = try KerasArguments(rest)
-      try options.only(["train", "test", "size"], usage: arguments.usage)
-      let trainCount = try options.int("train", default: 480, in: 6...20_000, session: session)
-      let testCount = try options.int("test", default: 240, in: 0...20_000, session: session)
-      let size = try options.int("size", default: 32, in: 8...128, session: session)
+      let options = try arguments.bind(demoSignature, from: 1, in: session)
+      let trainCount = options.int("train")
+      let testCount = options.int("test")
+      let size = options.int("size")
       // Two draws from the session's seed, so train and test never share a picture.
       let train = DemoCreatures.make(count: trainCount, size: size, seed: session.seed &* 2 &+ 1)
       let test = DemoCreatures.make(count: testCount, size: size, seed: session.seed &* 2 &+ 2)
@@ -46,18 +43,30 @@ extension CommandTable {
             images: test.images, labels: test.labels, classNames: DemoCreatures.classNames) : nil)
       source = "demo"
     } else {
-      var rest = arguments
-      rest.dropFirstWord()
-      let options = try KerasArguments(rest)
-      try options.only(["validation_split"], usage: arguments.usage)
-      let fraction = try options.float("validation_split", default: 0.2, in: 0...0.9)
+      let options = try arguments.bind(pathSignature, from: 1, in: session)
       split = try DatasetLoader.load(
-        path: first, pixelScale: session.display.pixelScale, validationSplit: fraction,
-        seed: session.seed)
+        path: first, pixelScale: session.display.pixelScale,
+        validationSplit: Float(options.double("validation_split")), seed: session.seed)
       source = first
     }
     try useData(split, from: source, in: session)
+    session.bindDataNames(demo: first == "demo")
   }
+
+  static let demoSignature = Signature(
+    "data demo",
+    [
+      Signature.Argument("train", .optional(.int(480)), .int(in: 6...20_000), keywordOnly: true),
+      Signature.Argument("test", .optional(.int(240)), .int(in: 0...20_000), keywordOnly: true),
+      Signature.Argument("size", .optional(.int(32)), .int(in: 8...128), keywordOnly: true),
+    ], example: "data demo train=240 test=120")
+
+  static let pathSignature = Signature(
+    "data",
+    [
+      Signature.Argument(
+        "validation_split", .optional(.float(0.2)), .number(in: 0...0.9), keywordOnly: true)
+    ], example: "data photos validation_split=0.2")
 
   /// Makes `split` the session's data: checks it fits the model, gives the
   /// model its input shape if it has none, and names the classes.
@@ -133,53 +142,5 @@ extension CommandTable {
     session.display.pixelScale = scale
     session.console.out(
       "8-bit pixels will be multiplied by \(token) (\(formatNumber(scale))) when loaded")
-  }
-}
-
-extension Arguments {
-  /// The same arguments without their first word (`data demo train=6` → `train=6`).
-  mutating func dropFirstWord() {
-    guard !tokens.isEmpty else { return }
-    let rest = Array(tokens.dropFirst())
-    self = Arguments(
-      line: line, tokens: rest, restColumn: rest.first?.column ?? line.count, call: call,
-      usage: usage)
-  }
-}
-
-extension CommandTable {
-  /// `X_train, x_test, Y_train, y_test = np.load("data.npz")`: the blog's script's way
-  /// to load its four arrays, read as `data PATH`.
-  static func loadArrays(_ names: [Token], _ value: PyNode, in session: Session) throws {
-    guard case .call(let callee, let args, _) = value.value, callee.hasSuffix("load"),
-      let first = args.first,
-      case .string(let path) = first.value
-    else {
-      throw LabError(
-        "LayerLab unpacks arrays only from np.load(\"FILE\")", column: value.column,
-        hint: "X_train, x_test, Y_train, y_test = np.load(\"data.npz\"), or: data PATH")
-    }
-    for name in names where DataArray(name: name.text) == nil {
-      throw LabError(
-        "'\(name.text)' is not a name LayerLab gives dataset arrays", column: name.column,
-        hint: "use X_train, x_test, Y_train, y_test (or x_train, y_train, x_test, y_test)")
-    }
-    let split = try DatasetLoader.load(
-      path: path, pixelScale: session.display.pixelScale, seed: session.seed)
-    try useData(split, from: path, in: session)
-  }
-
-  /// The blog's script scales and one-hot encodes its arrays by hand; LayerLab does
-  /// both when loading, so the line only needs explaining.
-  static func noteArrayPreparation(_ name: String, _ text: String, in session: Session) {
-    if text.contains("to_categorical") {
-      session.console.out(
-        "(\(name): LayerLab keeps labels as class numbers and compares them with the softmax as one-hot rows, which categorical_crossentropy needs)"
-      )
-    } else {
-      session.console.out(
-        "(\(name): 8-bit pixels were already multiplied by \(formatNumber(session.display.pixelScale)) when loaded; see 'pixels')"
-      )
-    }
   }
 }

@@ -22,23 +22,14 @@ extension CommandTable {
       Keras's forms work too: model.save("creatures_cnn.h5"), model.save_weights("w.weights.h5").
       Files are written whole or not at all.
       """,
-    isModelMethod: true, kerasMethods: ["save_weights"],
     keywords: ["weights", "activations", "model"] + InsightMaps.Kind.allCases.map(\.rawValue),
-    takesPath: true
+    takesPath: true, signature: saveSignature, call: saveCall,
+    otherMethods: [
+      ModelMethod(name: "save_weights", signature: saveWeightsSignature, call: saveWeightsCall)
+    ]
   ) { session, arguments in
-    if arguments.call == nil, let word = arguments.word(at: 0),
-      let kind = InsightMaps.Kind(rawValue: word)
-    {
+    if let word = arguments.word(at: 0), let kind = InsightMaps.Kind(rawValue: word) {
       try saveInsight(kind, session, arguments)
-      return
-    }
-    if let call = arguments.call {
-      let path = try pathArgument(call.args, usage: arguments.usage)
-      if arguments.method == "save_weights" {
-        try saveWeights(path: path, in: session)
-      } else {
-        try saveModel(path: path, in: session, keras: true)
-      }
       return
     }
     let (what, path) = try fileArguments(arguments, ["weights", "activations", "model"])
@@ -65,8 +56,50 @@ extension CommandTable {
       arrays.append((name: layer.name, array: NDArray(tensor: output)))
     }
     try Npz.write(arrays, path: path)
-    session.console.out(
+    session.say(
       "saved \(arrays.count) arrays (input and \(model.layers.count) layer outputs) to \(path)")
+  }
+
+  // Keras 3's Model.save(filepath, overwrite=True, zipped=None, **kwargs) and
+  // Keras 2.2.4's save(filepath, overwrite=True, include_optimizer=True).
+  static let saveSignature = Signature(
+    "model.save",
+    [
+      .required("filepath", .string),
+      .ignored("overwrite", .bool(true), why: "a saved file always replaces the old one, whole"),
+      .keptAtDefault(
+        "include_optimizer", .bool(true),
+        why: "the optimizer's state is always saved with the model, so fit can continue"),
+      .ignored("save_format", why: "the file's ending chooses the format: .keras, .h5 or .npz"),
+      .keptAtDefault(
+        "zipped", .none, also: [.bool(true)], why: "a .keras file is always one zip",
+        keywordOnly: true),
+    ], example: "model.save('creatures_cnn.keras')")
+
+  /// `model.save("creatures_cnn.keras")`: Keras's format for `.keras` and
+  /// `.h5`, LayerLab's own for `.npz`.
+  @Sendable static func saveCall(_ session: Session, _ bound: BoundArguments) throws -> PyValue {
+    try saveModel(path: bound.string("filepath") ?? "", in: session, keras: true)
+    return .none
+  }
+
+  // Keras 3's Model.save_weights(filepath, overwrite=True, max_shard_size=None);
+  // Keras 2.2.4's save_weights(filepath, overwrite=True).
+  static let saveWeightsSignature = Signature(
+    "model.save_weights",
+    [
+      .required("filepath", .string),
+      .ignored("overwrite", .bool(true), why: "a saved file always replaces the old one, whole"),
+      .keptAtDefault(
+        "max_shard_size", .none, why: "the weights are written as one file", keywordOnly: true),
+    ], example: "model.save_weights('creatures.weights.h5')")
+
+  /// `model.save_weights("creatures.weights.h5")`, as `save weights PATH`.
+  @Sendable static func saveWeightsCall(_ session: Session, _ bound: BoundArguments) throws
+    -> PyValue
+  {
+    try saveWeights(path: bound.string("filepath") ?? "", in: session)
+    return .none
   }
 
   static let load = Command(
@@ -80,24 +113,38 @@ extension CommandTable {
       Keras's forms work too: model = keras.models.load_model("creatures_cnn.h5"),
         model.load_weights("w.weights.h5"). A file that does not fit changes nothing.
       """,
-    isModelMethod: true, kerasMethods: ["load_weights"],
-    keywords: ["weights", "model"], takesPath: true
+    keywords: ["weights", "model"], takesPath: true,
+    otherMethods: [
+      ModelMethod(name: "load_weights", signature: loadWeightsSignature, call: loadWeightsCall)
+    ]
   ) { session, arguments in
-    if let call = arguments.call {
-      guard arguments.method == "load_weights" else {
-        throw LabError(
-          message: "use model = keras.models.load_model(\"PATH\") to load a whole model",
-          hint: "or model.load_weights(\"PATH\") for weights only")
-      }
-      try loadWeights(path: try pathArgument(call.args, usage: arguments.usage), in: session)
-      return
-    }
     let (what, path) = try fileArguments(arguments, ["weights", "model"])
     if what == "model" {
       try loadModel(path: path, in: session)
       return
     }
     try loadWeights(path: path, in: session)
+  }
+
+  // Keras 3's Model.load_weights(filepath, skip_mismatch=False, **kwargs);
+  // Keras 2.2.4's load_weights(filepath, by_name=False, skip_mismatch=False, reshape=False).
+  static let loadWeightsSignature = Signature(
+    "model.load_weights",
+    [
+      .required("filepath", .string),
+      .keptAtDefault(
+        "skip_mismatch", .bool(false), why: "weights that do not fit change nothing, all or none"),
+      .keptAtDefault(
+        "by_name", .bool(false), why: "weights go into the layers in order, as Keras 3 does"),
+      .keptAtDefault("reshape", .bool(false), why: "every weight must have its layer's shape"),
+    ], example: "model.load_weights('creatures.weights.h5')")
+
+  /// `model.load_weights("creatures.weights.h5")`, as `load weights PATH`.
+  @Sendable static func loadWeightsCall(_ session: Session, _ bound: BoundArguments) throws
+    -> PyValue
+  {
+    try loadWeights(path: bound.string("filepath") ?? "", in: session)
+    return .none
   }
 
   /// `save weights PATH` and `model.save_weights(PATH)`: Keras's layouts for `.h5`, LayerLab's `.npz`.
@@ -114,7 +161,7 @@ extension CommandTable {
       try model.saveWeights(to: path)
     }
     let count = model.layers.reduce(0) { $0 + $1.weights.count }
-    session.console.out(
+    session.say(
       "saved \(count) arrays (\(groupedThousands(model.weightCount)) weights) to \(path)")
   }
 
@@ -126,10 +173,15 @@ extension CommandTable {
         kind = try KerasFile.loadWeights(into: session.model, path: path)
         return "load weights \(path)"
       }
-      session.console.out(
+      session.say(
         "loaded the weights of \(session.model.layers.filter { !$0.weights.isEmpty }.count) layers from \(path) (\(kind))"
       )
       return
+    }
+    if try ModelFile.isWholeModel(path: path) {
+      throw LabError(
+        message: "\(path) is a whole model (its layers and their weights), not weights alone",
+        hint: "load it with: load model \(path)")
     }
     // Every name and shape is checked before anything is inflated or
     // changed, so a missing, corrupt or foreign file changes nothing.
@@ -138,7 +190,7 @@ extension CommandTable {
       count = try session.model.loadWeights(from: path)
       return "load weights \(path)"
     }
-    session.console.out(
+    session.say(
       "loaded \(count) arrays from \(path) into \(session.model.layers.count) layers")
   }
 
@@ -165,16 +217,6 @@ extension CommandTable {
     return (what.text, path.text)
   }
 
-  /// The single string argument of `model.save("PATH")` or `load_model("PATH")`.
-  static func pathArgument(_ args: [PyNode], usage: String) throws(LabError) -> String {
-    guard args.count == 1, case .string(let path) = args[0].value, !path.isEmpty else {
-      throw LabError(
-        "expected one file name in quotes", column: args.first?.column ?? 0, hint: "usage: \(usage)"
-      )
-    }
-    return path
-  }
-
   /// The compile settings a Keras file records, from `compile`.
   static func kerasCompile(_ session: Session) -> KerasCompileSettings? {
     session.training.map { KerasCompileSettings(optimizer: $0.optimizerSpec, loss: $0.loss) }
@@ -194,8 +236,8 @@ extension CommandTable {
       let format =
         path.lowercased().hasSuffix(".keras")
         ? "Keras 3's .keras" : "Keras's HDF5, which Keras 3 and Keras 2.2.4 open"
-      session.console.out("saved the model (\(summary)) to \(path) (\(format))")
-      for note in notes { session.console.out("note: " + note) }
+      session.say("saved the model (\(summary)) to \(path) (\(format))")
+      for note in notes { session.tell("note: " + note) }
     } else {
       guard path.hasSuffix(".npz") else {
         throw LabError(
@@ -203,9 +245,9 @@ extension CommandTable {
           hint: "e.g. save model creatures_cnn.keras")
       }
       try ModelFile.save(model, extras: .init(labels: session.labels), path: path)
-      session.console.out("saved the model (\(summary)) to \(path) (LayerLab's own format)")
+      session.say("saved the model (\(summary)) to \(path) (LayerLab's own format)")
     }
-    if keras { session.console.out("load it again with: load model \(path)") }
+    if keras { session.say("load it again with: load model \(path)") }
   }
 
   static func loadModel(path: String, in session: Session) throws {
@@ -217,15 +259,18 @@ extension CommandTable {
         session.model.take(loaded)
         return "load model \(path)"
       }
-      if !extras.labels.isEmpty { session.labels = extras.labels }
+      if !extras.labels.isEmpty {
+        session.labels = extras.labels
+        session.bindLabelsName()
+      }
       session.training = nil
       session.history = []
-      session.console.out(
+      session.say(
         "loaded the model from \(path): \(layerCount) layers, \(groupedThousands(weightCount)) weights"
           + (extras.labels.isEmpty
             ? ""
             : ", labels " + SafeText.terminal(extras.labels.joined(separator: ","), limit: 300)))
-      session.console.out("compile it before training or evaluating")
+      session.say("compile it before training or evaluating")
       return
     }
     let loaded = try KerasFile.load(path: path, seed: session.seed)
@@ -233,10 +278,13 @@ extension CommandTable {
       session.model.take(loaded.model)
       return "load model \(path)"
     }
-    if !loaded.labels.isEmpty { session.labels = loaded.labels }
+    if !loaded.labels.isEmpty {
+      session.labels = loaded.labels
+      session.bindLabelsName()
+    }
     session.history = []
     let model = session.model
-    session.console.out(
+    session.say(
       "loaded the model from \(path) (\(loaded.origin)): \(model.layers.count) layers, \(groupedThousands(model.weightCount)) weights"
         + (loaded.labels.isEmpty
           ? "" : ", labels " + SafeText.terminal(loaded.labels.joined(separator: ","), limit: 300)))
@@ -246,20 +294,13 @@ extension CommandTable {
         loss: compile.loss, optimizerSpec: compile.optimizer, optimizer: optimizer)
       let state =
         optimizer.state().map { ", its state after \($0.iterations) steps, so fit continues" } ?? ""
-      session.console.out(
+      session.say(
         "compiled as saved: loss \(compile.loss.rawValue), optimizer \(compile.optimizer.expression), metrics accuracy\(state)"
       )
     } else {
       session.training = nil
-      session.console.out("compile it before training or evaluating")
+      session.say("compile it before training or evaluating")
     }
-    for note in loaded.notes { session.console.out("note: " + note) }
-  }
-
-  /// `model = keras.models.load_model("creatures_cnn.h5")`.
-  static func loadModel(_ call: PyNode, in session: Session, variable: String) throws {
-    guard case .call(_, let args, _) = call.value else { return }
-    try loadModel(path: try pathArgument(args, usage: "model = load_model(\"PATH\")"), in: session)
-    session.modelVariable = variable
+    for note in loaded.notes { session.tell("note: " + note) }
   }
 }

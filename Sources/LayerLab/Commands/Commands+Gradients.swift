@@ -1,6 +1,13 @@
 import Engine
 
 extension CommandTable {
+  static let gradientsSignature = Signature(
+    "gradients",
+    [
+      Signature.Argument(
+        "batch_size", .optional(.int(32)), .int(in: 1...65_536), keywordOnly: true)
+    ], example: "gradients conv2d batch_size=8")
+
   static let gradients = Command(
     name: "gradients", group: .insight, usage: "gradients [LAYER|input] [batch_size=B]",
     summary: "One batch's backward pass: the gradient each layer gets and sends back",
@@ -24,12 +31,7 @@ extension CommandTable {
       target = first
       rest.dropFirstWord()
     }
-    let options = try KerasArguments(rest)
-    try options.only(["batch_size"], usage: arguments.usage)
-    if let extra = options.positional.first {
-      throw LabError(
-        "expected batch_size=B", column: extra.column, hint: "usage: \(arguments.usage)")
-    }
+    let options = try rest.bind(gradientsSignature, from: 0, in: session)
     let setup = try session.requireTraining()
     let data = try session.requireData()
     try checkShapes(data.train.images, session: session)
@@ -41,8 +43,7 @@ extension CommandTable {
           line: arguments.line, tokens: [target], restColumn: target.column, usage: arguments.usage),
         at: 0)
     }
-    let size = try options.int(
-      "batch_size", default: 32, in: 1...65_536, session: session)
+    let size = options.int("batch_size")
     let count = min(size, data.train.count)
     let batch = data.train.images.slice(batch: 0..<count)
     let labels = Array(data.train.labels.prefix(count))

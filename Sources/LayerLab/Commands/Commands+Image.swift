@@ -66,6 +66,7 @@ extension CommandTable {
     let model = session.model
     var fitted = picture
     var note = ""
+    var resized: String?
     if let shape = model.inputShape {
       guard shape.rank == 3 else {
         throw LabError(
@@ -75,8 +76,9 @@ extension CommandTable {
       let converted = try session.images.convert(picture, channels: shape[2])
       fitted = session.images.resize(converted, height: shape[0], width: shape[1])
       if fitted.shape != picture.shape {
-        note =
-          "; fitted from \(picture.shape[0])x\(picture.shape[1])x\(picture.shape[2]) to the model's input"
+        resized =
+          "note: the picture is \(picture.shape[0])x\(picture.shape[1])x\(picture.shape[2]) and was resized to \(shape[0])x\(shape[1])x\(shape[2]), the model's input; "
+          + "to work at its own size, start a new model (reset, or model = Sequential()) and load it again"
       }
     } else {
       try session.changeModel {
@@ -88,10 +90,12 @@ extension CommandTable {
     let batch = try fitted.reshaped(fitted.shape.batched(1))
     session.image = batch
     session.imageSource = source
+    session.bindImageName()
     model.clearPass()
     let range = batch.range
     session.console.out(
       "image \(source): X.shape = \(batch.shape), values \(Fmt.range(range.min, range.max))" + note)
+    if let resized { session.console.out(resized) }
   }
 
   /// `100x100` or `64` (square), each side 4...512.

@@ -183,6 +183,11 @@ extension CommandTable {
     session.insight.receptive = try Tensor(shape: [h, w], scalars: mask)
   }
 
+  static let maximizeSignature = Signature(
+    "maximize",
+    [Signature.Argument("steps", .optional(.int(64)), .int(in: 1...10_000), keywordOnly: true)],
+    example: "maximize conv2d_1 3 steps=64")
+
   static let maximize = Command(
     name: "maximize", group: .insight, usage: "maximize LAYER CHANNEL [steps=N]",
     summary: "Paint the picture that makes one channel fire most, by gradient ascent",
@@ -216,15 +221,9 @@ extension CommandTable {
     var rest = arguments
     rest.dropFirstWord()
     rest.dropFirstWord()
-    let options = try KerasArguments(rest)
-    try options.only(["steps"], usage: arguments.usage)
-    if let extra = options.positional.first {
-      throw LabError(
-        "expected steps=N after the channel", column: extra.column,
-        hint: "usage: \(arguments.usage)")
-    }
+    let options = try rest.bind(maximizeSignature, from: 0, in: session)
     var settings = MaximizeOptions()
-    settings.steps = try options.int("steps", default: 64, in: 1...10_000, session: session)
+    settings.steps = options.int("steps")
     settings.seed = session.seed
     let live = session.display.terminal
     let quarter = max(settings.steps / 4, 1)

@@ -61,20 +61,17 @@ extension CommandTable {
       }
       try target.set(
         preset.rows, on: kernel, conv: conv, in: session, describing: "preset \(preset.rawValue)")
-    case .numbers(let node):
-      let rows = try kernelRows(node, height: target.kh, width: target.kw)
+    case .numbers(let literal):
+      let rows = try kernelRows(literal, of: request, height: target.kh, width: target.kw)
       try target.set(rows, on: kernel, conv: conv, in: session, describing: "numbers")
-    case .bias(let node):
+    case .bias(let literal):
       guard let bias = conv.bias else {
         throw LabError(
           message: "\(conv.name) was made with use_bias=False: it has no bias",
           column: request.layer.column)
       }
-      guard let value = node.numberValue else {
-        throw LabError(
-          message: "expected a number for the bias, got \(node.quotedText)", column: node.column,
-          hint: "e.g. kernel \(conv.name) bias 0 = 0.5")
-      }
+      let value = try request.number(
+        literal, what: "a number for the bias", hint: "e.g. kernel \(conv.name) bias 0 = 0.5")
       try session.changeModel {
         var values = bias.value
         for f in target.filters { values.scalars[f] = Float(value) }
@@ -88,7 +85,9 @@ extension CommandTable {
   }
 
   /// `[[1, 0, -1], [2, 0, -2], [1, 0, -1]]` as rows of floats, exactly `height` x `width`.
-  static func kernelRows(_ node: PyNode, height: Int, width: Int) throws -> [[Float]] {
+  static func kernelRows(
+    _ literal: PyExpr, of request: KernelRequest, height: Int, width: Int
+  ) throws -> [[Float]] {
     let shape = "\(height) rows of \(width) numbers"
     let example =
       "["
@@ -96,37 +95,32 @@ extension CommandTable {
         repeating: "[" + Array(repeating: "0", count: width).joined(separator: ", ") + "]",
         count: height
       ).joined(separator: ", ") + "]"
-    guard case .list(let rows) = node.value else {
+    guard case .list(let rows) = literal.kind else {
       throw LabError(
-        message: "expected a nested list of \(shape), got '\(node.text)'", column: node.column,
-        hint: "e.g. \(example)")
+        message: "expected a nested list of \(shape), got \(request.quoted(literal))",
+        column: literal.start.column, hint: "e.g. \(example)")
     }
     guard rows.count == height else {
-      let column = rows.count > height ? rows[height].column : node.column + node.text.count - 1
+      let column = rows.count > height ? rows[height].start.column : literal.end.column - 1
       throw LabError(
         message: "the kernel is \(height)x\(width): expected \(height) rows, got \(rows.count)",
         column: column, hint: "e.g. \(example)")
     }
     return try rows.map { row in
-      guard case .list(let items) = row.value else {
+      guard case .list(let items) = row.kind else {
         throw LabError(
-          message: "expected a row like [1, 0, -1], got '\(row.text)'", column: row.column,
-          hint: "e.g. \(example)")
+          message: "expected a row like [1, 0, -1], got \(request.quoted(row))",
+          column: row.start.column, hint: "e.g. \(example)")
       }
       guard items.count == width else {
-        let column = items.count > width ? items[width].column : row.column + row.text.count - 1
+        let column = items.count > width ? items[width].start.column : row.end.column - 1
         throw LabError(
           message:
             "the kernel is \(height)x\(width): each row needs \(width) numbers, this one has \(items.count)",
           column: column, hint: "e.g. \(example)")
       }
       return try items.map { item in
-        guard let value = item.numberValue else {
-          throw LabError(
-            message: "expected a number, got \(item.quotedText)", column: item.column,
-            hint: "e.g. \(example)")
-        }
-        return Float(value)
+        try request.number(item, what: "a number", hint: "e.g. \(example)")
       }
     }
   }
@@ -201,23 +195,6 @@ struct KernelTarget {
         session.console.out(line)
       }
       return "kernel \(conv.name) \(what)"
-    }
-  }
-}
-
-extension PyNode {
-  /// The typed text in quotes for a message, unless it is already a quoted string.
-  var quotedText: String {
-    if case .string = value { return text }
-    return "'\(text)'"
-  }
-
-  /// The value of an int or float literal.
-  var numberValue: Double? {
-    switch value {
-    case .int(let v): Double(v)
-    case .float(let v): v
-    default: nil
     }
   }
 }

@@ -11,15 +11,60 @@ extension CommandTable {
       LAYER is a Keras call; model.add(LAYER) works too. input_shape=X.shape[1:] means
       the shape of the loaded image. help LAYER explains one, e.g. help Conv2D.
       """ + "\n" + LayerHelp.catalog,
-    isModelMethod: true
+    signature: addSignature, call: addCall
   ) { session, arguments in
-    let spec = try layerSpec(session, arguments, argumentIndex: 0)
+    let layer = try layerValue(session, arguments, argumentIndex: 0)
+    var call = CallArguments(
+      start: layer.location, end: SourcePosition(column: arguments.line.count))
+    call.positional = [layer]
+    _ = try addCall(session, try addSignature.bind(call))
+  }
+
+  static let addSignature = Signature(
+    "model.add", [.required("layer", .anything)], example: "model.add(Dense(10))")
+
+  /// `model.add(layer)`: a layer from a class call, or `keras.Input(shape=...)`.
+  @Sendable static func addCall(_ session: Session, _ bound: BoundArguments) throws -> PyValue {
+    let at = bound.location(of: "layer")
+    let value = bound["layer"]
+    if let input = value.object(as: InputObject.self) {
+      try session.changeModel {
+        try session.model.setInputShape(input.shape)
+        return "input shape \(input.shape)"
+      }
+      session.say("the model's input is now \(input.shape.withNoneBatch)")
+      return .none
+    }
+    guard let object = value.object(as: LayerObject.self) else {
+      if let layerClass = value.object(as: LayerClass.self) {
+        throw LabError(
+          "call the layer class: \(layerClass.kind.className)(...)", column: at.column,
+          hint: "e.g. model.add(\(layerClass.kind.example))", line: at.line)
+      }
+      throw LabError(
+        "model.add takes a layer such as Dense(10), got \(value.typeName)", column: at.column,
+        hint: "layers: " + LayerKind.allCases.map(\.className).joined(separator: ", "),
+        line: at.line)
+    }
+    if let placed = object.placedName {
+      throw LabError(
+        "this layer is already in the model, as \(placed)", column: at.column,
+        hint: "make another one for a second layer, e.g. model.add(\(object.spec.kind.example))",
+        line: at.line)
+    }
     try session.changeModel {
-      let layer = try session.model.add(spec)
-      session.console.out(
-        "added " + describe(layer, at: session.model.layers.count - 1, in: session.model))
+      let model = session.model
+      // A model made without an input shape is built for the loaded image, as
+      // Keras builds a model on the first data it sees.
+      if model.inputShape == nil, object.spec.inputShape == nil, let image = session.image {
+        try model.setInputShape(image.shape.unbatched)
+      }
+      let layer = try model.add(object.spec)
+      object.placed(in: session, as: layer.name)
+      session.say("added " + describe(layer, at: model.layers.count - 1, in: model))
       return "add \(layer.name) (\(layer.typeName))"
     }
+    return .none
   }
 
   static let insert = Command(
@@ -32,7 +77,7 @@ extension CommandTable {
     let spec = try layerSpec(session, arguments, argumentIndex: 1)
     try session.changeModel {
       let layer = try session.model.insert(spec, at: position - 1)
-      session.console.out(
+      session.say(
         "inserted at \(position): " + describe(layer, at: position - 1, in: session.model))
       return "insert \(layer.name) (\(layer.typeName))"
     }
@@ -85,29 +130,44 @@ extension CommandTable {
   static let summary = Command(
     name: "summary", group: .model, usage: "summary",
     summary: "Print the model as Keras's model.summary() does",
-    example: "model.summary()", isModelMethod: true
+    example: "model.summary()", signature: summarySignature, call: summaryCall
   ) { session, arguments in
     try arguments.noMore(than: 0)
-    guard arguments.isEmpty else {
-      throw LabError(message: "summary() takes no arguments here", hint: "usage: model.summary()")
-    }
+    _ = try summaryCall(session, try summarySignature.bind(CallArguments(start: .init(column: 0))))
+  }
+
+  static let summarySignature = Signature(
+    "model.summary",
+    [
+      .keptAtDefault("line_length", .none, why: "the width follows the terminal, as Keras's"),
+      .keptAtDefault("positions", .none, why: "the columns are Keras's defaults"),
+      .keptAtDefault("print_fn", .none, why: "the summary goes to the screen"),
+      .keptAtDefault("expand_nested", .bool(false), why: "LayerLab models do not nest"),
+      .keptAtDefault("show_trainable", .bool(false), why: "every layer trains"),
+      .keptAtDefault("layer_range", .none, why: "the summary shows every layer"),
+    ])
+
+  /// `model.summary()`: prints the table and returns None, as Keras's does.
+  @Sendable static func summaryCall(_ session: Session, _ bound: BoundArguments) throws -> PyValue {
     let text = session.model.summary(
       style: session.display.unicode ? .unicode : .ascii, columns: session.display.width,
       optimizerParameters: session.training?.optimizer.stateCount ?? 0)
     for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
       session.console.out(String(line))
     }
+    return .none
   }
 
   static let reset = Command(
     name: "reset", group: .model, usage: "reset",
-    summary: "Start again with an empty model (the image stays)",
+    summary: "Start again with an empty model, input shape forgotten (the image stays)",
     example: "reset"
   ) { session, arguments in
     try arguments.noMore(than: 0)
     try session.replaceModel("reset")
     session.console.out(
-      "the model is empty again" + (session.image == nil ? "" : "; the image stays"))
+      "the model is empty again, with no input shape: the next image, dataset or input_shape= gives it one"
+        + (session.image == nil ? "" : "; the image stays"))
   }
 
   static let undo = Command(
@@ -140,36 +200,39 @@ extension CommandTable {
         hint: "usage: \(arguments.usage)")
     }
     session.labels = names
+    session.bindLabelsName()
     session.console.out("labels: \(names.count) classes: " + names.joined(separator: ", "))
   }
 
   // MARK: - Helpers shared by model commands
 
-  /// The layer described by word `argumentIndex` onward, or by the method call's argument.
+  /// The layer written from word `argumentIndex` on (`Conv2D(32, (3, 3))`), evaluated.
+  static func layerValue(_ session: Session, _ arguments: Arguments, argumentIndex: Int) throws
+    -> CallArguments.Item
+  {
+    guard let (text, column) = arguments.text(from: argumentIndex) else {
+      throw LabError(
+        message: "the layer is missing", column: arguments.line.count,
+        hint:
+          "usage: \(arguments.usage), e.g. \(arguments.usage.replacingOccurrences(of: "LAYER", with: "Dense(10)"))"
+      )
+    }
+    let at = SourcePosition(column: column)
+    let expression = try PyParser.parseExpression(text, at: at)
+    return CallArguments.Item(try session.python.evaluate(expression), at: at)
+  }
+
+  /// The layer written from word `argumentIndex` on, as a spec.
   static func layerSpec(_ session: Session, _ arguments: Arguments, argumentIndex: Int) throws
     -> LayerSpec
   {
-    let node: PyNode
-    if let call = arguments.call {
-      guard call.args.count == 1, call.kwargs.isEmpty else {
-        throw LabError(
-          message: "add() takes one layer", column: call.args.dropFirst().first?.column,
-          hint: "e.g. model.add(Dense(10))")
-      }
-      node = call.args[0]
-    } else {
-      guard let (text, column) = arguments.text(from: argumentIndex) else {
-        throw LabError(
-          message: "the layer is missing", column: arguments.line.count,
-          hint:
-            "usage: \(arguments.usage), e.g. \(arguments.usage.replacingOccurrences(of: "LAYER", with: "Dense(10)"))"
-        )
-      }
-      // Blanks before the layer keep its columns those of the typed line.
-      node = try PyParser.parse(String(repeating: " ", count: column) + text)
+    let item = try layerValue(session, arguments, argumentIndex: argumentIndex)
+    guard let object = item.value.object(as: LayerObject.self) else {
+      throw LabError(
+        "expected a layer such as Dense(10), got \(item.value.typeName)",
+        column: item.location.column)
     }
-    let resolved = try PythonLine.substitutingIntegers(node, session.integers)
-    return try LayerSpec(parsing: resolved, arrays: session.arrays)
+    return object.spec
   }
 
   /// The 0-based index of the layer named or numbered (1-based) by word `index`.

@@ -10,15 +10,17 @@ struct KernelRequest {
   enum Action {
     case print
     case preset(KernelPreset, Token)
-    /// The rows after `=`, each as typed, for carets.
-    case numbers(PyNode)
-    case bias(PyNode)
+    /// The rows after `=`, each with where it was typed, for carets.
+    case numbers(PyExpr)
+    case bias(PyExpr)
   }
   /// The layer word, as typed.
   var layer: Token
   var filter: (value: Int, token: Token)?
   var channel: (value: Int, token: Token)?
   var action: Action = .print
+  /// The typed line, to quote what was written in messages.
+  let line: String
 
   static let usage =
     "kernel LAYER [filter F] [channel C] [preset NAME | = [[...]]] | kernel LAYER bias [F] = V"
@@ -26,6 +28,7 @@ struct KernelRequest {
   /// Reads the words before `=` and the Python literal after it.
   init(_ arguments: Arguments) throws {
     let line = arguments.line
+    self.line = line
     let equals = Self.equalsColumn(in: line, from: arguments.restColumn)
     // Tokenize only the words before '=' so `channel 0=[[...]]` splits as typed.
     let head = try Tokenizer.split(String(line.prefix(equals ?? line.count)))
@@ -106,10 +109,36 @@ struct KernelRequest {
         message: "give a preset or numbers after '=', not both", column: name.column,
         hint: "usage: \(Self.usage)")
     }
-    // Blanks up to '=' keep the literal's columns those of the typed line.
-    let literal = String(repeating: " ", count: equals + 1) + String(line.dropFirst(equals + 1))
-    let node = try PyParser.parse(literal)
-    action = isBias ? .bias(node) : .numbers(node)
+    let literal = try PyParser.parseExpression(
+      String(line.dropFirst(equals + 1)), at: SourcePosition(column: equals + 1))
+    action = isBias ? .bias(literal) : .numbers(literal)
+  }
+
+  /// What `expression` was typed as, in quotes for a message: `'[2, 0]'`.
+  func quoted(_ expression: PyExpr) -> String {
+    let chars = Array(line)
+    let from = min(max(expression.start.column, 0), chars.count)
+    let to = min(max(expression.end.column, from), chars.count)
+    let text = String(chars[from..<to])
+    if case .constant(.string) = expression.kind { return text }
+    return "'\(text)'"
+  }
+
+  /// The number `expression` writes (`-1`, `0.5`), checked to fit a float32 weight.
+  func number(_ expression: PyExpr, what: String, hint: String) throws -> Float {
+    guard let value = (try? expression.literalValue())?.number else {
+      throw LabError(
+        message: "expected \(what), got \(quoted(expression))", column: expression.start.column,
+        hint: hint)
+    }
+    let weight = Float(value)
+    guard weight.isFinite else {
+      throw LabError(
+        message:
+          "\(quoted(expression)) does not fit a float32 weight (they stop at ±3.4e38, and must be finite)",
+        column: expression.start.column, hint: hint)
+    }
+    return weight
   }
 
   /// The column of the first '=' at or after `start`, if any.

@@ -34,8 +34,15 @@ struct LessonRunner {
     let shell = Shell(session: session)
     let count = lesson.steps.count
     for (index, step) in lesson.steps.enumerated() {
-      for line in step {
-        guard shell.echoAndHandle(line.text) else {
+      // A step's lines are read as the shell reads piped input, so a Python
+      // statement may go on over several lines.
+      let statements = StatementReader(
+        reader: ScriptReader(lines: step.map(\.text)), session: session)
+      var offset = 0
+      while let statement = statements.next() {
+        let line = step[min(offset, step.count - 1)]
+        offset += statement.lines.count
+        guard shell.echoAndHandle(statement, typed: false) else {
           throw LabError(
             message:
               "\(lesson.label) stopped at step \(index + 1) of \(count) (line \(line.number) of \(lesson.fileName))",
@@ -69,15 +76,12 @@ struct LessonRunner {
     session.image = nil
     session.imageSource = ""
     session.labels = []
-    session.integers = [:]
+    session.resetPython()
     session.data = nil
     session.dataSource = ""
     session.training = nil
-    session.optimizers = [:]
     session.history = []
-    session.scores = [:]
     session.passes.clear()
-    session.modelVariable = "model"
     try session.replaceModel("start \(lesson.label)")
     if session.seed != 0 { try session.reseed(0) }
   }

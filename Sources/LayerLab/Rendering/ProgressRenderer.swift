@@ -41,6 +41,15 @@ struct ProgressRenderer {
     return text
   }
 
+  /// Keras's `verbose=2` line, one per epoch: `3/3 - 1s - accuracy: 0.2500 - loss: 1.8073`;
+  /// the time only when `elapsed` is given (at a terminal).
+  func summaryLine(steps: Int, elapsed: Double?, metrics: [(String, Float)]) -> String {
+    var text = "\(steps)/\(steps)"
+    if let elapsed { text += " - \(Self.duration(elapsed))" }
+    for (name, value) in metrics { text += " - \(name): \(Self.four(value))" }
+    return text
+  }
+
   /// A finished `line` fitted to `width`: broken before a ` - name: value`
   /// part, never inside one (a word-wrap would part `val_accuracy:` from its
   /// number), the continuation lined up under the bar.

@@ -12,7 +12,7 @@ struct SessionState: Equatable {
   var weights: [NDArray]
   var image: Tensor?
   var labels: [String]
-  var integers: [String: Int]
+  var names: [String: String]
   var dataCount: Int?
   var compiled: String?
   var historyCount: Int
@@ -26,7 +26,14 @@ struct SessionState: Equatable {
     weights = model.weightArrays().map(\.array)
     image = session.image
     labels = session.labels
-    integers = session.integers
+    // Objects by identity (an array's repr is slow to make, and the same
+    // object may change only through the model, which is compared above).
+    names = session.python.globals.mapValues { value in
+      if case .object(let object) = value {
+        return "\(object.typeName)@\(ObjectIdentifier(object))"
+      }
+      return value.repr
+    }
     dataCount = session.data?.train.count
     compiled = session.training.map { "\($0.loss) \($0.optimizerSpec.expression)" }
     historyCount = session.history.count
@@ -97,6 +104,46 @@ struct LineFuzzer {
   }
 }
 
+/// Python as learners type it, then bent out of shape: one line, or a block.
+struct PythonFuzzer {
+  var rng: SeededGenerator
+  let statements = [
+    "x = 3", "labels = ['a', 'b', 'c']", "total_num = len(labels)", "print(x, total_num)",
+    "model = Sequential()", "model.add(Conv2D(4, (3, 3), input_shape=X.shape[1:]))",
+    "model.add(Flatten())", "model.add(Dense(total_num, activation='softmax'))",
+    "model.compile(loss='categorical_crossentropy', optimizer='adam', metrics=['accuracy'])",
+    "history = model.fit(x_train, keras.utils.to_categorical(y_train, 6), epochs=1, verbose=0)",
+    "scores = model.evaluate(x_test, y_test, verbose=0)",
+    "pred = model.predict(x_test[:2], verbose=0)",
+    "np.argmax(pred, axis=1)", "X.shape[1:]", "X_train = X_train.astype('float') / 256",
+    "model.summary()", "model.layers[0].get_weights()", "model.count_params()", "model.pop()",
+    "f'{x:.3f}'", "[i for i in range(x)]", "a = np.array([1, 2, 3]) * 2", "a[5]", "a.mean(axis=2)",
+    "undefined_name", "model.fitt()", "from keras.layers import Conv3D", "import pandas",
+    "x, y = 1", "1 / 0", "2 ** 200", "np.load('missing.npy')", "keras.Input(shape=(4,))",
+    "model.add(keras.Input(shape=(0, 2)))", "Sequential([Dense(3), 5])", "exit",
+  ]
+  let blocks = [
+    ["def f(n):", "    return n * 2", ""], ["for i in range(3):", "    print(i)", ""],
+    ["if x > 1:", "    y = 1", "else:", "    y = 2", ""], ["while True:", "    pass", ""],
+    ["model.add(Conv2D(2, (3, 3),", "          padding='same'))"],
+    ["def g():", "    return g()", "g()"],
+    ["  model.add(Dense(3))", "  model.add(Dense(2))"], ["class A:", "    pass"],
+  ]
+  let junk = ["(", ")", "[", "]", ":", "'", "=", "**", "lambda", "\\", "    ", "é", "10**18", "#"]
+
+  mutating func pick<T>(_ items: [T]) -> T { items[rng.nextInt(below: items.count)] }
+
+  mutating func statement() -> TypedStatement {
+    if rng.nextInt(below: 4) == 0 { return TypedStatement(lines: pick(blocks)) }
+    var line = Array(pick(statements))
+    if rng.nextInt(below: 3) == 0 {
+      let at = rng.nextInt(below: line.count + 1)
+      line.insert(contentsOf: Array(pick(junk)), at: at)
+    }
+    return TypedStatement(lines: [String(line)])
+  }
+}
+
 @Suite struct ShellFuzzTests {
   /// Thousands of lines from the grammar and beyond it: nothing crashes or
   /// hangs, each failure says one thing (caret, error, hint at most), and a
@@ -122,6 +169,35 @@ struct LineFuzzer {
       }
     }
     #expect(failures > 1_500)  // the fuzzer really does reach the error paths
+    #expect(Date().timeIntervalSince(started) < 120)
+  }
+
+  /// The same for Python: typed lines and pasted blocks, right and wrong.
+  @Test func fuzzedPythonNeverCrashesAndFailuresChangeNothing() {
+    var fuzzer = PythonFuzzer(rng: SeededGenerator(seed: 2027))
+    let harness = Harness()
+    harness.type("image demo cat 12x12", "data demo train=12 test=6 size=12")
+    var failures = 0
+    let started = Date()
+    for _ in 0..<2_000 {
+      let statement = fuzzer.statement()
+      let before = SessionState(harness.session)
+      let errorsBefore = harness.console.errorLines.count
+      let ok = harness.shell.handle(statement)
+      let errorLines = Array(harness.console.errorLines.dropFirst(errorsBefore))
+      harness.session.quitRequested = false
+      if !ok {
+        failures += 1
+        #expect(SessionState(harness.session) == before, "state changed by: \(statement.lines)")
+        #expect((1...4).contains(errorLines.count), "\(statement.lines): \(errorLines)")
+        #expect(
+          errorLines.filter { $0.hasPrefix("error: ") }.count == 1,
+          "\(statement.lines): \(errorLines)")
+      } else {
+        #expect(errorLines.isEmpty, "\(statement.lines) succeeded but wrote \(errorLines)")
+      }
+    }
+    #expect(failures > 200)
     #expect(Date().timeIntervalSince(started) < 120)
   }
 

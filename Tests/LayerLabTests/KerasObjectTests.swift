@@ -1,0 +1,53 @@
+import Engine
+import Testing
+
+@testable import LayerLab
+
+/// The model and layers as Python values, and what they refuse.
+@Suite struct KerasObjectTests {
+  @Test func aLayerGoesIntoTheModelOnce() {
+    let h = Harness()
+    h.type("image demo cat 12x12", "d = Dense(3)", "model.add(d)")
+    #expect(!h.shell.handle("model.add(d)"))
+    #expect(h.console.errorLines.contains("error: this layer is already in the model, as dense"))
+    #expect(h.session.model.layers.count == 1)
+    #expect(h.shell.handle("d.count_params()"))
+    // The object added is the model's layer: it answers with that layer's weights.
+    #expect(h.console.transcript.hasSuffix("\n12\n"))
+  }
+
+  @Test func theFunctionalApiIsRefusedWithTheSequentialWay() {
+    let h = Harness()
+    #expect(!h.shell.handle("Dense(3)(keras.Input(shape=(4,)))"))
+    #expect(
+      h.console.errorLines.last?.hasPrefix("hint: add it to a Sequential model instead") ?? false)
+  }
+
+  @Test func anOlderModelsNameSaysItIsGone() {
+    let h = Harness()
+    h.type("first = Sequential()", "second = Sequential()")
+    #expect(!h.shell.handle("first.add(Dense(3))"))
+    #expect(h.console.errorLines.contains { $0.contains("holds an older model") })
+    #expect(h.shell.handle("second.add(Dense(3, input_shape=(4,)))"))
+  }
+
+  @Test func commandErrorsInsideMethodsDoNotPointIntoTheLine() {
+    let h = Harness()
+    h.type("image demo cat 12x12", "add Dense(2)")
+    #expect(!h.shell.handle("model.save_weights('w.txt')"))
+    // The caret points at the call, not at a column of the command's own words.
+    #expect(h.console.errorLines.first == "     ^")
+    #expect(h.console.errorLines.contains("error: 'w.txt' must end in .weights.h5 or .npz"))
+  }
+
+  @Test func layersAnswerForTheirWeightsAndShapes() {
+    let h = Harness()
+    h.type("image demo cat 8x8", "add Conv2D(2, (3, 3))", "add Flatten()")
+    h.type(
+      "w = model.layers[0].get_weights()", "k = [x.shape for x in w]",
+      "o = model.layers[1].output_shape")
+    #expect(!h.session.anyFailed, "\(h.console.transcript)")
+    #expect(h.session.python.globals["k"]?.repr == "[(3, 3, 3, 2), (2,)]")
+    #expect(h.session.python.globals["o"]?.repr == "(None, 72)")
+  }
+}
