@@ -143,7 +143,8 @@ public enum DenseKernels {
           }
           next += 2
         }
-        progress.sink.store(Int(sink.bitPattern), ordering: .relaxed)
+        let bits = sink.bitPattern
+        progress.sink.store(Int(bits), ordering: .relaxed)
       }
     }
   }
