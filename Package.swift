@@ -4,14 +4,19 @@ import PackageDescription
 
 // The engine's kernels are written with SIMD16<Float>. Built for baseline
 // x86-64 (no FMA), every fused multiply-add becomes a libm call and the
-// kernels run ~150x slower (../shared/PLATFORM.md §4). Users build from
-// source, so we build for the host CPU: AVX-512 where the machine has it,
-// AVX2 or SSE elsewhere, NEON on arm64. `LAYERLAB_PORTABLE=1` turns this off
-// for binaries meant to run on other machines.
+// kernels run ~150x slower (BENCHMARKS.md, "What the kernels' design
+// rests on"). Users build from source, so we build for the host CPU:
+// AVX-512 where the machine has it, AVX2 or SSE elsewhere, NEON on arm64.
+// `LAYERLAB_PORTABLE=1` turns this off for binaries meant to run on other
+// machines.
 // `-O` is also given in debug builds so `swift test` runs the kernels at
-// release speed instead of ~500x slower.
+// release speed instead of ~500x slower. `-fno-math-errno`: on glibc,
+// `Float.squareRoot()` otherwise keeps a call to `sqrtf` (to set errno for
+// a negative input) beside each square root, so `SIMD8.squareRoot()`
+// becomes eight scalar ones; without errno it is one `vsqrtps`, with the
+// same IEEE result (Adam's update: 27 -> 12 ms per step, BENCHMARKS.md).
 let portable = ProcessInfo.processInfo.environment["LAYERLAB_PORTABLE"] == "1"
-var engineFlags: [String] = ["-O"]
+var engineFlags: [String] = ["-O", "-Xcc", "-fno-math-errno"]
 #if arch(x86_64)
   if !portable { engineFlags += ["-Xcc", "-march=native"] }
 #endif

@@ -6,8 +6,9 @@ import Foundation
 ///
 /// Each measured thing is a `Benchmark` (a name, its FLOP count and a closure
 /// that runs it once), grouped in sections; a section is a function that
-/// returns its list. To add the full-network training step later, write a
-/// `networkBenchmarks` function and a `network` case in `Section`.
+/// returns its list. The peak rows (independent FMA chains on every thread
+/// the kernels may use) are always measured first, and every row reports
+/// its GFLOP/s as a share of the best of them.
 @main
 struct Bench: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -15,7 +16,7 @@ struct Bench: ParsableCommand {
     abstract: "Time LayerLab's kernels (GEMM, the seed network's conv and dense products).")
 
   enum Section: String, ExpressibleByArgument, CaseIterable, Codable {
-    case peak, gemm, conv, dense, net, layers, stages
+    case peak, gemm, conv, dense, net, epoch, layers, stages
   }
 
   @Option(help: "Threads the kernels may use (default: active processors).")
@@ -37,11 +38,25 @@ struct Bench: ParsableCommand {
   var reference = false
 
   @Option(
-    parsing: .upToNextOption, help: "Sections to run: peak gemm conv dense net layers stages.")
-  var sections: [Section] = Section.allCases
+    parsing: .upToNextOption,
+    help: """
+      Sections to run: peak gemm conv dense net epoch layers stages (default: all but epoch; \
+      the peak rows are always measured).
+      """)
+  var sections: [Section] = Section.allCases.filter { $0 != .epoch }
+
+  @Option(help: "Pictures in the epoch row (the blog's workload: 100x100x3, batch 32).")
+  var epochImages = 3200
 
   @Option(help: "Only rows whose name contains this text (e.g. conv2d_1, forward).")
   var filter: String?
+
+  @Flag(
+    help: """
+      Skip the peak rows (and so the shares of the peak): for instruction counts under \
+      valgrind, where the chains' many runs would take minutes.
+      """)
+  var noPeak = false
 
   @Flag(help: "Leave glibc's malloc settings alone (to measure what keeping freed memory buys).")
   var defaultMalloc = false
@@ -58,7 +73,9 @@ struct Bench: ParsableCommand {
     if let threads { EngineThreads.count = max(1, threads) }
     let loadBefore = Self.loadAverage()
     var rows: [Row] = []
-    for section in sections {
+    var peak: Double? = nil
+    // The peak first: the yardstick of every other row.
+    for section in (noPeak ? [] : [Section.peak]) + sections.filter({ $0 != .peak }) {
       let list: [Benchmark]
       switch section {
       case .peak: list = peakBenchmarks()
@@ -66,27 +83,45 @@ struct Bench: ParsableCommand {
       case .conv: list = convBenchmarks()
       case .dense: list = denseBenchmarks()
       case .net: list = try networkBenchmarks()
+      case .epoch: list = try epochBenchmarks()
       case .layers: list = try layerBenchmarks()
       case .stages: list = try stageBenchmarks()
       }
       // The peak rows are the yardstick for the others: never filtered out.
+      var measured: [Row] = []
       for b in list where section == .peak || (filter.map({ b.name.contains($0) }) ?? true) {
-        let row: Row
-        if likePeers, let plan = b.peersPlan {
+        var row: Row
+        if let plan = b.fixedPlan {
+          row = b.measure(plan)
+        } else if likePeers, let plan = b.peersPlan {
           row = b.measure(plan)
         } else {
           row = b.measure(repeats: max(1, repeats))
         }
-        rows.append(row)
+        if section == .peak {
+          if row.threads == EngineThreads.count { peak = max(peak ?? 0, row.gflops) }
+          measured.append(row)
+          continue
+        }
+        if let peak { row.share(of: peak) }
+        measured.append(row)
         if !json { print(row.line) }
       }
+      if section == .peak {
+        // Shares of the best peak row, once all of them are in.
+        for i in measured.indices {
+          if let peak, measured[i].threads == EngineThreads.count { measured[i].share(of: peak) }
+          if !json { print(measured[i].line) }
+        }
+      }
+      rows += measured
     }
     let report = Report(
       date: ISO8601DateFormatter().string(from: Date()), cpu: Self.cpuName(),
       threads: EngineThreads.count,
       implementation: reference ? "reference" : "fast, \(Gemm.microKernelName) micro-kernel",
       batch: batch, loadBefore: loadBefore, loadAfter: Self.loadAverage(),
-      peakResidentMB: Self.peakResidentMB(), rows: rows)
+      peakResidentMB: Self.peakResidentMB(), peakGflops: peak, rows: rows)
     if json {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -95,27 +130,53 @@ struct Bench: ParsableCommand {
       print(
         "\(report.cpu), \(report.threads) thread(s), \(report.implementation), batch \(batch), "
           + "load avg \(loadBefore) -> \(report.loadAfter), peak resident \(WholeNumber.clamped(report.peakResidentMB, rounding: .towardZero)) MB"
-      )
+          + (peak.map { String(format: ", FMA peak %.1f GFLOP/s", $0) } ?? ""))
     }
   }
 
   // MARK: - Sections
 
-  /// Independent FMA chains and nothing else: what one core can do at all
+  /// Independent FMA chains and nothing else: what the cores can do at all
   /// right now, so the other rows can be read as a fraction of it on a
   /// shared machine. Twelve SIMD8 chains fill AVX2's sixteen ymm registers;
-  /// twelve SIMD16 chains need AVX-512's zmm registers.
+  /// twelve SIMD16 chains need AVX-512's zmm registers. On one thread, then
+  /// on every thread the kernels may use (one set of chains per thread, the
+  /// row's time the slowest thread's, as `../shared/bench/peak/peak.c`
+  /// counts). The best row at `--threads` is the yardstick: many short runs,
+  /// since on a shared machine only the undisturbed ones show the peak.
   func peakBenchmarks() -> [Benchmark] {
-    let steps = 2_000_000
-    func chains<V: SIMD>(_: V.Type, _ name: String) -> Benchmark where V.Scalar == Float {
-      Benchmark(
-        section: "peak", name: name, shape: "12 chains x \(steps)",
-        flops: 2.0 * 12 * Double(V.scalarCount) * Double(steps)
+    let steps = 1_000_000
+    let threads = EngineThreads.count
+    func chains(
+      _ name: String, lanes: Int, threads: Int, _ run: @escaping @Sendable () -> Void
+    ) -> Benchmark {
+      var b = Benchmark(
+        section: "peak", name: threads == 1 ? name : "\(name), \(threads) threads",
+        shape: "12 chains x \(steps)",
+        flops: 2.0 * 12 * Double(lanes) * Double(steps) * Double(threads), threads: threads
       ) {
-        blackHole(fmaChains(V.self, steps: steps))
+        if threads == 1 {
+          run()
+        } else {
+          DispatchQueue.concurrentPerform(iterations: threads) { _ in run() }
+        }
       }
+      b.fixedPlan = TimingPlan(warmup: 3, minRuns: 30, seconds: 1, maxRuns: 400)
+      return b
     }
-    return [chains(SIMD8<Float>.self, "fma SIMD8"), chains(SIMD16<Float>.self, "fma SIMD16")]
+    let simd8: @Sendable () -> Void = { blackHole(fmaChains(SIMD8<Float>.self, steps: steps)) }
+    let simd16: @Sendable () -> Void = { blackHole(fmaChains(SIMD16<Float>.self, steps: steps)) }
+    var list = [
+      chains("fma SIMD8", lanes: 8, threads: 1, simd8),
+      chains("fma SIMD16", lanes: 16, threads: 1, simd16),
+    ]
+    if threads > 1 {
+      list += [
+        chains("fma SIMD8", lanes: 8, threads: threads, simd8),
+        chains("fma SIMD16", lanes: 16, threads: threads, simd16),
+      ]
+    }
+    return list
   }
 
   func gemmBenchmarks() -> [Benchmark] {
@@ -188,6 +249,32 @@ struct Bench: ParsableCommand {
             blackHole(
               Winograd.forward(
                 g, input: x, transformedKernel: u, bias: bias, relu: true, pool: false, tile: tile))
+          })
+      }
+      if !reference && Winograd.takesInputGradient(g) {
+        // What a training step runs for this layer's gradients.
+        let gb = Winograd.inputGradientGeometry(g)
+        let tile = Winograd.choose(gb, pool: false)
+        let u = Winograd.transformKernel(
+          Winograd.rotatedKernel(w, channels: g.inChannels, filters: g.filters), tile,
+          channels: gb.inChannels, filters: gb.filters)
+        list.append(
+          Benchmark(
+            section: "conv", name: "\(name) backwardInput, winograd \(tile)", shape: shape,
+            flops: flops
+          ) {
+            blackHole(
+              Winograd.backwardInput(g, outputGradient: dy, transformedKernel: u, tile: tile))
+          })
+        list.append(
+          Benchmark(
+            section: "conv", name: "\(name) kernelGradient, winograd", shape: shape, flops: flops
+          ) {
+            var kg = [Float](repeating: 0, count: g.kernelCount)
+            var bg = [Float](repeating: 0, count: g.filters)
+            _ = Winograd.accumulateKernelGradient(
+              g, input: x, outputGradient: dy, kernelGradient: &kg, biasGradient: &bg)
+            blackHole(kg)
           })
       }
       list.append(
@@ -296,6 +383,28 @@ struct Bench: ParsableCommand {
     return Double(usage.ru_maxrss) / 1024
   }
 
+  /// Resets the kernel's high-water mark of this process's resident set
+  /// (`VmHWM`) to what is resident now (Linux: "5" into
+  /// `/proc/self/clear_refs`); false where that is not possible.
+  static func resetResidentPeak() -> Bool {
+    let fd = open("/proc/self/clear_refs", O_WRONLY)
+    if fd < 0 { return false }
+    defer { close(fd) }
+    return write(fd, "5", 1) == 1
+  }
+
+  /// `VmHWM` from `/proc/self/status`: the largest resident set since the
+  /// last reset, in MB; nil where there is no such file.
+  static func residentPeakMB() -> Double? {
+    let text = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+    for line in text.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+      let kb = line.dropFirst(6).split(whereSeparator: { $0 == " " || $0 == "\t" }).first
+        .flatMap { Double($0) }
+      return kb.map { $0 / 1024 }
+    }
+    return nil
+  }
+
   static func cpuName() -> String {
     let text = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
     for line in text.split(separator: "\n") where line.hasPrefix("model name") {
@@ -316,17 +425,21 @@ struct Benchmark {
   var flops: Double
   /// Images per run, for the ms/image and images/s columns (1 for kernels).
   var perItem: Int
+  /// Threads the row runs on: `EngineThreads.count`, but for the
+  /// one-thread peak rows.
+  var threads: Int
   var body: () -> Void
 
   init(
     section: String, name: String, shape: String, flops: Double, perItem: Int = 1,
-    body: @escaping () -> Void
+    threads: Int = EngineThreads.count, body: @escaping () -> Void
   ) {
     self.section = section
     self.name = name
     self.shape = shape
     self.flops = flops
     self.perItem = perItem
+    self.threads = threads
     self.body = body
   }
 
@@ -334,15 +447,21 @@ struct Benchmark {
   /// rows the peers measure.
   var peersPlan: TimingPlan? = nil
 
+  /// A plan this row always uses, whatever `--repeats` and `--like-peers`
+  /// say (the peak's many short runs, the epoch's single one).
+  var fixedPlan: TimingPlan? = nil
+
   /// Best and median of `repeats` runs after a warm-up run: the machine is
   /// shared, so the best run is the one least disturbed by other processes.
   func measure(repeats: Int) -> Row {
     measure(TimingPlan(warmup: 1, minRuns: repeats, seconds: 0, maxRuns: repeats))
   }
 
-  /// Best and median of the runs `plan` asks for, after its warm-up runs.
+  /// Best and median of the runs `plan` asks for, after its warm-up runs,
+  /// and the largest resident set while they ran.
   func measure(_ plan: TimingPlan) -> Row {
-    for _ in 0..<max(1, plan.warmup) { body() }
+    let peakKnown = Bench.resetResidentPeak()
+    for _ in 0..<plan.warmup { body() }
     var times: [Double] = []
     var cpuTimes: [Double] = []
     let clock = ContinuousClock()
@@ -361,11 +480,14 @@ struct Benchmark {
     times.sort()
     cpuTimes.sort()
     let best = times[0]
+    let median = times[times.count / 2]
     return Row(
-      section: section, name: name, shape: shape, flops: flops, bestMs: best,
-      medianMs: times[times.count / 2], gflops: flops / (best * 1e6), cpuMs: cpuTimes[0],
-      runs: times.count, msPerItem: best / Double(perItem),
-      itemsPerSecond: Double(perItem) * 1000 / best)
+      section: section, name: name, shape: shape, threads: threads, flops: flops, bestMs: best,
+      medianMs: median, gflops: flops / (best * 1e6), medianGflops: flops / (median * 1e6),
+      cpuMs: cpuTimes[0], runs: times.count, msPerItem: best / Double(perItem),
+      itemsPerSecond: Double(perItem) * 1000 / best,
+      medianItemsPerSecond: Double(perItem) * 1000 / median,
+      peakResidentMB: peakKnown ? Bench.residentPeakMB() : nil)
   }
 }
 
@@ -409,10 +531,16 @@ struct Row: Codable {
   var section: String
   var name: String
   var shape: String
+  var threads: Int
   var flops: Double
   var bestMs: Double
   var medianMs: Double
   var gflops: Double
+  var medianGflops: Double
+  /// `gflops` and `medianGflops` as fractions of the report's `peakGflops`
+  /// (the best FMA-chain row at the report's thread count).
+  var peakShare: Double? = nil
+  var medianPeakShare: Double? = nil
   /// CPU time of the whole process (all threads) in the run with the least:
   /// with one thread, time spent descheduled by a busy machine is left out.
   var cpuMs: Double
@@ -420,6 +548,17 @@ struct Row: Codable {
   /// For the network rows: milliseconds per image and images per second.
   var msPerItem: Double
   var itemsPerSecond: Double
+  var medianItemsPerSecond: Double
+  /// The process's largest resident set while the row ran (its warm-up
+  /// included), in MB: what the data and the run need, plus what earlier
+  /// rows left allocated. nil where Linux's `VmHWM` cannot be reset.
+  var peakResidentMB: Double?
+
+  mutating func share(of peak: Double) {
+    guard peak > 0, flops > 0 else { return }
+    peakShare = gflops / peak
+    medianPeakShare = medianGflops / peak
+  }
 
   var line: String {
     func pad(_ s: String, _ n: Int) -> String {
@@ -430,8 +569,13 @@ struct Row: Codable {
       + pad(String(format: "(median %8.2f)", medianMs), 18)
       + String(format: "%7.1f GFLOP/s", gflops)
       + String(format: "   cpu %9.2f ms %7.1f GFLOP/s", cpuMs, flops / (cpuMs * 1e6))
-      + (section == "net"
+      + (section == "net" || section == "epoch"
         ? String(format: "   %8.3f ms/image %8.1f images/s", msPerItem, itemsPerSecond) : "")
+      + (peakShare.map { p in
+        String(format: "   %4.0f%% of peak (median %4.0f%%)", 100 * p, 100 * (medianPeakShare ?? 0))
+      } ?? "")
+      + (section == "epoch"
+        ? (peakResidentMB.map { String(format: "   %.0f MB resident", $0) } ?? "") : "")
       + String(format: "   %d runs", runs)
   }
 }
@@ -445,6 +589,8 @@ struct Report: Codable {
   var loadBefore: String
   var loadAfter: String
   var peakResidentMB: Double
+  /// The yardstick: the best FMA-chain row at `threads` threads, GFLOP/s.
+  var peakGflops: Double?
   var rows: [Row]
 }
 

@@ -21,6 +21,34 @@ private func values(_ count: Int, _ rng: inout SeededGenerator) -> [Float] {
     3 * ElementwiseKernels.chunk + 5,
   ]
 
+  /// One bad value anywhere (first, last, either side of a chunk's edge)
+  /// is found, with 1 and 2 threads; copy and zero write every element.
+  @Test func finiteCheckCopyAndZero() {
+    var rng = SeededGenerator(seed: 35)
+    for n in Self.lengths {
+      let clean = (0..<n).map { _ in rng.nextFloat(in: -3e38, 3e38) }
+      let spots = Set([0, n - 1, ElementwiseKernels.chunk - 1, ElementwiseKernels.chunk, n / 2])
+        .filter { $0 >= 0 && $0 < n }
+      for threads in [1, 2] {
+        withThreads(threads) {
+          #expect(ElementwiseKernels.allFinite(clean) == clean.allSatisfy(\.isFinite))
+          for spot in spots {
+            for bad in [Float.nan, .infinity, -.infinity] {
+              var x = clean
+              x[spot] = bad
+              #expect(!ElementwiseKernels.allFinite(x), "\(n) \(spot) \(bad)")
+            }
+          }
+          var copy = [Float](repeating: 7, count: n)
+          ElementwiseKernels.copy(clean, into: &copy)
+          #expect(bits(copy) == bits(clean))
+          ElementwiseKernels.zero(&copy)
+          #expect(bits(copy) == bits([Float](repeating: 0, count: n)))
+        }
+      }
+    }
+  }
+
   @Test func reluMatchesTheDefinition() {
     var rng = SeededGenerator(seed: 31)
     for n in Self.lengths {

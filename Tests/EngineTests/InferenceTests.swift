@@ -208,9 +208,9 @@ private let inferenceModels: [(lines: [String], input: [Int])] = [
       let b = randomFloats(f, &rng)
       let twoPass = ElementwiseKernels.relu(ConvKernels.forward(g, input: x, kernel: k, bias: b))
       for implicit in [true, false] {
-        let saved = ConvKernels.allowImplicit
-        ConvKernels.allowImplicit = implicit
-        defer { ConvKernels.allowImplicit = saved }
+        let saved = KernelSettings.implicitConvolution
+        KernelSettings.implicitConvolution = implicit
+        defer { KernelSettings.implicitConvolution = saved }
         for threads in [1, 2] {
           let fused = withThreads(threads) {
             ConvKernels.forwardReLU(g, input: x, kernel: k, bias: b)
@@ -266,6 +266,29 @@ private let inferenceModels: [(lines: [String], input: [Int])] = [
           let scale = max(1, threePass.map(abs).max() ?? 0)
           #expect(zip(fused, threePass).allSatisfy { abs($0 - $1) <= 1e-4 * scale })
         }
+      }
+    }
+  }
+
+  /// A kernel past `bigKernel` sums on one thread while another reads
+  /// ahead (`streamAhead`): still Gemm's bits, for 1 and 2 threads.
+  @Test func bigKernelDenseReadAheadGivesGemmBits() {
+    var rng = SeededGenerator(seed: 23)
+    let (inF, units) = (8_200, 520)
+    #expect(inF * units >= DenseKernels.bigKernel)
+    let w = randomFloats(inF * units, &rng)
+    let b = randomFloats(units, &rng)
+    for rows in [1, 3] {
+      let x = randomFloats(rows * inF, &rng)
+      var viaGemm = [Float](repeating: 0, count: rows * units)
+      for r in 0..<rows { for u in 0..<units { viaGemm[r * units + u] = b[u] } }
+      Gemm.sgemm(m: rows, n: units, k: inF, a: x, b: w, c: &viaGemm, accumulate: true)
+      for threads in [1, 2] {
+        let fast = withThreads(threads) {
+          DenseKernels.forward(
+            rows: rows, inFeatures: inF, units: units, input: x, kernel: w, bias: b)
+        }
+        #expect(bits(fast) == bits(viaGemm), "rows \(rows) threads \(threads)")
       }
     }
   }

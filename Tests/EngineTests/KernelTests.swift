@@ -284,6 +284,8 @@ func denseMatchesReference(_ shape: (Int, Int, Int)) {
       convCase(batch: 1, h: 12, w: 19, c: 33, f: 8, kh: 5, kw: 3, sy: 2, sx: 3, padding: .same)!,
       convCase(batch: 2, h: 9, w: 14, c: 32, f: 64, kh: 2, kw: 2, sy: 1, sx: 2, padding: .valid)!,
       convCase(batch: 1, h: 4, w: 3, c: 64, f: 5, kh: 3, kw: 3, sy: 1, sx: 1, padding: .same)!,
+      // k = 720, two blocks: one product per kernel row instead of one pass.
+      convCase(batch: 1, h: 7, w: 9, c: 80, f: 24, kh: 3, kw: 3, sy: 1, sx: 1, padding: .same)!,
     ] {
       let g = t.g
       let x = randomFloats(g.inputCount, &rng)
@@ -291,9 +293,9 @@ func denseMatchesReference(_ shape: (Int, Int, Int)) {
       let b = randomFloats(g.filters, &rng)
       let dy = randomFloats(g.outputCount, &rng)
       let run = { (implicit: Bool) -> [[UInt32]] in
-        let saved = ConvKernels.allowImplicit
-        ConvKernels.allowImplicit = implicit
-        defer { ConvKernels.allowImplicit = saved }
+        let saved = KernelSettings.implicitConvolution
+        KernelSettings.implicitConvolution = implicit
+        defer { KernelSettings.implicitConvolution = saved }
         return [
           ConvKernels.forward(g, input: x, kernel: w, bias: b),
           ConvKernels.backwardInput(g, outputGradient: dy, kernel: w),
@@ -304,9 +306,9 @@ func denseMatchesReference(_ shape: (Int, Int, Int)) {
   }
 
   @Test func segmentedInPlaceConvolutionGivesIm2colBits() {
-    // The narrow kernel reads whole windows in place in one pass over the
-    // kernel rows (also for a 3-channel first layer); the wide kernel keeps
-    // one product per kernel row. Both must give the im2col bits.
+    // Either kernel reads whole windows in place in one pass over the
+    // kernel rows (also for a 3-channel first layer), and must give the
+    // im2col bits.
     var rng = SeededGenerator(seed: 57)
     for t in [
       convCase(batch: 2, h: 13, w: 17, c: 3, f: 32, kh: 3, kw: 3, sy: 1, sx: 1, padding: .same)!,
@@ -320,9 +322,9 @@ func denseMatchesReference(_ shape: (Int, Int, Int)) {
       let b = randomFloats(g.filters, &rng)
       for kind in Gemm.MicroKernel.allCases {
         let run = { (implicit: Bool, relu: Bool) -> [UInt32] in
-          let saved = ConvKernels.allowImplicit
-          ConvKernels.allowImplicit = implicit
-          defer { ConvKernels.allowImplicit = saved }
+          let saved = KernelSettings.implicitConvolution
+          KernelSettings.implicitConvolution = implicit
+          defer { KernelSettings.implicitConvolution = saved }
           return withMicroKernel(kind) {
             bits(ConvKernels.forwardFast(g, input: x, kernel: w, bias: b, relu: relu))
           }
@@ -350,9 +352,9 @@ func denseMatchesReference(_ shape: (Int, Int, Int)) {
       let dy = randomFloats(g.outputCount, &rng)
       let reference = ConvKernels.backwardInputReference(g, outputGradient: dy, kernel: w)
       for scatter in [true, false] {
-        let saved = ConvKernels.allowScatter
-        ConvKernels.allowScatter = scatter
-        defer { ConvKernels.allowScatter = saved }
+        let saved = KernelSettings.scatterInputGradient
+        KernelSettings.scatterInputGradient = scatter
+        defer { KernelSettings.scatterInputGradient = saved }
         expectClose(
           ConvKernels.backwardInput(g, outputGradient: dy, kernel: w), reference,
           "\(t) scatter \(scatter)")

@@ -134,3 +134,29 @@ func conv(_ text: String, input: Shape, kernel: [Float], bias: Float) throws -> 
 }
 
 nonisolated(unsafe) var rngAfter = SeededGenerator(seed: 99)
+
+/// The masks are drawn in chunks on the threads: the same masks, outputs
+/// and generator state afterwards as one loop drawing element by element,
+/// for 1 and 2 threads and sizes around a chunk.
+@Test func dropoutMasksAreOneLoopsDraws() throws {
+  for count in [1, 7, ElementwiseKernels.chunk - 1, 2 * ElementwiseKernels.chunk + 13] {
+    let layer = try #require(try makeLayer("Dropout(0.3)", input: [count]) as? Dropout)
+    var values = SeededGenerator(seed: 3)
+    let input = try Tensor(
+      shape: [1, count], scalars: (0..<count).map { _ in values.nextFloat(in: -1, 1) })
+    var loop = SeededGenerator(seed: 42)
+    var expectedMask = [Float](repeating: 0, count: count)
+    var expectedOut = [Float](repeating: 0, count: count)
+    for i in 0..<count where loop.nextUnitFloat() >= 0.3 {
+      expectedMask[i] = 1
+      expectedOut[i] = input.scalars[i] * layer.keptScale
+    }
+    for threads in [1, 2] {
+      var rng = SeededGenerator(seed: 42)
+      let out = try withThreads(threads) { try layer.forward(input, mode: .training, rng: &rng) }
+      #expect(bits(out.scalars) == bits(expectedOut), "\(count) \(threads)")
+      #expect(layer.lastMask?.scalars == expectedMask, "\(count) \(threads)")
+      #expect(rng == loop, "\(count) \(threads)")
+    }
+  }
+}

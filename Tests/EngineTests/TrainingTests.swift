@@ -110,6 +110,56 @@ func oneWeight(_ value: Float, gradient: Float) -> Parameter {
   }
 }
 
+/// The out-of-place update (what a training step runs) gives `apply`'s
+/// bits, leaves the current weights alone, and reports a non-finite one.
+@Test func adamOutOfPlaceMatchesInPlace() throws {
+  var rng = SeededGenerator(seed: 36)
+  let count = ElementwiseKernels.chunk + 8 * 3 + 5
+  let start = (0..<count).map { _ in rng.nextFloat(in: -1, 1) }
+  let inPlace = Parameter(name: "kernel", value: try Tensor(shape: [count], scalars: start))
+  let outOfPlace = Parameter(name: "kernel", value: try Tensor(shape: [count], scalars: start))
+  let (a, b) = (Adam(learningRate: 0.01), Adam(learningRate: 0.01))
+  var buffers = [[Float](repeating: 0, count: count)]
+  for _ in 1...3 {
+    let g = try Tensor(shape: [count], scalars: (0..<count).map { _ in rng.nextFloat(in: -2, 2) })
+    inPlace.gradient = g
+    outOfPlace.gradient = g
+    a.apply(to: [inPlace])
+    let before = outOfPlace.value.scalars
+    #expect(b.apply(to: [outOfPlace], writingWeightsInto: &buffers))
+    #expect(bits(outOfPlace.value.scalars) == bits(before))
+    #expect(bits(buffers[0]) == bits(inPlace.value.scalars))
+    outOfPlace.value.scalars = buffers[0]
+  }
+  // An infinite step: reported, and the weights are where they were.
+  let wild = Adam(learningRate: .infinity)
+  let kept = outOfPlace.value.scalars
+  #expect(!wild.apply(to: [outOfPlace], writingWeightsInto: &buffers))
+  #expect(bits(outOfPlace.value.scalars) == bits(kept))
+}
+
+/// With Adam a weight that overflows stops training, and the weights stay
+/// those from before the step (the out-of-place update was never swapped in).
+@Test func adamOverflowKeepsTheWeights() throws {
+  let model = Sequential(seed: 2)
+  for line in ["Flatten(input_shape=(6, 6, 1))", "Dense(4)", "Activation('softmax')"] {
+    try model.add(LayerSpec(parsing: PyParser.parse(line)))
+  }
+  let (x, y) = tinyProblem(count: 8, seed: 4)
+  let adam = Adam()
+  _ = try model.trainStep(x, labels: y, loss: .categoricalCrossentropy, optimizer: adam)
+  let before = model.parameters.map { bits($0.value.scalars) }
+  adam.learningRate = .infinity
+  #expect(throws: EngineError.self) {
+    try model.trainStep(x, labels: y, loss: .categoricalCrossentropy, optimizer: adam)
+  }
+  #expect(model.parameters.map { bits($0.value.scalars) } == before)
+  // And training goes on from there.
+  adam.learningRate = 0.001
+  _ = try model.trainStep(x, labels: y, loss: .categoricalCrossentropy, optimizer: adam)
+  #expect(model.parameters.allSatisfy { ElementwiseKernels.allFinite($0.value.scalars) })
+}
+
 /// Four 6x6 patterns (bars and blobs) with noise; a small network must learn them.
 func tinyProblem(count: Int, seed: UInt64) -> (Tensor, [Int]) {
   var rng = SeededGenerator(seed: seed)

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The three products of a fully connected layer on row-major matrices.
 ///
 /// The entry points run on `Gemm`; the `…Reference` loops are the readable
@@ -52,6 +54,9 @@ public enum DenseKernels {
     let vectors = (units + 15) / 16
     let big = inFeatures * units >= bigKernel
     let parts = big ? 1 : max(1, min(EngineThreads.effective, vectors))
+    // A big kernel on one thread, but with a second core reading ahead
+    // (`streamAhead`), so that both cores pull it from DRAM.
+    let ahead = big && EngineThreads.effective >= 2 && WorkerPool.maxHelpers >= 1
     return [Float](unsafeUninitializedCapacity: rows * units) { out, count in
       let o = SendablePointer(out.start)
       for r in 0..<rows {
@@ -67,6 +72,14 @@ public enum DenseKernels {
         kernel.withUnsafeBufferPointer { wb in
           let x = SendableConstPointer(xb.start)
           let w = SendableConstPointer(wb.start)
+          if ahead {
+            streamAhead(rows: inFeatures, rowFloats: units, w: w.p) { p0, p1 in
+              gemvColumns(
+                x.p + p0, rows: rows, inFeatures: p1 - p0, strideX: inFeatures,
+                w: w.p + p0 * units, units: units, columns: 0..<units, out: o.p)
+            }
+            return
+          }
           parallelUnits(parts, workers: parts) { part, _ in
             let u0 = part * vectors / parts * 16
             let u1 = min(units, (part + 1) * vectors / parts * 16)
@@ -78,6 +91,61 @@ public enum DenseKernels {
         }
       }
       count = rows * units
+    }
+  }
+
+  /// Runs `body(p0, p1)` over consecutive row ranges of a big matrix `w`
+  /// (`rows` x `rowFloats`), in order, on this thread, while a second core
+  /// reads every other chunk of rows shortly before `body` gets there.
+  /// One core alone cannot keep enough reads in flight to reach DRAM's
+  /// bandwidth; two streams do, and `body` finds half its chunks in L3.
+  /// `body`'s sums are untouched (same order, one thread), so this changes
+  /// no bit. The reader never waits for more than a few spins without
+  /// progress, so it cannot hold anything up where both units end up on
+  /// one thread.
+  static func streamAhead(
+    rows: Int, rowFloats: Int, w: UnsafePointer<Float>, _ body: (Int, Int) -> Void
+  ) {
+    // 256 KB chunks: the reader stays at most two ahead (well inside L3).
+    let chunkRows = max(1, 65_536 / max(rowFloats, 1))
+    let chunks = (rows + chunkRows - 1) / chunkRows
+    let progress = StreamProgress()
+    let src = SendableConstPointer(w)
+    withoutActuallyEscaping(body) { body in
+      let run = SendableBody(body)
+      parallelUnits(2, workers: 2) { unit, _ in
+        if unit == 0 {
+          for chunk in 0..<chunks {
+            run.body(chunk * chunkRows, min(rows, (chunk + 1) * chunkRows))
+            progress.done.store(chunk + 1, ordering: .releasing)
+          }
+          return
+        }
+        var next = 1
+        var idle = 0
+        var sink: Float = 0
+        while next < chunks {
+          let done = progress.done.load(ordering: .acquiring)
+          if next < done { next = done | 1 }
+          if next >= chunks { break }
+          if next > done + 2 {
+            idle += 1
+            if idle > 20_000 { break }
+            continue
+          }
+          idle = 0
+          let start = src.p + next * chunkRows * rowFloats
+          let count = (min(rows, (next + 1) * chunkRows) - next * chunkRows) * rowFloats
+          var i = 0
+          while i < count {
+            sink += start[i]
+            i += 16
+          }
+          next += 2
+        }
+        let bits = sink.bitPattern
+        progress.sink.store(Int(bits), ordering: .relaxed)
+      }
     }
   }
 
@@ -221,16 +289,20 @@ public enum DenseKernels {
   }
 
   /// dKernel += inputᵀ · outputGradient; dBias += column sums of outputGradient.
+  ///
+  /// With `overwrite`, kernelGradient = inputᵀ · outputGradient (what it
+  /// holds is never read): the bits of adding into zeros, without zeroing
+  /// it first or reading it back (2 x 69 MB for the seed network's Dense).
   public static func accumulateKernelGradient(
     rows: Int, inFeatures: Int, units: Int, input: [Float], outputGradient: [Float],
-    kernelGradient: inout [Float], biasGradient: inout [Float]
+    kernelGradient: inout [Float], biasGradient: inout [Float], overwrite: Bool = false
   ) {
     precondition(input.count == rows * inFeatures && outputGradient.count == rows * units)
     precondition(kernelGradient.count == inFeatures * units)
     precondition(biasGradient.isEmpty || biasGradient.count == units)
     Gemm.sgemm(
       transA: true, m: inFeatures, n: units, k: rows, a: input, b: outputGradient,
-      c: &kernelGradient, accumulate: true)
+      c: &kernelGradient, accumulate: !overwrite)
     if !biasGradient.isEmpty {
       // Row by row, the reference loop's order.
       outputGradient.withUnsafeBufferPointer { dy in
@@ -285,4 +357,18 @@ public enum DenseKernels {
       }
     }
   }
+}
+
+/// `streamAhead`'s shared state: chunks done by the summing thread, and
+/// where the reader leaves what it read (so the reads are not optimised
+/// away).
+private final class StreamProgress: Sendable {
+  let done = Atomic<Int>(0)
+  let sink = Atomic<Int>(0)
+}
+
+/// A closure that does not escape, carried into the threads' units.
+private struct SendableBody: @unchecked Sendable {
+  let body: (Int, Int) -> Void
+  init(_ body: @escaping (Int, Int) -> Void) { self.body = body }
 }

@@ -43,49 +43,91 @@ public enum PoolingKernels {
 
   // MARK: - Fast paths
 
+  /// Max pooling with the winners: the reference loops' comparisons (the
+  /// window's first cell, then a later cell wins only when strictly
+  /// larger), eight channels at a time; output rows are the units of work.
   public static func maxForward(_ g: ConvGeometry, input: [Float]) -> (
     output: [Float], winners: [Int32]
   ) {
-    var output = [Float](repeating: 0, count: g.outputCount)
-    var winners = [Int32](repeating: 0, count: g.outputCount)
     let channels = g.inChannels
-    input.withUnsafeBufferPointer { xb in
-      output.withUnsafeMutableBufferPointer { ob in
+    let rowsOut = g.batch * g.outHeight
+    let rowFloats = g.outWidth * channels
+    var winners = [Int32](unsafeUninitializedCapacity: g.outputCount) { _, count in
+      count = g.outputCount
+    }
+    let output = [Float](unsafeUninitializedCapacity: g.outputCount) { ob, count in
+      input.withUnsafeBufferPointer { xb in
         winners.withUnsafeMutableBufferPointer { wb in
-          guard let xp = xb.baseAddress, let op = ob.baseAddress, let wp = wb.baseAddress else {
-            return
-          }
+          guard let xp = xb.baseAddress, let op = ob.baseAddress, let wp = wb.baseAddress,
+            g.outputCount > 0
+          else { return }
           let (x, o, w) = (SendableConstPointer(xp), SendablePointer(op), SendablePointer(wp))
-          parallelUnits(g.batch) { n, _ in
-            for oy in 0..<g.outHeight {
+          // About 64 KB of output per unit.
+          let perUnit = max(1, 16_384 / max(rowFloats, 1))
+          parallelUnits((rowsOut + perUnit - 1) / perUnit) { unit, _ in
+            for row in (unit * perUnit)..<min(rowsOut, (unit + 1) * perUnit) {
+              let n = row / g.outHeight
+              let oy = row % g.outHeight
               for ox in 0..<g.outWidth {
                 let win = window(g, oy, ox)
-                let span = win.x1 - win.x0
-                let outBase = ((n * g.outHeight + oy) * g.outWidth + ox) * channels
-                guard win.y1 > win.y0, span > 0 else { continue }
-                // The first cell of the window stands in; later cells win only when strictly larger.
-                let first = ((n * g.inHeight + win.y0) * g.inWidth + win.x0) * channels
-                for c in 0..<channels {
-                  o.p[outBase + c] = x.p[first + c]
-                  w.p[outBase + c] = 0
+                let at = ((n * g.outHeight + oy) * g.outWidth + ox) * channels
+                let out = o.p + at
+                let won = w.p + at
+                guard win.y1 > win.y0, win.x1 > win.x0 else {
+                  // No cell of the input in the window (as the reference: 0, offset 0).
+                  out.initialize(repeating: 0, count: channels)
+                  won.initialize(repeating: 0, count: channels)
+                  continue
                 }
-                var offset: Int32 = 0
-                for iy in win.y0..<win.y1 {
-                  for ix in win.x0..<win.x1 {
-                    defer { offset += 1 }
-                    if offset == 0 { continue }
-                    let base = ((n * g.inHeight + iy) * g.inWidth + ix) * channels
-                    for c in 0..<channels where x.p[base + c] > o.p[outBase + c] {
-                      o.p[outBase + c] = x.p[base + c]
-                      w.p[outBase + c] = offset
+                @inline(__always) func cell(_ iy: Int, _ ix: Int) -> UnsafePointer<Float> {
+                  x.p + ((n * g.inHeight + iy) * g.inWidth + ix) * channels
+                }
+                var c = 0
+                while c + 8 <= channels {
+                  var best = UnsafeRawPointer(cell(win.y0, win.x0) + c).loadUnaligned(
+                    as: SIMD8<Float>.self)
+                  var winner = SIMD8<Int32>()
+                  var offset: Int32 = 0
+                  for iy in win.y0..<win.y1 {
+                    for ix in win.x0..<win.x1 {
+                      defer { offset += 1 }
+                      if offset == 0 { continue }
+                      let v = UnsafeRawPointer(cell(iy, ix) + c).loadUnaligned(
+                        as: SIMD8<Float>.self)
+                      let larger = v .> best
+                      best.replace(with: v, where: larger)
+                      winner.replace(with: SIMD8(repeating: offset), where: larger)
                     }
                   }
+                  UnsafeMutableRawPointer(out + c).storeBytes(of: best, as: SIMD8<Float>.self)
+                  UnsafeMutableRawPointer(won + c).storeBytes(of: winner, as: SIMD8<Int32>.self)
+                  c += 8
+                }
+                while c < channels {
+                  var best = cell(win.y0, win.x0)[c]
+                  var winner: Int32 = 0
+                  var offset: Int32 = 0
+                  for iy in win.y0..<win.y1 {
+                    for ix in win.x0..<win.x1 {
+                      defer { offset += 1 }
+                      if offset == 0 { continue }
+                      let v = cell(iy, ix)[c]
+                      if v > best {
+                        best = v
+                        winner = offset
+                      }
+                    }
+                  }
+                  out[c] = best
+                  won[c] = winner
+                  c += 1
                 }
               }
             }
           }
         }
       }
+      count = g.outputCount
     }
     return (output, winners)
   }
@@ -151,9 +193,86 @@ public enum PoolingKernels {
     }
   }
 
+  /// Each output's gradient added to its winner's cell. Windows that tile
+  /// the input (stride = pool size, no padding: the seed network's 2x2)
+  /// give every cell one window at most, so each cell is written once,
+  /// eight channels at a time: 0 + g at the winner, +0 elsewhere, the same
+  /// bits as adding into zeros. Otherwise windows may overlap and the
+  /// gradients are added in the reference loops' order.
   public static func maxBackward(_ g: ConvGeometry, outputGradient: [Float], winners: [Int32])
     -> [Float]
   {
+    let tiling =
+      g.strideY == g.kernelHeight && g.strideX == g.kernelWidth && g.padTop == 0
+      && g.padLeft == 0 && g.outHeight * g.kernelHeight <= g.inHeight
+      && g.outWidth * g.kernelWidth <= g.inWidth
+    guard tiling, g.inputCount > 0, g.outputCount > 0 else {
+      return maxBackwardScatter(g, outputGradient: outputGradient, winners: winners)
+    }
+    let channels = g.inChannels
+    let rowsIn = g.batch * g.inHeight
+    let inRow = g.inWidth * channels
+    return [Float](unsafeUninitializedCapacity: g.inputCount) { ib, count in
+      outputGradient.withUnsafeBufferPointer { gb in
+        winners.withUnsafeBufferPointer { wb in
+          guard let gp = gb.baseAddress, let wp = wb.baseAddress, let ip = ib.baseAddress else {
+            return
+          }
+          let (gr, w, dx) = (
+            SendableConstPointer(gp), SendableConstPointer(wp), SendablePointer(ip)
+          )
+          let perUnit = max(1, 16_384 / max(inRow, 1))
+          parallelUnits((rowsIn + perUnit - 1) / perUnit) { unit, _ in
+            for row in (unit * perUnit)..<min(rowsIn, (unit + 1) * perUnit) {
+              let n = row / g.inHeight
+              let iy = row % g.inHeight
+              let line = dx.p + row * inRow
+              let oy = iy / g.kernelHeight
+              guard oy < g.outHeight else {
+                // Below the last window: no gradient reaches these cells.
+                line.initialize(repeating: 0, count: inRow)
+                continue
+              }
+              let dyRow = (iy - oy * g.kernelHeight) * g.kernelWidth
+              let covered = g.outWidth * g.kernelWidth
+              let outputs = (n * g.outHeight + oy) * g.outWidth * channels
+              var out = line
+              for ox in 0..<g.outWidth {
+                let at = outputs + ox * channels
+                for kx in 0..<g.kernelWidth {
+                  let cellOffset = Int32(truncatingIfNeeded: dyRow + kx)
+                  let here = SIMD8<Int32>(repeating: cellOffset)
+                  var c = 0
+                  while c + 8 <= channels {
+                    let v = UnsafeRawPointer(gr.p + at + c).loadUnaligned(as: SIMD8<Float>.self)
+                    let won = UnsafeRawPointer(w.p + at + c).loadUnaligned(as: SIMD8<Int32>.self)
+                    let sent = SIMD8<Float>().replacing(with: v, where: won .== here)
+                    UnsafeMutableRawPointer(out + c).storeBytes(
+                      of: SIMD8<Float>() + sent, as: SIMD8<Float>.self)
+                    c += 8
+                  }
+                  while c < channels {
+                    out[c] = 0 + (w.p[at + c] == cellOffset ? gr.p[at + c] : 0)
+                    c += 1
+                  }
+                  out += channels
+                }
+              }
+              (line + covered * channels).initialize(
+                repeating: 0, count: (g.inWidth - covered) * channels)
+            }
+          }
+        }
+      }
+      count = g.inputCount
+    }
+  }
+
+  /// `maxBackward` for any windows: zeros, then each output's gradient
+  /// added to its winner's cell in output order; images are the units.
+  static func maxBackwardScatter(
+    _ g: ConvGeometry, outputGradient: [Float], winners: [Int32]
+  ) -> [Float] {
     var inputGradient = [Float](repeating: 0, count: g.inputCount)
     let channels = g.inChannels
     outputGradient.withUnsafeBufferPointer { gb in
@@ -277,6 +396,18 @@ public enum PoolingKernels {
       }
     }
     return (output, winners)
+  }
+
+  /// Max pooling's backward, one output value at a time: the readable
+  /// definition (the tests' oracle).
+  public static func maxBackwardReference(
+    _ g: ConvGeometry, outputGradient: [Float], winners: [Int32]
+  ) -> [Float] {
+    var inputGradient = [Float](repeating: 0, count: g.inputCount)
+    for o in 0..<g.outputCount {
+      inputGradient[winnerInputIndex(g, outputIndex: o, offset: winners[o])] += outputGradient[o]
+    }
+    return inputGradient
   }
 
   /// Average pooling, one output value at a time: the readable definition.

@@ -28,6 +28,17 @@ public final class Activation: Layer {
     return output
   }
 
+  /// What `forward` would have kept, for a ReLU the layer before already
+  /// applied (a training step's fused conv + ReLU): `output` is
+  /// relu(input). ReLU's backward needs only where the input is positive,
+  /// which is where the output is (NaN and −0 are +0 after it), so the
+  /// output stands in for the input it was never given.
+  func adoptReLU(output: Tensor) {
+    precondition(function == .relu)
+    savedInput = output
+    savedOutput = output
+  }
+
   public func backward(_ outputGradient: Tensor) throws(EngineError) -> Tensor {
     guard let input = savedInput, let output = savedOutput else {
       throw .backwardBeforeForward(layer: name)

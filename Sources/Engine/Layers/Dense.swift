@@ -16,6 +16,10 @@ public final class Dense: ActivatedLayer {
   private(set) var activationCache = ActivationCache()
   /// The last pass's values before the activation (the logits under a softmax).
   public var lastPreActivation: Tensor? { activationCache.preActivation }
+  /// Set by a training step that did not zero this kernel's gradient: the
+  /// next backward writes it instead of adding into it (the same bits as
+  /// adding into zeros), then the flag drops.
+  var overwritesKernelGradient = false
 
   init(spec: LayerSpec, name: String) {
     self.spec = spec
@@ -108,11 +112,13 @@ public final class Dense: ActivatedLayer {
     guard let input = savedInput, let kernel else { throw .backwardBeforeForward(layer: name) }
     let inFeatures = input.shape.dims.last ?? 0
     let rows = input.count / max(inFeatures, 1)
+    let overwrite = overwritesKernelGradient
+    overwritesKernelGradient = false
     Parameter.accumulateGradients(kernel, bias) { kernelGradient, biasGradient in
       DenseKernels.accumulateKernelGradient(
         rows: rows, inFeatures: inFeatures, units: spec.units, input: input.scalars,
         outputGradient: gradient.scalars, kernelGradient: &kernelGradient,
-        biasGradient: &biasGradient)
+        biasGradient: &biasGradient, overwrite: overwrite)
     }
     guard inputGradient else { return nil }
     let inputGradient = DenseKernels.backwardInput(

@@ -38,23 +38,47 @@ public final class Dropout: Layer {
     }
     let scale = keptScale
     let count = input.count
-    var mask = [Float](repeating: 0, count: count)
-    var output = [Float](repeating: 0, count: count)
+    let rate = self.rate
     // One draw per element in order, from our own generator, so masks repeat
-    // for a seed on every platform; raw pointers keep the loop free of checks.
-    mask.withUnsafeMutableBufferPointer { m in
-      output.withUnsafeMutableBufferPointer { o in
+    // for a seed on every platform. SplitMix64's state moves by the same
+    // constant per draw, so element i's draw is the generator's state moved
+    // on i times: chunks of elements on the threads draw exactly what one
+    // loop would, and the generator ends where that loop would leave it.
+    let start = rng.state
+    var mask = [Float](repeating: 0, count: count)
+    let output = [Float](unsafeUninitializedCapacity: count) { o, written in
+      mask.withUnsafeMutableBufferPointer { m in
         input.scalars.withUnsafeBufferPointer { x in
-          for i in 0..<count where rng.nextUnitFloat() >= rate {
-            m[i] = 1
-            o[i] = x[i] * scale
+          let (mp, op, xp) = (
+            SendablePointer(m.start), SendablePointer(o.start), SendableConstPointer(x.start)
+          )
+          let chunk = ElementwiseKernels.chunk
+          parallelUnits((count + chunk - 1) / chunk) { unit, _ in
+            let first = unit * chunk
+            var draws = Dropout.generator(at: start, after: first)
+            for i in first..<min(count, first + chunk) {
+              if draws.nextUnitFloat() >= rate {
+                mp.p[i] = 1
+                op.p[i] = xp.p[i] * scale
+              } else {
+                op.p[i] = 0
+              }
+            }
           }
         }
       }
+      written = count
     }
+    rng = Dropout.generator(at: start, after: count)
     lastMask = Tensor(validShape: input.shape, scalars: mask)
     savedScale = scale
     return Tensor(validShape: input.shape, scalars: output)
+  }
+
+  /// `SeededGenerator(seed: state)` after `draws` calls of `next()`: its
+  /// state moves by SplitMix64's constant on every call.
+  static func generator(at state: UInt64, after draws: Int) -> SeededGenerator {
+    SeededGenerator(seed: state &+ UInt64(draws) &* 0x9E37_79B9_7F4A_7C15)
   }
 
   public func backward(_ outputGradient: Tensor) throws(EngineError) -> Tensor {

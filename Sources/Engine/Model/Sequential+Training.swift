@@ -43,8 +43,54 @@ extension Sequential {
     }
   }
 
-  /// One step of training on a batch: forward in training mode, loss,
-  /// backward, optimizer update. Returns the batch's loss and accuracy.
+  /// The forward pass of a training step: what `forward(mode: .training)`
+  /// computes, and the layers keep the same state for backward (Dropout
+  /// draws the same masks), but a Conv2D may regroup its sums
+  /// (`Conv2D.forward(_:regrouped:)`: Winograd's products), and nothing is
+  /// kept for display: the REPL's `forward`, which `show` draws and
+  /// `explain` explains, keeps the direct sums. Returns the output and,
+  /// for a model ending in a softmax layer, that layer's input (the
+  /// logits the fused loss reads).
+  func trainingPass(_ input: Tensor) throws(EngineError) -> (output: Tensor, logits: Tensor?) {
+    guard !layers.isEmpty else { throw .noLayers }
+    guard let inputShape else { throw .noInputShape }
+    guard input.shape.rank == inputShape.rank + 1, input.shape.unbatched == inputShape else {
+      throw .badShape(
+        "the model takes inputs shaped \(inputShape.withNoneBatch), got \(input.shape)")
+    }
+    var current = input
+    var previous = input
+    var rng = maskRNG
+    var index = 0
+    while index < layers.count {
+      let layer = layers[index]
+      previous = current
+      if let conv = layer as? Conv2D {
+        // A linear conv then Activation('relu'): the ReLU as the sums are
+        // stored, and the activation layer adopts the result.
+        if conv.activationFunction == .linear, index + 1 < layers.count,
+          let relu = layers[index + 1] as? Activation, relu.function == .relu
+        {
+          current = try conv.forward(current, regrouped: true, relu: true)
+          relu.adoptReLU(output: current)
+          index += 2
+          continue
+        }
+        current = try conv.forward(current, regrouped: true)
+      } else {
+        current = try layer.forward(current, mode: .training, rng: &rng)
+      }
+      index += 1
+    }
+    maskRNG = rng
+    if case .softmaxLayer = head { return (current, previous) }
+    return (current, nil)
+  }
+
+  /// One step of training on a batch: forward in training mode
+  /// (`trainingPass`), loss, backward, optimizer update. Returns the batch's
+  /// loss and accuracy. The REPL's last pass is forgotten: the layers'
+  /// state now belongs to this step.
   ///
   /// When the loss or any gradient is not finite the update is skipped, so the
   /// weights stay the last good ones, and `.nonFinite` is thrown.
@@ -73,9 +119,29 @@ extension Sequential {
   func step(
     _ images: Tensor, labels: [Int], loss kind: LossKind, optimizer: any Optimizer
   ) throws(EngineError) -> StepOutcome {
-    zeroGradients()
-    let output = try forward(images, mode: .training)
-    let step = try lossAndGradient(output: output, labels: labels, loss: kind)
+    clearPass()
+    // `zeroGradients`, on the threads, but for the Dense kernels, whose
+    // backward writes their gradient instead of adding into it (every
+    // layer's backward runs before the update, or the step throws first).
+    var written = Set<ObjectIdentifier>()
+    let denses = layers.compactMap { $0 as? Dense }
+    defer { for dense in denses { dense.overwritesKernelGradient = false } }
+    for dense in denses {
+      if let kernel = dense.kernel, kernel.gradient.shape == kernel.value.shape {
+        dense.overwritesKernelGradient = true
+        written.insert(ObjectIdentifier(kernel))
+      }
+    }
+    for p in parameters where !written.contains(ObjectIdentifier(p)) {
+      if p.gradient.shape == p.value.shape {
+        ElementwiseKernels.zero(&p.gradient.scalars)
+      } else {
+        p.zeroGradient()
+      }
+    }
+    let pass = try trainingPass(images)
+    let step = try lossAndGradient(
+      output: pass.output, labels: labels, loss: kind, logits: pass.logits)
     guard step.loss.isFinite else {
       return .diverged(cause: "the loss became \(step.loss)")
     }
@@ -89,21 +155,32 @@ extension Sequential {
       try backward(step.gradient, from: step.startBelow, needInputGradient: false)
     }
     let params = parameters
-    guard params.allSatisfy({ $0.gradient.isFinite }) else {
+    guard params.allSatisfy({ ElementwiseKernels.allFinite($0.gradient.scalars) }) else {
       return .diverged(cause: "a gradient became infinite or NaN")
     }
-    // A copy of the weights into buffers kept from step to step (no
-    // allocation, no page faults), so a step that overflows can be taken back.
-    weightBackup.save(params)
-    optimizer.apply(to: params)
-    guard params.allSatisfy({ $0.value.isFinite }) else {
-      weightBackup.restore(params)
-      return .diverged(cause: "a weight overflowed to infinity or NaN")
+    let overflow = StepOutcome.diverged(cause: "a weight overflowed to infinity or NaN")
+    if let adam = optimizer as? Adam {
+      // The new weights go into the buffers kept from step to step (the
+      // weights before the last update), checked as they are written, and
+      // are swapped in only when all are finite: nothing to copy or take
+      // back.
+      weightBackup.fit(params)
+      guard adam.apply(to: params, writingWeightsInto: &weightBackup.buffers) else {
+        return overflow
+      }
+      weightBackup.swap(params)
+    } else {
+      // A copy of the weights into buffers kept from step to step (no
+      // allocation, no page faults), so a step that overflows can be taken
+      // back.
+      weightBackup.save(params)
+      optimizer.apply(to: params)
+      guard params.allSatisfy({ ElementwiseKernels.allFinite($0.value.scalars) }) else {
+        weightBackup.restore(params)
+        return overflow
+      }
     }
     for layer in layers { layer.finishTrainingStep() }
-    // The outputs kept from this pass came from the weights before the
-    // update: forget them, so nothing shows or explains them as current.
-    clearPass()
     return .trained(loss: step.loss, accuracy: step.accuracy)
   }
 
@@ -166,23 +243,35 @@ extension Sequential {
   }
 }
 
-/// Buffers that hold a copy of the weights from before the last update.
+/// One buffer per parameter, its size, kept from step to step: the weights
+/// from before the last update (a copy, or the arrays an out-of-place
+/// update swapped out).
 final class WeightBackup {
-  private var buffers: [[Float]] = []
+  var buffers: [[Float]] = []
 
-  func save(_ parameters: [Parameter]) {
+  /// Buffers for `parameters`, kept when they already fit.
+  func fit(_ parameters: [Parameter]) {
     if buffers.count != parameters.count
       || zip(buffers, parameters).contains(where: { $0.count != $1.value.count })
     {
       buffers = parameters.map { [Float](repeating: 0, count: $0.value.count) }
     }
+  }
+
+  /// Each parameter's weights become its buffer's, and the buffer keeps
+  /// the old ones (arrays change hands; nothing is copied).
+  func swap(_ parameters: [Parameter]) {
     for (index, p) in parameters.enumerated() {
-      p.value.scalars.withUnsafeBufferPointer { source in
-        buffers[index].withUnsafeMutableBufferPointer { target in
-          guard let from = source.baseAddress, let to = target.baseAddress else { return }
-          to.update(from: from, count: source.count)
-        }
-      }
+      let old = p.value.scalars
+      p.value.scalars = buffers[index]
+      buffers[index] = old
+    }
+  }
+
+  func save(_ parameters: [Parameter]) {
+    fit(parameters)
+    for (index, p) in parameters.enumerated() {
+      ElementwiseKernels.copy(p.value.scalars, into: &buffers[index])
     }
   }
 

@@ -28,6 +28,45 @@ public final class Adam: Optimizer {
   }
 
   public func apply(to parameters: [Parameter]) {
+    step(parameters) { index, p, update in
+      p.value.scalars.withUnsafeMutableBufferPointer { wb in
+        guard let wp = wb.baseAddress else { return }
+        _ = update(UnsafePointer(wp), wp)
+      }
+    }
+  }
+
+  /// `apply`, but the updated weights go into `buffers` (one per
+  /// parameter, its size; the previous step's weights, say) while m and v
+  /// are updated in place: the same bits, without touching the current
+  /// weights. Returns whether every updated weight is finite, found in the
+  /// same sweep. A training step swaps the buffers in when they are, and
+  /// otherwise keeps the weights it had, with no copy taken beforehand.
+  func apply(to parameters: [Parameter], writingWeightsInto buffers: inout [[Float]]) -> Bool {
+    precondition(buffers.count == parameters.count)
+    var finite = true
+    step(parameters) { index, p, update in
+      precondition(buffers[index].count == p.value.count)
+      p.value.scalars.withUnsafeBufferPointer { wb in
+        buffers[index].withUnsafeMutableBufferPointer { ob in
+          guard let wp = wb.baseAddress, let op = ob.baseAddress else { return }
+          if !update(wp, op) { finite = false }
+        }
+      }
+    }
+    return finite
+  }
+
+  /// One update: bumps the step, then hands `body` each parameter and a
+  /// function that updates its m and v in place and writes the new
+  /// weights from `w` into `out` (which may be `w`), returning whether they
+  /// are all finite.
+  private func step(
+    _ parameters: [Parameter],
+    _ body: (
+      Int, Parameter, (UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Bool
+    ) -> Void
+  ) {
     if m.fit(parameters) {
       _ = v.fit(parameters)
       iterations = 0
@@ -43,53 +82,78 @@ public final class Adam: Optimizer {
       p.gradient.scalars.withUnsafeBufferPointer { gb in
         m.slots[index].withUnsafeMutableBufferPointer { mb in
           v.slots[index].withUnsafeMutableBufferPointer { vb in
-            p.value.scalars.withUnsafeMutableBufferPointer { wb in
-              guard let gp = gb.baseAddress, let mp = mb.baseAddress, let vp = vb.baseAddress,
-                let wp = wb.baseAddress
-              else { return }
-              let (g, mm, vv, w) = (
-                SendableConstPointer(gp), SendablePointer(mp), SendablePointer(vp),
-                SendablePointer(wp)
-              )
-              // Each weight's update is its own: any split of the work gives the same bits.
-              let chunk = ElementwiseKernels.chunk
-              parallelUnits((count + chunk - 1) / chunk) { unit, _ in
-                let end = min((unit + 1) * chunk, count)
-                var i = unit * chunk
-                // Eight weights at a time with the scalar loop's operations
-                // in its order (IEEE square root and division are exact to
-                // the last bit either way), so the same bits; the pointers'
-                // possible aliasing kept the compiler from vectorizing it.
-                typealias V = SIMD8<Float>
-                let (b1v, b2v, av, ev) = (
-                  V(repeating: b1), V(repeating: b2), V(repeating: alpha), V(repeating: eps)
-                )
-                while i + 8 <= end {
-                  let at = i &* 4
-                  let gi = UnsafeRawPointer(g.p).loadUnaligned(fromByteOffset: at, as: V.self)
-                  let m0 = UnsafeRawPointer(mm.p).loadUnaligned(fromByteOffset: at, as: V.self)
-                  let v0 = UnsafeRawPointer(vv.p).loadUnaligned(fromByteOffset: at, as: V.self)
-                  let w0 = UnsafeRawPointer(w.p).loadUnaligned(fromByteOffset: at, as: V.self)
-                  let m1 = m0 + (gi - m0) * b1v
-                  let v1 = v0 + (gi * gi - v0) * b2v
-                  UnsafeMutableRawPointer(mm.p).storeBytes(of: m1, toByteOffset: at, as: V.self)
-                  UnsafeMutableRawPointer(vv.p).storeBytes(of: v1, toByteOffset: at, as: V.self)
-                  UnsafeMutableRawPointer(w.p).storeBytes(
-                    of: w0 - av * m1 / (v1.squareRoot() + ev), toByteOffset: at, as: V.self)
-                  i += 8
-                }
-                while i < end {
-                  mm.p[i] += (g.p[i] - mm.p[i]) * b1
-                  vv.p[i] += (g.p[i] * g.p[i] - vv.p[i]) * b2
-                  w.p[i] -= alpha * mm.p[i] / (vv.p[i].squareRoot() + eps)
-                  i += 1
-                }
-              }
+            body(index, p) { wIn, wOut in
+              guard let gp = gb.baseAddress, let mp = mb.baseAddress, let vp = vb.baseAddress
+              else { return true }
+              return Self.update(
+                count: count, g: gp, m: mp, v: vp, w: wIn, out: wOut, alpha: alpha, b1: b1,
+                b2: b2, eps: eps)
             }
           }
         }
       }
     }
+  }
+
+  /// m ← m + (g − m)·b1, v ← v + (g² − v)·b2, out ← w − alpha·m / (√v + eps)
+  /// for `count` weights, in fixed chunks on the threads (each weight's
+  /// update is its own, so any split gives the same bits); whether every
+  /// new weight is finite.
+  private static func update(
+    count: Int, g gp: UnsafePointer<Float>, m mp: UnsafeMutablePointer<Float>,
+    v vp: UnsafeMutablePointer<Float>, w wp: UnsafePointer<Float>,
+    out op: UnsafeMutablePointer<Float>, alpha: Float, b1: Float, b2: Float, eps: Float
+  ) -> Bool {
+    let (g, mm, vv, w, o) = (
+      SendableConstPointer(gp), SendablePointer(mp), SendablePointer(vp), SendableConstPointer(wp),
+      SendablePointer(op)
+    )
+    let chunk = ElementwiseKernels.chunk
+    let units = (count + chunk - 1) / chunk
+    if units == 0 { return true }
+    let flags = UnsafeMutablePointer<UInt8>.allocate(capacity: units)
+    defer { flags.deallocate() }
+    let f = SendablePointer(flags)
+    parallelUnits(units) { unit, _ in
+      let end = min((unit + 1) * chunk, count)
+      var i = unit * chunk
+      // Eight weights at a time with the scalar loop's operations in its
+      // order (IEEE square root and division are exact to the last bit
+      // either way), so the same bits; the pointers' possible aliasing kept
+      // the compiler from vectorizing it.
+      typealias V = SIMD8<Float>
+      let (b1v, b2v, av, ev) = (
+        V(repeating: b1), V(repeating: b2), V(repeating: alpha), V(repeating: eps)
+      )
+      // x · 0 is 0 for finite x, NaN otherwise (`ElementwiseKernels.allFinite`).
+      var check = V()
+      while i + 8 <= end {
+        let at = i &* 4
+        let gi = UnsafeRawPointer(g.p).loadUnaligned(fromByteOffset: at, as: V.self)
+        let m0 = UnsafeRawPointer(mm.p).loadUnaligned(fromByteOffset: at, as: V.self)
+        let v0 = UnsafeRawPointer(vv.p).loadUnaligned(fromByteOffset: at, as: V.self)
+        let w0 = UnsafeRawPointer(w.p).loadUnaligned(fromByteOffset: at, as: V.self)
+        let m1 = m0 + (gi - m0) * b1v
+        let v1 = v0 + (gi * gi - v0) * b2v
+        let w1 = w0 - av * m1 / (v1.squareRoot() + ev)
+        UnsafeMutableRawPointer(mm.p).storeBytes(of: m1, toByteOffset: at, as: V.self)
+        UnsafeMutableRawPointer(vv.p).storeBytes(of: v1, toByteOffset: at, as: V.self)
+        UnsafeMutableRawPointer(o.p).storeBytes(of: w1, toByteOffset: at, as: V.self)
+        check += w1 * 0
+        i += 8
+      }
+      var tail: Float = 0
+      while i < end {
+        mm.p[i] += (g.p[i] - mm.p[i]) * b1
+        vv.p[i] += (g.p[i] * g.p[i] - vv.p[i]) * b2
+        o.p[i] = w.p[i] - alpha * mm.p[i] / (vv.p[i].squareRoot() + eps)
+        tail += o.p[i] * 0
+        i += 1
+      }
+      f.p[unit] = (check.sum() + tail) == 0 ? 1 : 0
+    }
+    for u in 0..<units where flags[u] == 0 { return false }
+    return true
   }
 
   /// m and v for every weight, plus Keras's iteration and learning-rate variables.

@@ -20,9 +20,9 @@ func withThreads<T>(_ n: Int, _ body: () throws -> T) rethrows -> T {
 
 /// `body` with the GEMM micro-kernel forced to `kind`, then the choice restored.
 func withMicroKernel<T>(_ kind: Gemm.MicroKernel, _ body: () throws -> T) rethrows -> T {
-  let saved = Gemm.kernelOverride
-  Gemm.kernelOverride = kind
-  defer { Gemm.kernelOverride = saved }
+  let saved = KernelSettings.microKernel
+  KernelSettings.microKernel = kind
+  defer { KernelSettings.microKernel = saved }
   return try body()
 }
 
