@@ -5,12 +5,18 @@ import Foundation
 enum PyBuiltins {
   static func all() -> [String: PyValue] {
     var table: [String: PyValue] = [:]
+    // What `type(x)` returns for a builtin type. Its own box, holding only
+    // the types: a closure that captured `table` would be held by the table
+    // it captured (a cycle, so every interpreter's builtins leaked).
+    let types = TypeTable()
     func add(_ name: String, _ body: @escaping (CallArguments, any CallContext) throws -> PyValue) {
       table[name] = .object(PyBuiltinFunction(name, body))
     }
     func type(_ name: String, _ body: @escaping (CallArguments, any CallContext) throws -> PyValue)
     {
-      table[name] = .object(PyType(name, body))
+      let made = PyType(name, body)
+      types.byName[name] = made
+      table[name] = .object(made)
     }
     add("print") { a, context in
       var sep = " "
@@ -99,7 +105,7 @@ enum PyBuiltins {
       }
       return .dict(dict)
     }
-    table["object"] = .object(PyType("object") { _, _ in .none })
+    type("object") { _, _ in .none }
     add("abs") { a, context in
       let v = try one(a, "abs")
       switch v {
@@ -204,7 +210,7 @@ enum PyBuiltins {
     }
     add("type") { a, _ in
       let v = try one(a, "type")
-      if let builtin = table[v.typeName], builtin.object(as: PyType.self) != nil { return builtin }
+      if let builtin = types.byName[v.typeName] { return .object(builtin) }
       return .object(
         PyType(v.typeName) { _, _ in throw LabError("\(v.typeName)() cannot be called here") })
     }
@@ -289,4 +295,9 @@ enum PyBuiltins {
     if let failure { throw failure }
     return result
   }
+}
+
+/// The builtin types by name, for `type(x)`.
+private final class TypeTable {
+  var byName: [String: PyType] = [:]
 }

@@ -117,6 +117,28 @@ import Testing
     return text
   }
 
+  /// An interpreter and everything it made go away with it: FuzzPython's
+  /// leak check found every interpreter's builtins kept alive by a cycle
+  /// (`type`'s closure held the table that held it), so each lesson's
+  /// fresh interpreter left the last one's behind.
+  @Test func anInterpreterIsFreedWithItsBuiltins() throws {
+    weak var typeBuiltin: PyBuiltinFunction?
+    weak var printBuiltin: PyBuiltinFunction?
+    weak var intType: PyType?
+    do {
+      let made = PyInterpreter(writeLine: { _ in })
+      made.modules["numpy"] = .object(NumpyModule.make())
+      made.globals["np"] = made.modules["numpy"]
+      try made.execute(source: "t = type(3)\nprint(t, np.arange(3).sum())")
+      typeBuiltin = made.builtins["type"]?.object(as: PyBuiltinFunction.self)
+      printBuiltin = made.builtins["print"]?.object(as: PyBuiltinFunction.self)
+      intType = made.builtins["int"]?.object(as: PyType.self)
+      #expect(typeBuiltin != nil && printBuiltin != nil && intType != nil)
+    }
+    #expect(typeBuiltin == nil, "type() outlived its interpreter")
+    #expect(printBuiltin == nil && intType == nil, "the builtins outlived their interpreter")
+  }
+
   @Test(arguments: 0..<programs.count)
   func printsWhatPythonPrints(_ index: Int) throws {
     let (source, expected) = Self.programs[index]
