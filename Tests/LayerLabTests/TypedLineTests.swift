@@ -32,6 +32,30 @@ private final class TerminalLikeReader: LineReader {
     #expect(h.session.model.outputShapes == [[12, 12, 32]])
   }
 
+  /// The blog's first layer typed before any picture: X is not "a value to
+  /// give" (the generic hint) but what `image` or `data` sets, and the
+  /// dataset's names point to `data`. Nothing is added.
+  @Test func xBeforeAnImageSaysToLoadOne() {
+    let h = Harness()
+    let status = h.type(
+      "model.add(Conv2D(32, (3, 3), padding='same', input_shape=X.shape[1:]))",
+      "model.fit(X_train, Y_train)")
+    #expect(status == 1)
+    #expect(
+      h.console.transcript.components(separatedBy: "error: ").count == 3,
+      "\(h.console.transcript)")
+    #expect(
+      h.console.transcript.contains("error: name 'X' is not defined: no image or data is loaded yet"))
+    #expect(
+      h.console.transcript.contains(
+        "hint: image PATH or data PATH sets it: e.g. image demo cat, or data demo\n"))
+    #expect(
+      h.console.transcript.contains(
+        "error: name 'X_train' is not defined: no data is loaded yet"))
+    #expect(!h.console.transcript.contains("e.g. X = 6"))
+    #expect(h.session.model.layers.isEmpty)
+  }
+
   @Test func aBlankLineEndsABlockAtTheTerminal() {
     let h = Harness()
     let reader = TerminalLikeReader([

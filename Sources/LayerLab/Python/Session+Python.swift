@@ -26,6 +26,20 @@ extension Session {
       if let close = closestMatch(name, in: known) {
         return ("name '\(name)' is not defined", "did you mean '\(close)'?")
       }
+      // The names `image` and `data` give, asked for before either ran (the
+      // blog's input_shape=X.shape[1:] typed before any picture is loaded).
+      if name == "X" {
+        return (
+          "name 'X' is not defined: no image or data is loaded yet",
+          "image PATH or data PATH sets it: e.g. image demo cat, or data demo"
+        )
+      }
+      if DataArray(name: name) != nil {
+        return (
+          "name '\(name)' is not defined: no data is loaded yet",
+          "load a dataset first, e.g. data demo or data data/augumented_images.npy"
+        )
+      }
       if ActivationFunction(kerasName: name) != nil || Padding(rawValue: name) != nil {
         return (
           "name '\(name)' is not defined",
