@@ -45,7 +45,8 @@ private final class TerminalLikeReader: LineReader {
       h.console.transcript.components(separatedBy: "error: ").count == 3,
       "\(h.console.transcript)")
     #expect(
-      h.console.transcript.contains("error: name 'X' is not defined: no image or data is loaded yet"))
+      h.console.transcript.contains(
+        "error: name 'X' is not defined: no image or data is loaded yet"))
     #expect(
       h.console.transcript.contains(
         "hint: image PATH or data PATH sets it: e.g. image demo cat, or data demo\n"))
