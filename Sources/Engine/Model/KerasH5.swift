@@ -25,8 +25,15 @@ enum KerasH5 {
 
   /// Reads a whole model: architecture, weights, compile settings and optimizer state.
   static func load(path: String, seed: UInt64) throws(EngineError) -> LoadedKerasModel {
-    let data = try bytes(path)
-    return try HDF5.reading(data, source: path) { (root) throws(EngineError) in
+    try load(data: try bytes(path), source: path, seed: seed)
+  }
+
+  /// ``load(path:seed:)`` for a file's bytes already read (the fuzzer's
+  /// way in); `source` names it in errors.
+  static func load(data: Data, source path: String, seed: UInt64) throws(EngineError)
+    -> LoadedKerasModel
+  {
+    try HDF5.reading(data, source: path) { (root) throws(EngineError) in
       guard let configText = try root.text("model_config") else {
         let legacyWeights = try root.nameList("layer_names") != nil
         let keras3Weights = try root.group("layers") != nil
