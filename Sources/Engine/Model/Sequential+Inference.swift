@@ -31,12 +31,7 @@ extension Sequential {
   func inferPass(_ input: Tensor, exact: Bool = true) throws(EngineError) -> (
     output: Tensor, logits: Tensor?
   ) {
-    guard !layers.isEmpty else { throw .noLayers }
-    guard let inputShape else { throw .noInputShape }
-    guard input.shape.rank == inputShape.rank + 1, input.shape.unbatched == inputShape else {
-      throw .badShape(
-        "the model takes inputs shaped \(inputShape.withNoneBatch), got \(input.shape)")
-    }
+    try checkPassInput(input)
     var current = input
     var logits: Tensor? = nil
     var index = 0

@@ -52,12 +52,7 @@ extension Sequential {
   /// for a model ending in a softmax layer, that layer's input (the
   /// logits the fused loss reads).
   func trainingPass(_ input: Tensor) throws(EngineError) -> (output: Tensor, logits: Tensor?) {
-    guard !layers.isEmpty else { throw .noLayers }
-    guard let inputShape else { throw .noInputShape }
-    guard input.shape.rank == inputShape.rank + 1, input.shape.unbatched == inputShape else {
-      throw .badShape(
-        "the model takes inputs shaped \(inputShape.withNoneBatch), got \(input.shape)")
-    }
+    try checkPassInput(input)
     var current = input
     var previous = input
     var rng = maskRNG

@@ -240,15 +240,21 @@ public final class Sequential {
 
   // MARK: - Passes
 
-  /// Runs `input` (`[batch, …inputShape]`) through every layer and keeps each output.
-  @discardableResult
-  public func forward(_ input: Tensor, mode: Mode) throws(EngineError) -> Tensor {
+  /// What every pass needs before it starts: layers, an input shape, and a
+  /// batch of inputs of that shape.
+  func checkPassInput(_ input: Tensor) throws(EngineError) {
     guard !layers.isEmpty else { throw .noLayers }
     guard let inputShape else { throw .noInputShape }
     guard input.shape.rank == inputShape.rank + 1, input.shape.unbatched == inputShape else {
       throw .badShape(
         "the model takes inputs shaped \(inputShape.withNoneBatch), got \(input.shape)")
     }
+  }
+
+  /// Runs `input` (`[batch, …inputShape]`) through every layer and keeps each output.
+  @discardableResult
+  public func forward(_ input: Tensor, mode: Mode) throws(EngineError) -> Tensor {
+    try checkPassInput(input)
     var outputs: [Tensor] = []
     outputs.reserveCapacity(layers.count)
     var current = input
