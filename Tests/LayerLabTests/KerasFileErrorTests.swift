@@ -3,6 +3,7 @@ import Testing
 import ZIPFoundation
 
 @testable import Engine
+@testable import LayerLab
 
 /// Bad Keras files, each given to the real `layerlab`: one error of at most
 /// three lines, exit status 1, and the model, the image and the weights
@@ -78,6 +79,16 @@ import ZIPFoundation
       ("keras2_blog.weights.h5", "load weights \(fixtures.path)/keras2_blog.weights.h5"),
       ("truncated.h5 weights", "model.load_weights(\"\(folder)/truncated.h5\")"),
     ]
+  }
+
+  /// The blog's file from Keras 2.2.4 was saved after one training step:
+  /// "its state after 1 step", not "1 steps".
+  @Test func oneStepIsSaidInTheSingular() throws {
+    let h = Harness()
+    h.type("load model \(Self.fixtures.appendingPathComponent("keras2_blog.h5").path)")
+    #expect(
+      h.console.transcript.replacingOccurrences(of: "\n", with: " ")
+        .contains("its state after 1 step, so fit continues"), "\(h.console.transcript)")
   }
 
   @Test func everyBadFileIsOneErrorAndChangesNothing() throws {

@@ -293,7 +293,9 @@ extension CommandTable {
       session.training = TrainingSetup(
         loss: compile.loss, optimizerSpec: compile.optimizer, optimizer: optimizer)
       let state =
-        optimizer.state().map { ", its state after \($0.iterations) steps, so fit continues" } ?? ""
+        optimizer.state().map {
+          ", its state after \($0.iterations) step\($0.iterations == 1 ? "" : "s"), so fit continues"
+        } ?? ""
       session.say(
         "compiled as saved: loss \(compile.loss.rawValue), optimizer \(compile.optimizer.expression), metrics accuracy\(state)"
       )
