@@ -190,6 +190,58 @@ struct InteractiveTests {
     let result = try? String(contentsOfFile: status, encoding: .utf8)
     #expect(result == "exit=0\n", "Ctrl-D after a failed command exits \(result ?? "?")")
   }
+
+  /// A script pasted whole at the terminal, shaped like the blog's: blank
+  /// lines inside its functions do not end them (the rest of the paste is
+  /// already waiting), the functions and the call after them all run, and
+  /// one Enter after the paste ends the last block, as in Python's prompt.
+  @Test func aWholeScriptPastedKeepsItsFunctions() throws {
+    let tmux = try #require(Tmux.find())
+    let executable = try LayerLabProcess.locate()
+    let home = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "layerlab-home-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: home) }
+    let script = """
+      size = 12
+
+      def build(n):
+          model.add(Conv2D(n, (3, 3), padding='same',
+                           input_shape=(size, size, 3)))
+
+          model.add(Activation('relu'))
+          return len(model.layers)
+
+      def main():
+          count = build(4)
+
+          print('layers after main:', count)
+
+      if __name__ == "__main__":
+          main()
+      """
+    let file = home.appendingPathComponent("paste.py")
+    // As an editor saves it, with a last newline: the paste ends on a line of its own.
+    try (script + "\n").write(to: file, atomically: true, encoding: .utf8)
+    let name = "layerlab-pasteall-\(getpid())"
+    let command = "env HOME=\(home.path) TERM=xterm NO_COLOR=1 \(executable.path)"
+    defer { _ = tmux.run(["kill-session", "-t", name]) }
+    _ = tmux.run(["new-session", "-d", "-s", name, "-x", "100", "-y", "60", command])
+    #expect(tmux.waitFor("lab>", in: name))
+    _ = tmux.run(["load-buffer", file.path])
+    _ = tmux.run(["paste-buffer", "-t", name])
+    #expect(tmux.waitFor("main()", in: name), "the paste did not arrive")
+    Thread.sleep(forTimeInterval: 0.5)
+    _ = tmux.run(["send-keys", "-t", name, "", "Enter"])
+    #expect(
+      tmux.waitFor("layers after main: 2", in: name),
+      "the pasted functions did not run whole: \(tmux.run(["capture-pane", "-p", "-t", name]) ?? "")"
+    )
+    let screen = tmux.run(["capture-pane", "-p", "-S", "-100", "-t", name]) ?? ""
+    #expect(!screen.contains("error:"), "\(screen)")
+    _ = tmux.run(["send-keys", "-t", name, "quit", "Enter"])
+    #expect(tmux.waitForExit(name))
+  }
 }
 
 /// Just enough of tmux to type and read a pane.

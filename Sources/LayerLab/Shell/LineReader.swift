@@ -6,6 +6,13 @@ protocol LineReader: AnyObject {
   /// True when the reader does not show what was typed, so the shell echoes
   /// `lab> command` itself to make the output read as a transcript.
   var echoesInput: Bool { get }
+  /// True when more input has already arrived and waits to be read: at a
+  /// terminal, the rest of a paste. Only readers at a terminal can tell.
+  var hasPendingInput: Bool { get }
+}
+
+extension LineReader {
+  var hasPendingInput: Bool { false }
 }
 
 /// Reads standard input with no prompt, no editing, no history and no escape

@@ -40,6 +40,7 @@ final class StopsWhenOutputFails: LineReader {
   }
 
   var echoesInput: Bool { reader.echoesInput }
+  var hasPendingInput: Bool { reader.hasPendingInput }
 
   func readLine(prompt: String) -> String? {
     guard !console.writeFailed else { return nil }

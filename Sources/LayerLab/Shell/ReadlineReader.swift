@@ -52,6 +52,13 @@ final class ReadlineReader: LineReader {
     _ = history_truncate_file(path, Self.historyLines)
   }
 
+  /// Bytes already waiting on the terminal: readline reads a byte at a
+  /// time, so the rest of a paste is still in the terminal's buffer.
+  var hasPendingInput: Bool {
+    var waiting: Int32 = 0
+    return ioctl(STDIN_FILENO, UInt(FIONREAD), &waiting) == 0 && waiting > 0
+  }
+
   func readLine(prompt: String) -> String? {
     ReadlineCompletion.current = completions()
     Interrupt.clear()

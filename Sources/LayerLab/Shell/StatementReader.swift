@@ -32,7 +32,10 @@ struct TypedStatement {
 /// blank line ends a block, as in Python's own prompt, and also a bracket
 /// left open (which the parser then reports). Piped, a statement ends at
 /// the next line back at its margin that does not go on with it (blank
-/// lines inside a `def` are kept), and that line is read next.
+/// lines inside a `def` are kept), and that line is read next. A paste at
+/// the terminal (more lines already waiting after a blank one) is read as
+/// piped input is, so the blog's script pasted whole keeps its functions'
+/// blank lines.
 final class StatementReader {
   private let reader: LineReader
   private let session: Session
@@ -59,6 +62,7 @@ final class StatementReader {
       LineKind(of: head, in: session) == .python
     else { return statement }
     var inBlock = false
+    var pasted = false
     var held: [String] = []
     while statement.lines.count < Self.maxLines {
       let state = PyLexer.continuation(of: statement.dedented.joined(separator: "\n"))
@@ -67,12 +71,16 @@ final class StatementReader {
       guard let more = line(prompt: Shell.continuationPrompt) else { break }
       let blank = more.allSatisfy { $0 == " " || $0 == "\t" || $0 == "\r" }
       if !reader.echoesInput {
-        // At a terminal a blank line ends the statement: a block as in
-        // Python's prompt, and a bracket left open too, which the parser
-        // then points at instead of waiting for ever.
-        if blank { return statement }
-        statement.lines.append(more)
-        continue
+        // Lines already waiting: a paste, read by the piped rules below.
+        if reader.hasPendingInput { pasted = true }
+        // At a terminal a blank line with nothing after it ends the
+        // statement: a block as in Python's prompt, and a bracket left open
+        // too, which the parser then points at instead of waiting for ever.
+        if blank, !reader.hasPendingInput { return statement }
+        if !pasted {
+          statement.lines.append(more)
+          continue
+        }
       }
       if blank {
         held.append(more)
