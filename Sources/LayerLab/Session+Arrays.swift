@@ -86,15 +86,26 @@ extension Session {
     return labels
   }
 
-  /// `(x, y)` given to a Keras method, or the loaded data's set when both are None.
+  /// How many classes labels given as `value` stand for, when they say:
+  /// the width of one-hot rows; class numbers do not say.
+  func oneHotWidth(_ value: PyValue) -> Int? {
+    guard let array = try? PyArray.from(value, dtype: nil), array.shape.count == 2,
+      array.shape[1] > 1
+    else { return nil }
+    return array.shape[1]
+  }
+
+  /// `(x, y)` given to a Keras method, or the loaded data's set when both
+  /// are None; with the number of classes when it is known (one-hot rows'
+  /// width, else the loaded data's classes).
   func labelledPictures(
     _ bound: BoundArguments, _ xName: String = "x", _ yName: String = "y",
     fallback: () throws -> Dataset
-  ) throws -> (Tensor, [Int]) {
+  ) throws -> (images: Tensor, labels: [Int], classes: Int?) {
     let (x, y) = (bound[xName], bound[yName])
     if x.isNone, y.isNone {
       let set = try fallback()
-      return (set.images, set.labels)
+      return (set.images, set.labels, set.classNames.count)
     }
     guard !x.isNone, !y.isNone else {
       throw LabError(
@@ -104,6 +115,11 @@ extension Session {
     }
     let images = try pictures(x, xName, at: bound.location(of: xName))
     let labels = try classNumbers(y, yName, count: images.shape[0], at: bound.location(of: yName))
-    return (images, labels)
+    // Class numbers do not say how many classes there are; those of the
+    // loaded data (the arrays `data` named, most often) do, if they fit.
+    let dataClasses = data.map { $0.train.classNames.count }.flatMap { count in
+      labels.allSatisfy { $0 < count } ? count : nil
+    }
+    return (images, labels, oneHotWidth(y) ?? dataClasses)
   }
 }

@@ -29,11 +29,11 @@ enum KerasH5 {
   }
 
   /// ``load(path:seed:)`` for a file's bytes already read (the fuzzer's
-  /// way in); `source` names it in errors.
-  static func load(data: Data, source path: String, seed: UInt64) throws(EngineError)
-    -> LoadedKerasModel
-  {
-    try HDF5.reading(data, source: path) { (root) throws(EngineError) in
+  /// way in, with a shorter check); `source` names it in errors.
+  static func load(
+    data: Data, source path: String, seed: UInt64, check: HDF5.CheckLimits = .standard
+  ) throws(EngineError) -> LoadedKerasModel {
+    try HDF5.reading(data, source: path, limits: check) { (root) throws(EngineError) in
       guard let configText = try root.text("model_config") else {
         let legacyWeights = try root.nameList("layer_names") != nil
         let keras3Weights = try root.group("layers") != nil

@@ -57,7 +57,7 @@ extension CommandTable {
     loss: Float, accuracy: Float
   ) {
     let setup = try session.requireTraining()
-    let (images, labels) = try session.labelledPictures(bound) {
+    let (images, labels, classes) = try session.labelledPictures(bound) {
       let data = try session.requireData()
       if trainSet { return data.train }
       guard let test = data.test else { throw noTestSet(session) }
@@ -65,6 +65,7 @@ extension CommandTable {
     }
     let batchSize = bound["batch_size"].integer ?? 32
     try checkShapes(images, session: session)
+    try checkClasses(classes, loss: setup.loss, session: session)
     let result = try session.model.evaluate(
       images, labels: labels, loss: setup.loss, batchSize: batchSize,
       shouldStop: { Interrupt.pending != 0 })

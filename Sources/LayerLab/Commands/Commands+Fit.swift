@@ -46,7 +46,9 @@ extension CommandTable {
 
   @Sendable static func fitCall(_ session: Session, _ bound: BoundArguments) throws -> PyValue {
     let setup = try session.requireTraining()
-    let (images, labels) = try session.labelledPictures(bound) { try session.requireData().train }
+    let (images, labels, classes) = try session.labelledPictures(bound) {
+      try session.requireData().train
+    }
     var validation: (images: Tensor, labels: [Int])?
     if !bound["validation_data"].isNone {
       let at = bound.location(of: "validation_data")
@@ -65,6 +67,7 @@ extension CommandTable {
       validationSplit: Float(bound.double("validation_split")),
       shuffle: bound.bool("shuffle"))
     try checkShapes(images, session: session)
+    try checkClasses(classes, loss: setup.loss, session: session)
     if let validation { try checkShapes(validation.images, session: session) }
     let verbose = bound.int("verbose")
     let live = session.display.terminal && verbose == 1

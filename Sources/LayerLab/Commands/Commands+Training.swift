@@ -140,6 +140,29 @@ extension CommandTable {
   }
 
   /// Refuses pictures the model cannot take, before any work starts.
+  /// Keras's cross-entropy compares the model's output with the labels'
+  /// one-hot rows, so the two must be as wide: a model that ends before
+  /// its Dense(classes), or in a Dense of another width, is refused before
+  /// training, as Keras refuses it ("Shapes (None, 6) and (None, 10) are
+  /// incompatible"). Sparse labels only need the output to hold each class
+  /// number, which the loss checks; `classes` is nil when the labels (class
+  /// numbers) do not say how many there are.
+  static func checkClasses(_ classes: Int?, loss: LossKind, session: Session) throws {
+    guard let output = session.model.outputShapes.last else { return }
+    let ending = classes.map { "Dense(\($0)) and Activation('softmax')" } ?? "Dense(classes)"
+    guard output.rank == 1 else {
+      throw LabError(
+        message: "the model's output is \(output.withNoneBatch), not one score per class",
+        hint: "end it with Flatten(), then \(ending)")
+    }
+    if let classes, loss == .categoricalCrossentropy, output[0] != classes {
+      throw LabError(
+        message:
+          "the model's output is \(output.withNoneBatch) but the labels have \(classes) classes",
+        hint: "end the model with \(ending): Keras needs the two to match")
+    }
+  }
+
   static func checkShapes(_ images: Tensor, session: Session) throws {
     guard let input = session.model.inputShape, !session.model.layers.isEmpty else {
       throw LabError(
