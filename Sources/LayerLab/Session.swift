@@ -58,7 +58,11 @@ final class Session {
   /// The Python lines typed so far, numbered, for quoting in errors.
   let pythonInput = PythonInputLog()
   /// Snapshots taken before each change to the model, newest last.
-  private var undoStack: [(description: String, snapshot: ModelSnapshot, serial: Int)] = []
+  private var undoStack:
+    [(
+      description: String, snapshot: ModelSnapshot, serial: Int,
+      optimizer: (optimizer: any Optimizer, snapshot: OptimizerSnapshot)?
+    )] = []
   /// Counts every change ever made, so a checkpoint survives the undo limit.
   private var changeSerial = 0
   static let undoLimit = 50
@@ -128,11 +132,17 @@ final class Session {
   /// Runs `change` on the model and, when it succeeds, remembers how to undo
   /// it under the description `change` returns. The engine refuses bad
   /// changes without touching the model, so a throw leaves nothing to roll back.
-  func changeModel(_ change: () throws -> String) throws {
+  /// A change that trains also names its `optimizer`, whose state (Adam's
+  /// moments and step count) undo puts back with the weights, so a fit
+  /// undone and run again learns exactly as the first time.
+  func changeModel(keeping optimizer: (any Optimizer)? = nil, _ change: () throws -> String)
+    throws
+  {
     let before = model.snapshot()
+    let optimizerBefore = optimizer.map { ($0, $0.snapshot) }
     let description = try change()
     changeSerial += 1
-    undoStack.append((description, before, changeSerial))
+    undoStack.append((description, before, changeSerial, optimizerBefore))
     // A typed line's changes all stay until it ends (see holdsUndo).
     if !holdsUndo {
       if undoStack.count > Self.undoLimit { undoStack.removeFirst() }
@@ -150,6 +160,8 @@ final class Session {
       where !live.contains(buffer.address) && seen.insert(buffer.address).inserted {
         total += buffer.bytes
       }
+      // Counted whole: once the optimizer has stepped on, the copy is its own.
+      total += entry.optimizer?.snapshot.bytes ?? 0
     }
     return total
   }
@@ -180,6 +192,7 @@ final class Session {
         hint: "undo reverses add, insert, remove, kernel, reset, load, seed and fit")
     }
     try model.restore(last.snapshot)
+    if let (optimizer, state) = last.optimizer { optimizer.snapshot = state }
     undoStack.removeLast()
     return last.description
   }
@@ -211,6 +224,7 @@ final class Session {
   func rollBack(to mark: Int) {
     while let last = undoStack.last, last.serial > mark {
       try? model.restore(last.snapshot)
+      if let (optimizer, state) = last.optimizer { optimizer.snapshot = state }
       undoStack.removeLast()
     }
   }

@@ -63,6 +63,9 @@ public struct OptimizerState: Equatable, Sendable {
 public struct OptimizerSnapshot: Sendable {
   var slots: [OptimizerSlots]
   var steps: Int
+
+  /// The bytes its slots hold once the optimizer has moved on from them.
+  public var bytes: Int { slots.reduce(0) { $0 + $1.count } * MemoryLayout<Float>.size }
 }
 
 /// Per-parameter slots that follow the parameter list; rebuilt when the model changes shape.

@@ -83,7 +83,7 @@ extension CommandTable {
           Float(images.shape[0]) * fitOptions.validationSplit, rounding: .towardZero)
       : images.shape[0]
     let steps = (trainCount + fitOptions.batchSize - 1) / fitOptions.batchSize
-    try session.changeModel {
+    try session.changeModel(keeping: setup.optimizer) {
       let result = try session.model.fit(
         images, labels: labels, loss: setup.loss, optimizer: setup.optimizer, options: fitOptions,
         validation: validation,
