@@ -146,6 +146,23 @@ import Testing
         """)
   }
 
+  /// A file is Python: Keras's names need their imports there (the shell
+  /// has them without), and the hint names the import, not "e.g. Conv2D = 6".
+  @Test func aKerasNameWithoutItsImportSaysWhichImport() throws {
+    let script = "import keras\nmodel = keras.Sequential()\nmodel.add(Conv2D(4, (3, 3)))\n"
+    let run = try LayerLabProcess.run(
+      input: "", arguments: ["net.py"],
+      prepare: {
+        try script.write(to: $0.appendingPathComponent("net.py"), atomically: true, encoding: .utf8)
+      })
+    #expect(run.status == 1)
+    #expect(run.output.contains("error: name 'Conv2D' is not defined\n"), "\(run.output)")
+    #expect(
+      run.output.contains(
+        "hint: import it first, as Keras's scripts do: from keras.layers import Conv2D"),
+      "\(run.output)")
+  }
+
   /// A mistake found only while running stops the file there, with its place.
   @Test func aRuntimeErrorNamesItsLine() throws {
     let script =

@@ -98,10 +98,12 @@ extension CommandTable {
     let train = data.train
     let (low, high) = train.images.range
     session.console.out(
-      "data \(session.dataSource): \(groupedThousands(train.count)) training pictures \(train.images.shape), "
+      "data \(session.dataSource): \(groupedThousands(train.count)) training picture\(train.count == 1 ? "" : "s") \(train.images.shape), "
         + "values [\(ProgressRenderer.four(low)), \(ProgressRenderer.four(high))]")
     if let test = data.test {
-      session.console.out("  \(groupedThousands(test.count)) test pictures \(test.images.shape)")
+      session.console.out(
+        "  \(groupedThousands(test.count)) test picture\(test.count == 1 ? "" : "s") \(test.images.shape)"
+      )
     } else {
       session.console.out(
         "  no test set: use validation_split when fitting to hold some pictures out")

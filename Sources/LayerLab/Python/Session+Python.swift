@@ -20,6 +20,14 @@ extension Session {
     }
     interpreter.unknownName = { name, known in
       let classes = LayerKind.allCases.map(\.className)
+      // Keras's own names in a file that did not import them (the shell
+      // knows them without an import; a file, as Python, does not).
+      if let module = Self.kerasModule(of: name) {
+        return (
+          "name '\(name)' is not defined",
+          "import it first, as Keras's scripts do: from \(module) import \(name)"
+        )
+      }
       if let layer = closestMatch(name, in: classes), name.lowercased() != name {
         return ("unknown layer '\(name)'", "did you mean '\(layer)'?")
       }
@@ -53,6 +61,18 @@ extension Session {
     }
     interpreter.globals = preludeNames(of: interpreter)
     return interpreter
+  }
+
+  /// The Keras module a script imports `name` from, when it is one of the
+  /// names the shell offers without an import.
+  static func kerasModule(of name: String) -> String? {
+    if LayerKind.allCases.contains(where: { $0.className == name }) { return "keras.layers" }
+    if name == "Sequential" || name == "load_model" { return "keras.models" }
+    if OptimizerSpec.Kind.allCases.contains(where: { $0.rawValue == name }) {
+      return "keras.optimizers"
+    }
+    if name == "to_categorical" { return "keras.utils" }
+    return nil
   }
 
   /// What every shell session can use without importing: Keras's names (the
