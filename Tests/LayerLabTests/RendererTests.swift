@@ -4,6 +4,19 @@ import Testing
 @testable import LayerLab
 
 @Suite struct RendererTests {
+  /// Class names with control characters (from folder names) are shown
+  /// escaped, so the bars are measured on what the terminal shows: the
+  /// bars of `predict` line up whatever the names hold.
+  @Test func probabilityBarsLineUpWithEscapedNames() {
+    let lines = StripRenderer(width: 80).bars(
+      [0.5, 0.25, 0.25], labels: ["cat\u{1B}[31mRED", "dog", "bird"])
+    let columns = lines.map { line in
+      line.firstIndex(of: "|").map { line.distance(from: line.startIndex, to: $0) }
+    }
+    #expect(Set(columns).count == 1, "\(lines)")
+    #expect(!lines.joined().contains("\u{1B}"))
+  }
+
   @Test func rampRunsDarkToBrightAndDroppedIsNoShade() {
     #expect(Ramp.glyph(0, low: 0, high: 1) == " ")
     #expect(Ramp.glyph(1, low: 0, high: 1) == "@")

@@ -39,7 +39,7 @@ final class ModelObject: PyObject {
   func attribute(_ name: String) throws -> PyValue? {
     guard generation == session.modelGeneration else {
       throw LabError(
-        "this name holds an older model: a later Sequential() replaced it, and LayerLab keeps one model at a time",
+        "this name holds an older model: a later Sequential() or load_model replaced it, and LayerLab keeps one model at a time",
         hint: "use the name the newest model was given")
     }
     if let method = CommandTable.modelMethods.first(where: { $0.name == name }) {

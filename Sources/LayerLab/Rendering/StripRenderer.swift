@@ -52,7 +52,11 @@ struct StripRenderer {
   /// One bar per class, longest for the most probable:
   /// `cats      0.213 |######              |`.
   func bars(_ probabilities: [Float], labels: [String]) -> [String] {
-    let names = probabilities.indices.map { $0 < labels.count ? labels[$0] : "\($0)" }
+    // Escaped as the console will show them, so the bars line up even for
+    // class names with control characters in them (from folder names).
+    let names = probabilities.indices.map {
+      $0 < labels.count ? SafeText.terminal(labels[$0]) : "\($0)"
+    }
     let nameWidth = names.map(\.count).max() ?? 1
     let barWidth = max(10, min(40, width - nameWidth - 12))
     let top = probabilities.indices.max { probabilities[$0] < probabilities[$1] }
