@@ -110,14 +110,17 @@ import Testing
 @Suite struct UndoBudgetTests {
   @Test func undoKeepsWithinItsBudgetAndSaysWhatItForgot() {
     let harness = Harness()
-    // Dense(64) over 8x8x3 has 12,352 weights: 49 KB. Room for two copies.
-    harness.session.undoBytes = 120_000
+    // Dense(64) and Dense(6) over 8x8x3 have 12,742 weights: 51 KB, and
+    // each fit also keeps Adam's two slots from before it, 102 KB. Room
+    // for two fits.
+    harness.session.undoBytes = 320_000
     harness.type(
-      "data demo train=12 test=6 size=8", "add Flatten()", "add Dense(64)", "compile",
+      "data demo train=12 test=6 size=8", "add Flatten()", "add Dense(64)", "add Dense(6)",
+      "add Activation('softmax')", "compile",
       "fit epochs=1", "fit epochs=1", "fit epochs=1", "fit epochs=1")
     let transcript = harness.console.transcript
     #expect(
-      transcript.contains("(undo keeps at most 117.19 KB of earlier weights: forgot"),
+      transcript.contains("(undo keeps at most 312.50 KB of earlier weights: forgot"),
       "\(transcript)")
     // The newest steps are still there, in order; the oldest fits are gone.
     harness.type("undo", "undo", "undo", "undo", "undo")
