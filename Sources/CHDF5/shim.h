@@ -71,6 +71,11 @@ static inline int chdf5_dataset_is_internal(hid_t dataset) {
 }
 
 /// Frees what reading variable-length strings allocated.
+// Objects open in every file (H5F_OBJ_ALL is a macro of macros).
+static inline ssize_t chdf5_open_objects(void) {
+  return H5Fget_obj_count((hid_t)H5F_OBJ_ALL, H5F_OBJ_ALL);
+}
+
 static inline herr_t chdf5_reclaim(hid_t type, hid_t space, void *buffer) {
 #if H5_VERSION_GE(1, 12, 0)
   return H5Treclaim(type, space, H5P_DEFAULT, buffer);

@@ -83,6 +83,7 @@ private func sampleFile() throws -> Data {
       Issue.record("\(label): \(error) is not an EngineError")
     }
   }
+  #expect(HDF5.openObjects() == 0)
 }
 
 @Test func hdf5SurvivesFlippedBytes() throws {
@@ -104,6 +105,9 @@ private func sampleFile() throws -> Data {
       _ = try root.group("model_weights")?.nameList("layer_names")
     }
   }
+  // Every way out of a damaged file closed what it had opened (a type copy
+  // that failed to take its size was once left open).
+  #expect(HDF5.openObjects() == 0)
 }
 
 @Test func hdf5WorksFromManyThreadsAtOnce() async throws {
