@@ -333,6 +333,23 @@ struct Bench: ParsableCommand {
                 rows: rows, inFeatures: inF, units: units, input: x, kernel: w, bias: bias))
           })
       }
+      if !reference, let parts = DenseKernels.panelParts(rows: rows, inFeatures: inF, units: units)
+      {
+        // What the REPL's `forward` runs for one image: the same bits as the
+        // first row, over the kernel's column panels. Cutting them is paid
+        // once per change of the weights (the next row).
+        let panels = DenseKernels.columnPanels(
+          kernel: w, inFeatures: inF, units: units, parts: parts)
+        list.append(
+          Benchmark(section: "dense", name: "\(name) forward, panels", shape: shape, flops: flops) {
+            blackHole(DenseKernels.forwardPanels(rows: rows, input: x, panels: panels, bias: bias))
+          })
+        list.append(
+          Benchmark(section: "dense", name: "\(name) cut into panels", shape: shape, flops: 0) {
+            blackHole(
+              DenseKernels.columnPanels(kernel: w, inFeatures: inF, units: units, parts: parts))
+          })
+      }
       list.append(
         Benchmark(section: "dense", name: "\(name) backwardInput", shape: shape, flops: flops) {
           blackHole(

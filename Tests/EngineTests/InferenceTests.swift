@@ -326,6 +326,62 @@ private let inferenceModels: [(lines: [String], input: [Int])] = [
     }
   }
 
+  /// One image through a big kernel's column panels (the REPL's `forward`)
+  /// gives the batched path's bits, whatever the number of panels, rows,
+  /// bias or a last panel narrower than a vector.
+  @Test func panelledDenseGivesGemmBits() {
+    var rng = SeededGenerator(seed: 29)
+    let (inF, units) = (4100, 1030)
+    #expect(inF * units >= DenseKernels.bigKernel)
+    let x4 = randomFloats(4 * inF, &rng)
+    let w = randomFloats(inF * units, &rng)
+    let b = randomFloats(units, &rng)
+    for parts in [2, 3, 65] {
+      let panels = DenseKernels.columnPanels(kernel: w, inFeatures: inF, units: units, parts: parts)
+      for rows in 1...DenseKernels.fewRows {
+        let x = Array(x4.prefix(rows * inF))
+        for bias in [true, false] {
+          var viaGemm = [Float](repeating: 0, count: rows * units)
+          if bias { for r in 0..<rows { for u in 0..<units { viaGemm[r * units + u] = b[u] } } }
+          Gemm.sgemm(m: rows, n: units, k: inF, a: x, b: w, c: &viaGemm, accumulate: bias)
+          let panelled = DenseKernels.forwardPanels(
+            rows: rows, input: x, panels: panels, bias: bias ? b : nil)
+          #expect(bits(panelled) == bits(viaGemm), "parts \(parts) rows \(rows) bias \(bias)")
+        }
+      }
+    }
+  }
+
+  /// A Dense keeps its panels only while its kernel is unchanged: a pass
+  /// after the weights change uses the new ones, and a training pass (whose
+  /// weights change every step) never makes a copy.
+  @Test func panelledDenseFollowsItsKernel() throws {
+    var rng = SeededGenerator(seed: 31)
+    let m = try model(["Flatten()", "Dense(1030)"], input: [41, 50, 2])
+    let dense = try #require(m.layers[1] as? Dense)
+    let kernel = try #require(dense.kernel)
+    let input = try Tensor(shape: [1, 41, 50, 2], scalars: randomFloats(4100, &rng))
+    // The batched path's bits: Gemm from the bias.
+    func direct() -> [Float] {
+      var out = dense.bias?.value.scalars ?? [Float](repeating: 0, count: 1030)
+      Gemm.sgemm(
+        m: 1, n: 1030, k: 4100, a: input.scalars, b: kernel.value.scalars, c: &out,
+        accumulate: dense.bias != nil)
+      return out
+    }
+    try withThreads(2) {
+      #expect(DenseKernels.panelParts(rows: 1, inFeatures: 4100, units: 1030) == 2)
+      var rng2 = SeededGenerator(seed: 1)
+      _ = try dense.forward(input.reshaped([1, 4100]), mode: .training, rng: &rng2)
+      #expect(dense.panels == nil, "a training pass made a copy")
+      #expect(bits(try m.forward(input, mode: .inference).scalars) == bits(direct()))
+      #expect(dense.panels != nil)
+      kernel.value = try Tensor(shape: kernel.value.shape, scalars: randomFloats(4100 * 1030, &rng))
+      #expect(bits(try m.forward(input, mode: .inference).scalars) == bits(direct()))
+      #expect(bits(try m.infer(input).scalars) == bits(direct()))
+    }
+  }
+
   @Test func slicedDenseIsReproducibleAndClose() throws {
     var rng = SeededGenerator(seed: 23)
     for (rows, inF, units) in [(1, 4100, 1030), (3, 6151, 171), (4, 2048 * 3, 16)] {

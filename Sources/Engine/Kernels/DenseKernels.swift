@@ -50,7 +50,8 @@ public enum DenseKernels {
     // A kernel bigger than the caches is bound by DRAM: two threads each
     // reading their half of every row pull in whole rows anyway (measured
     // here: 8.8 ms with two against 6.4 with one for 33856x512), so it gets
-    // one thread; `forwardSlicedK` is the two-thread way for inference.
+    // one thread; inference splits it over the cores through a panelled
+    // copy (`forwardPanels`, the same bits) or slices (`forwardSlicedK`).
     let vectors = (units + 15) / 16
     let big = inFeatures * units >= bigKernel
     let parts = big ? 1 : max(1, min(EngineThreads.effective, vectors))
@@ -88,6 +89,108 @@ public enum DenseKernels {
               x.p, rows: rows, inFeatures: inFeatures, w: w.p, units: units, columns: u0..<u1,
               out: o.p)
           }
+        }
+      }
+      count = rows * units
+    }
+  }
+
+  /// A big kernel's columns cut into `parts` panels, each stored on its own
+  /// (`[inFeatures, width]`, contiguous), so that one image's exact product
+  /// (`forwardPanels`) can split the columns over the cores and each core
+  /// still reads one long sequential stream. Splitting the columns in place
+  /// has each core read every other kilobyte of every row, which is slower
+  /// than one core alone (measured here, 33856x512 on 2 cores: 5.0 ms
+  /// against 2.5).
+  public struct ColumnPanels: Sendable {
+    public let inFeatures: Int
+    public let units: Int
+    /// Column boundaries: panel p holds columns `bounds[p]..<bounds[p + 1]`,
+    /// at `inFeatures * bounds[p]` in `scalars`.
+    let bounds: [Int]
+    let scalars: [Float]
+    public var parts: Int { bounds.count - 1 }
+  }
+
+  /// Kernels up to this many floats (128 MB) are worth a panel copy for one
+  /// image: a bigger one would double a large share of the model's memory.
+  public static let panelledKernelLimit = 1 << 25
+
+  /// Whether `Dense` keeps a `ColumnPanels` copy for one image through this
+  /// kernel: big enough to be bound by DRAM, small enough to copy, and more
+  /// than one core to split it over.
+  public static func panelParts(rows: Int, inFeatures: Int, units: Int) -> Int? {
+    let floats = inFeatures * units
+    guard rows >= 1, rows <= fewRows, floats >= bigKernel, floats <= panelledKernelLimit
+    else { return nil }
+    let parts = min(EngineThreads.effective, (units + 15) / 16)
+    return parts >= 2 ? parts : nil
+  }
+
+  public static func columnPanels(kernel: [Float], inFeatures: Int, units: Int, parts: Int)
+    -> ColumnPanels
+  {
+    precondition(kernel.count == inFeatures * units && parts >= 1)
+    let vectors = (units + 15) / 16
+    // Whole cache lines per panel, as `forwardFewRows` splits its columns.
+    let bounds = (0...parts).map { min(units, $0 * vectors / parts * 16) }
+    let scalars = [Float](unsafeUninitializedCapacity: kernel.count) { out, count in
+      let o = SendablePointer(out.start)
+      kernel.withUnsafeBufferPointer { kb in
+        let k = SendableConstPointer(kb.start)
+        parallelUnits(parts) { part, _ in
+          let (u0, u1) = (bounds[part], bounds[part + 1])
+          let panel = o.p + inFeatures * u0
+          for row in 0..<inFeatures {
+            (panel + row * (u1 - u0)).initialize(from: k.p + row * units + u0, count: u1 - u0)
+          }
+        }
+      }
+      count = kernel.count
+    }
+    return ColumnPanels(inFeatures: inFeatures, units: units, bounds: bounds, scalars: scalars)
+  }
+
+  /// `forward` for 1…`fewRows` rows through a kernel's `ColumnPanels`: each
+  /// core takes whole panels, and every output is the same fused
+  /// multiply-add chain as in `forward` (from the bias, over the inputs in
+  /// order), so the bits are `forward`'s, for any thread count.
+  public static func forwardPanels(
+    rows: Int, input: [Float], panels: ColumnPanels, bias: [Float]?
+  ) -> [Float] {
+    let (inFeatures, units) = (panels.inFeatures, panels.units)
+    precondition(input.count == rows * inFeatures && (bias?.count ?? units) == units)
+    let bounds = panels.bounds
+    // Panel p's sums, `[rows, width]`, at `rows * bounds[p]`.
+    var staged = [Float](repeating: 0, count: rows * units)
+    staged.withUnsafeMutableBufferPointer { sb in
+      let st = SendablePointer(sb.start)
+      input.withUnsafeBufferPointer { xb in
+        panels.scalars.withUnsafeBufferPointer { wb in
+          let x = SendableConstPointer(xb.start)
+          let w = SendableConstPointer(wb.start)
+          parallelUnits(panels.parts) { part, _ in
+            let (u0, u1) = (bounds[part], bounds[part + 1])
+            let width = u1 - u0
+            if width == 0 { return }
+            let out = st.p + rows * u0
+            if let bias {
+              for r in 0..<rows {
+                for u in 0..<width { out[r * width + u] = bias[u0 + u] }
+              }
+            }
+            gemvColumns(
+              x.p, rows: rows, inFeatures: inFeatures, w: w.p + inFeatures * u0, units: width,
+              columns: 0..<width, out: out)
+          }
+        }
+      }
+    }
+    return [Float](unsafeUninitializedCapacity: rows * units) { out, count in
+      for part in 0..<panels.parts {
+        let (u0, u1) = (bounds[part], bounds[part + 1])
+        for r in 0..<rows {
+          for u in u0..<u1 { out[r * units + u] = staged[rows * u0 + r * (u1 - u0) + (u - u0)] }
         }
       }
       count = rows * units

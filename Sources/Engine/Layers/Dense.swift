@@ -20,6 +20,10 @@ public final class Dense: ActivatedLayer {
   /// next backward writes it instead of adding into it (the same bits as
   /// adding into zeros), then the flag drops.
   var overwritesKernelGradient = false
+  /// The kernel cut into column panels for one image in inference
+  /// (`DenseKernels.forwardPanels`), kept until the kernel changes.
+  private(set) var panels:
+    (kernel: ObjectIdentifier, version: Int, panels: DenseKernels.ColumnPanels)?
 
   init(spec: LayerSpec, name: String) {
     self.spec = spec
@@ -58,9 +62,7 @@ public final class Dense: ActivatedLayer {
         hint: "rebuild the model for this input")
     }
     let rows = input.count / max(inFeatures, 1)
-    let raw = DenseKernels.forward(
-      rows: rows, inFeatures: inFeatures, units: spec.units, input: input.scalars,
-      kernel: kernel.value.scalars, bias: bias?.value.scalars)
+    let raw = exactProduct(rows: rows, input: input, kernel: kernel, panelled: mode == .inference)
     var dims = input.shape.dims
     dims[dims.count - 1] = spec.units
     let pre = Tensor(validShape: Shape(dims), scalars: raw)
@@ -94,12 +96,42 @@ public final class Dense: ActivatedLayer {
       ? DenseKernels.forwardSlicedK(
         rows: rows, inFeatures: inFeatures, units: spec.units, input: input.scalars,
         kernel: kernel.value.scalars, bias: bias?.value.scalars)
-      : DenseKernels.forward(
-        rows: rows, inFeatures: inFeatures, units: spec.units, input: input.scalars,
-        kernel: kernel.value.scalars, bias: bias?.value.scalars)
+      : exactProduct(rows: rows, input: input, kernel: kernel, panelled: true)
     var dims = input.shape.dims
     dims[dims.count - 1] = spec.units
     return Tensor(validShape: Shape(dims), scalars: relu ? ElementwiseKernels.relu(raw) : raw)
+  }
+
+  /// `DenseKernels.forward`'s sums, bit for bit. With `panelled` (an
+  /// inference pass: the REPL's `forward`, `predict`), one to four rows
+  /// against a big kernel go through its column panels on every core; a
+  /// training step's weights change after every step, so copying them would
+  /// cost more than it saves.
+  private func exactProduct(rows: Int, input: Tensor, kernel: Parameter, panelled: Bool)
+    -> [Float]
+  {
+    let inFeatures = input.shape.dims.last ?? 0
+    if panelled,
+      let parts = DenseKernels.panelParts(rows: rows, inFeatures: inFeatures, units: spec.units)
+    {
+      let id = ObjectIdentifier(kernel)
+      let cut: DenseKernels.ColumnPanels
+      if let kept = panels, kept.kernel == id, kept.version == kernel.version,
+        kept.panels.parts == parts
+      {
+        cut = kept.panels
+      } else {
+        panels = nil
+        cut = DenseKernels.columnPanels(
+          kernel: kernel.value.scalars, inFeatures: inFeatures, units: spec.units, parts: parts)
+        panels = (id, kernel.version, cut)
+      }
+      return DenseKernels.forwardPanels(
+        rows: rows, input: input.scalars, panels: cut, bias: bias?.value.scalars)
+    }
+    return DenseKernels.forward(
+      rows: rows, inFeatures: inFeatures, units: spec.units, input: input.scalars,
+      kernel: kernel.value.scalars, bias: bias?.value.scalars)
   }
 
   public var activationFunction: ActivationFunction { spec.activation }
