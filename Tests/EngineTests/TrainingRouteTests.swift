@@ -2,11 +2,11 @@ import Testing
 
 @testable import Engine
 
-/// A training step's own route (`Sequential.trainingPass`): 3x3 stride-1
-/// convolutions with 16 or more channels take Winograd's products for their
-/// output and input gradient. These check that route's gradients against
-/// central differences of the REPL's direct `forward`, against the direct
-/// route, and across thread counts. Serialized: they flip
+/// The route of every pass (`Conv2D.forward(_:regrouped:)`, a training
+/// step's `Sequential.trainingPass`): 3x3 stride-1 convolutions with 16 or
+/// more channels take Winograd's products for their output and input
+/// gradient. These check that route's gradients against central
+/// differences, against the direct sums, and across thread counts. Serialized: they flip
 /// `KernelSettings.winogradInTraining` and the thread count.
 @Suite(.serialized) struct TrainingRoute {
   /// Layers Winograd takes in training ('valid' pads the input gradient by
@@ -24,6 +24,8 @@ import Testing
     let input = spreadTensor(shape.batched(2), seed: UInt64(index + 30))
     var direct: Tensor? = nil
     let gap = try gradientGap(conv, input: input, epsilon: 2e-3) { layer, probe in
+      for p in layer.parameters { p.zeroGradient() }
+      _ = try conv.forward(input, regrouped: false)
       direct = try layer.backward(probe)
       // The same gradient through the training route: Winograd's forward,
       // then its input gradient (the kernel gradient is direct either way).
@@ -48,8 +50,7 @@ import Testing
   @Test func ineligibleConvKeepsTheDirectBits() throws {
     let conv = try #require(try makeLayer("Conv2D(8, (3, 3))", input: [5, 5, 16]) as? Conv2D)
     let input = randomTensor([2, 5, 5, 16], seed: 4)
-    var rng = SeededGenerator(seed: 1)
-    let direct = try conv.forward(input, mode: .training, rng: &rng)
+    let direct = try conv.forward(input, regrouped: false)
     let probe = randomTensor(direct.shape, seed: 6)
     let directGradient = try conv.backward(probe)
     let routed = try conv.forward(input, regrouped: true)
@@ -101,6 +102,22 @@ import Testing
     #expect(try run(fused: true) == run(fused: false))
   }
 
+  /// The REPL's `forward` takes the training route: what `show` draws and
+  /// `evaluate` counts is what a training step computes with those weights,
+  /// not the direct sums.
+  @Test func theREPLsForwardTakesTheTrainingRoute() throws {
+    let model = try Self.network()
+    let x = randomTensor([2, 8, 8, 16], seed: 14)
+    for mode in [Mode.inference, .training] {
+      _ = try model.forward(x, mode: mode)
+      let conv = try #require(model.layers[2] as? Conv2D)
+      let input = model.lastOutputs[1]
+      let shown = bits(model.lastOutputs[2].scalars)
+      #expect(shown == bits(try conv.forward(input, regrouped: true).scalars), "\(mode)")
+      #expect(shown != bits(try conv.forward(input, regrouped: false).scalars), "\(mode)")
+    }
+  }
+
   /// A step writes the Dense kernels' gradients instead of zeroing and
   /// adding into them: a second step on the same batch (nothing learned:
   /// a zero learning rate) has every gradient of the first, bit for bit,
@@ -132,7 +149,7 @@ import Testing
   }
 
   /// The whole step: parameter gradients of the Winograd route against
-  /// central differences of the loss through the direct `forward`.
+  /// central differences of the loss through `forward`.
   @Test func winogradStepGradientMatchesCentralDifferences() throws {
     let model = try Self.network()
     let x = spreadTensor([3, 8, 8, 16], seed: 9)

@@ -19,9 +19,10 @@ enum KernelSettings {
   /// layer takes.
   nonisolated(unsafe) static var scatterInputGradient = true
 
-  /// A training step's 3x3 stride-1 convolutions take Winograd's products
-  /// for their output and input gradient (`Conv2D.forward(_:regrouped:)`);
-  /// off, the direct sums, as the REPL's `forward`. Unlike the switches
-  /// above this one changes values (by rounding): tests compare the routes.
+  /// Every pass's 3x3 stride-1 convolutions (the REPL's `forward`,
+  /// `evaluate`, a training step) take Winograd's products for their output
+  /// and gradients (`Conv2D.forward(_:regrouped:)`); off, the direct sums.
+  /// Unlike the switches above this one changes values (by rounding): tests
+  /// compare the routes.
   nonisolated(unsafe) static var winogradInTraining = true
 }

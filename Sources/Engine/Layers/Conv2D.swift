@@ -93,18 +93,21 @@ public final class Conv2D: ActivatedLayer {
     return (g, kernel)
   }
 
+  /// Every pass (the REPL's `forward`, a training step) takes Winograd's
+  /// products where they apply (`forward(_:regrouped:)`), so what `show`
+  /// draws, what `evaluate` counts and what training computes are one route.
   public func forward(_ input: Tensor, mode: Mode, rng: inout SeededGenerator) throws(EngineError)
     -> Tensor
   {
-    try forward(input, regrouped: false)
+    try forward(input, regrouped: true)
   }
 
-  /// `forward`, or with `regrouped` (a training step, `Sequential.trainStep`)
-  /// a 3x3 stride-1 layer with 16 or more channels goes through Winograd's
-  /// products (`Winograd.takesInputGradient`), for its output now and its
-  /// input and kernel gradients in `backward`: the same values up to
-  /// rounding with 4x or 2.25x fewer multiply-adds, still the same bits for
-  /// any thread count.
+  /// With `regrouped` (every pass but the tests' and the benchmark's direct
+  /// rows) a 3x3 stride-1 layer with 16 or more channels goes through
+  /// Winograd's products (`Winograd.takesInputGradient`), for its output now
+  /// and its input and kernel gradients in `backward`: the same values up
+  /// to rounding with 4x or 2.25x fewer multiply-adds, still the same bits
+  /// for any thread count. Without, the direct sums (`ConvKernels`).
   ///
   /// With `relu` (a linear layer followed by `Activation('relu')`, which
   /// then adopts the values: `Activation.adoptReLU`), the ReLU is applied as
@@ -115,8 +118,7 @@ public final class Conv2D: ActivatedLayer {
   {
     let (g, kernel) = try checked(input)
     precondition(!relu || spec.activation == .linear)
-    let fast =
-      regrouped && KernelSettings.winogradInTraining && Winograd.takesInputGradient(g)
+    let fast = regrouped && Self.regroups(g)
     let raw =
       (fast ? winograd(g, input, kernel: kernel, relu: relu, pool: false) : nil)
       ?? (relu
@@ -132,17 +134,24 @@ public final class Conv2D: ActivatedLayer {
     return out
   }
 
+  /// Whether a regrouped pass takes Winograd's products for this shape.
+  static func regroups(_ g: ConvGeometry) -> Bool {
+    KernelSettings.winogradInTraining && Winograd.takesInputGradient(g)
+  }
+
   /// Inference without keeping anything (for `Sequential.infer`): the sums
   /// before the layer's own activation, with ReLU applied in the same pass
-  /// when `relu` is set (then the bits of `relu(forward)`). Not `exact`: a
-  /// 3x3 stride-1 layer may take Winograd's F(4x4, 3x3) or F(2x2, 3x3)
-  /// (`Winograd`), the same values up to rounding with 4x or 2.25x fewer
-  /// multiply-adds.
+  /// when `relu` is set (then the bits of `relu(forward)`). With `exact`,
+  /// `forward`'s route and bits; without, any 3x3 stride-1 layer Winograd
+  /// takes goes through its F(4x4, 3x3) or F(2x2, 3x3) (`Winograd`), the
+  /// same values up to rounding.
   func inferPreActivation(_ input: Tensor, relu: Bool, exact: Bool = true) throws(EngineError)
     -> Tensor
   {
     let (g, kernel) = try checked(input)
-    if !exact, let raw = winograd(g, input, kernel: kernel, relu: relu, pool: false) {
+    if !exact || Self.regroups(g),
+      let raw = winograd(g, input, kernel: kernel, relu: relu, pool: false)
+    {
       return Tensor(validShape: [g.batch, g.outHeight, g.outWidth, g.filters], scalars: raw)
     }
     let raw =
@@ -156,8 +165,10 @@ public final class Conv2D: ActivatedLayer {
 
   /// `inferPreActivation(relu: true)` then `pool` (a 2x2, stride-2, unpadded
   /// max pooling), fused: the same bits (not `exact`: Winograd's values
-  /// where it applies). nil when no fused kernel takes this shape; the
-  /// errors of `inferPreActivation` for an input the layer cannot take.
+  /// where it applies, its tile chosen for the pooled output). nil when no
+  /// fused kernel takes this shape, or (`exact`) when `forward` regroups it:
+  /// the caller then runs the two steps; the errors of `inferPreActivation`
+  /// for an input the layer cannot take.
   func inferReLUMaxPool2(_ input: Tensor, exact: Bool = true) throws(EngineError) -> Tensor? {
     let (g, kernel) = try checked(input)
     guard g.outHeight >= 2, g.outWidth >= 2 else { return nil }
@@ -165,6 +176,7 @@ public final class Conv2D: ActivatedLayer {
     if !exact, let raw = winograd(g, input, kernel: kernel, relu: true, pool: true) {
       return Tensor(validShape: shape, scalars: raw)
     }
+    if exact && Self.regroups(g) { return nil }
     guard
       let raw = ConvKernels.forwardReLUMaxPool2(
         g, input: input.scalars, kernel: kernel.value.scalars, bias: bias?.value.scalars)

@@ -13,15 +13,16 @@ extension Sequential {
   /// every layer's cached state as they were, so the REPL's display of the
   /// last pass is not disturbed.
   ///
-  /// With `exact: false` (predict, benchmarks), two fast paths that regroup
-  /// sums: 3x3 stride-1 convolutions with at least 16 channels go through
-  /// Winograd's minimal filtering (`Winograd`: 4x or 2.25x fewer
-  /// multiply-adds), and
-  /// one to four images against a Dense kernel of 1 MB or more (the seed
-  /// network's first Dense) sum it in fixed slices on both cores
-  /// (`DenseKernels.forwardSlicedK`). The same values up to rounding, but
-  /// not the same bits as `forward`; still the same bits for any thread
-  /// count.
+  /// `forward` itself takes Winograd's products for the 3x3 stride-1
+  /// convolutions training regroups (`Conv2D.forward(_:regrouped:)`); with
+  /// `exact: false` (predict, benchmarks), sums regroup further: any 3x3
+  /// stride-1 convolution Winograd takes, with a following ReLU and 2x2 max
+  /// pooling folded into its output transform (`Winograd`: 4x or 2.25x
+  /// fewer multiply-adds), and one to four images against a Dense kernel of
+  /// 1 MB or more (the seed network's first Dense) sum it in fixed slices
+  /// on both cores (`DenseKernels.forwardSlicedK`). The same values up to
+  /// rounding, but not the same bits as `forward`; still the same bits for
+  /// any thread count.
   public func infer(_ input: Tensor, exact: Bool = true) throws(EngineError) -> Tensor {
     try inferPass(input, exact: exact).output
   }

@@ -44,11 +44,11 @@ extension Sequential {
   }
 
   /// The forward pass of a training step: what `forward(mode: .training)`
-  /// computes, and the layers keep the same state for backward (Dropout
-  /// draws the same masks), but a Conv2D may regroup its sums
-  /// (`Conv2D.forward(_:regrouped:)`: Winograd's products), and nothing is
-  /// kept for display: the REPL's `forward`, which `show` draws and
-  /// `explain` explains, keeps the direct sums. Returns the output and,
+  /// computes, bit for bit, on the same route (`Conv2D.forward(_:regrouped:)`:
+  /// Winograd's products where they apply), and the layers keep the same
+  /// state for backward (Dropout draws the same masks), but a ReLU after a
+  /// conv is applied as its sums are stored and nothing is kept for
+  /// display. Returns the output and,
   /// for a model ending in a softmax layer, that layer's input (the
   /// logits the fused loss reads).
   func trainingPass(_ input: Tensor) throws(EngineError) -> (output: Tensor, logits: Tensor?) {
