@@ -339,6 +339,50 @@ func denseMatchesReference(_ shape: (Int, Int, Int)) {
     }
   }
 
+  /// A first layer convolved directly across its filters
+  /// (`convolveFewChannels`) gives the GEMM route's bits: 'same' and
+  /// 'valid', 3x3, 5x5 and 1x3 windows, 1 to 4 channels, 32 to 96 filters,
+  /// rows that are not a multiple of six pixels, with and without bias and
+  /// ReLU, on 1 and 2 threads, against every micro-kernel.
+  @Test func fewChannelConvolutionGivesGemmBits() {
+    var rng = SeededGenerator(seed: 61)
+    for t in [
+      convCase(batch: 2, h: 13, w: 17, c: 3, f: 32, kh: 3, kw: 3, sy: 1, sx: 1, padding: .same)!,
+      convCase(batch: 1, h: 10, w: 11, c: 3, f: 64, kh: 3, kw: 3, sy: 1, sx: 1, padding: .valid)!,
+      convCase(batch: 3, h: 9, w: 7, c: 1, f: 32, kh: 5, kw: 5, sy: 1, sx: 1, padding: .same)!,
+      convCase(batch: 1, h: 6, w: 23, c: 4, f: 96, kh: 1, kw: 3, sy: 1, sx: 1, padding: .valid)!,
+      convCase(batch: 1, h: 100, w: 100, c: 3, f: 32, kh: 3, kw: 3, sy: 1, sx: 1, padding: .same)!,
+    ] {
+      let g = t.g
+      #expect(ConvKernels.takesFewChannels(ConvKernels.Im2col(g), filters: g.filters), "\(t)")
+      let x = randomFloats(g.inputCount, &rng)
+      let w = randomFloats(g.kernelCount, &rng)
+      let b = randomFloats(g.filters, &rng)
+      for bias in [true, false] {
+        for relu in [false, true] {
+          let run = { (direct: Bool, threads: Int, kind: Gemm.MicroKernel?) -> [UInt32] in
+            let saved = KernelSettings.fewChannelConvolution
+            KernelSettings.fewChannelConvolution = direct
+            defer { KernelSettings.fewChannelConvolution = saved }
+            let body = {
+              withThreads(threads) {
+                bits(
+                  ConvKernels.forwardFast(g, input: x, kernel: w, bias: bias ? b : nil, relu: relu))
+              }
+            }
+            if let kind { return withMicroKernel(kind, body) }
+            return body()
+          }
+          let direct = run(true, 1, nil)
+          #expect(run(true, 2, nil) == direct, "\(t) threads")
+          for kind in Gemm.MicroKernel.allCases {
+            #expect(run(false, 2, kind) == direct, "\(t) \(kind) bias \(bias) relu \(relu)")
+          }
+        }
+      }
+    }
+  }
+
   @Test func fewChannelInputGradientBothWays() {
     // Few input channels take the dCol + col2im path; the gather path must
     // agree with the reference there too.

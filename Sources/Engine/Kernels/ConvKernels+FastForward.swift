@@ -15,6 +15,11 @@ extension ConvKernels {
     let rows = batch * plan.outHeight * plan.outWidth
     let depth = plan.depth
     if rows == 0 || filters == 0 { return }
+    if takesFewChannels(plan, filters: filters) {
+      return convolveFewChannels(
+        plan, batch: batch, filters: filters, input: input, weights: weights, bias: bias,
+        output: output, relu: relu)
+    }
     // With the whole of k in one block, the in-place
     // tiles are one kernel pass over all kernel rows (`segments`), so even
     // a first layer's 9-float rows (3x3, RGB) are worth reading in place

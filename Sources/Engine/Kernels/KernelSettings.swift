@@ -2,13 +2,18 @@
 /// for tests and benchmarks. Like `EngineThreads.count`, set them between
 /// kernel calls only.
 enum KernelSettings {
-  // These three never change a result: every path computes the same fused
+  // These four never change a result: every path computes the same fused
   // multiply-add chains in the same order, and tests flip them to check
   // exactly that.
 
   /// Forces one GEMM micro-kernel (tests, `LAYERLAB_GEMM_KERNEL`); nil picks
   /// the faster on this machine (`Gemm.fastestKernel`).
   nonisolated(unsafe) static var microKernel: Gemm.MicroKernel? = nil
+
+  /// A first layer (at most 4 channels, stride 1) is convolved directly
+  /// across its filters (`ConvKernels.convolveFewChannels`); off, through
+  /// `Gemm`.
+  nonisolated(unsafe) static var fewChannelConvolution = true
 
   /// Convolution tiles away from the padding read their windows in place
   /// (`ConvKernels.convolveImplicit`); off, every row goes through im2col.

@@ -27,7 +27,7 @@ struct LayerView {
       throw LabError(message: "there is no image yet", hint: "load one, e.g. image demo cat")
     }
     let (h, w, c) = (image.shape[1], image.shape[2], image.shape[3])
-    var lines = [CellLine(text: "input \(image.shape) from \(session.imageSource)")]
+    let lines = [CellLine(text: "input \(image.shape) from \(session.imageSource)")]
     if request.gray || c == 1 {
       let weights: [Float] =
         c == 3 ? [0.299, 0.587, 0.114] : Array(repeating: 1 / Float(c), count: c)

@@ -1,0 +1,184 @@
+/// A first layer's convolution (an RGB or grey picture: at most 4 input
+/// channels), done directly across the filters.
+///
+/// Through `Gemm` such a layer is a product with k = 27 (3x3x3): every
+/// 6x16 tile reloads and stores its accumulators for 27 steps, and the
+/// windows are gathered row by row (the seed network's first layer ran at
+/// ~85 GFLOP/s on two cores, a third of the peak: BENCHMARKS.md, "Fifth
+/// pass"). Here six neighbouring output pixels keep 32 filters each in
+/// twelve vector registers over the whole window, read from a zero-padded
+/// strip of input rows. Each output is the same fused multiply-add chain
+/// as through `Gemm` (from the bias, or from zero, over the kernel in
+/// (ky, kx, c) order, padding included as zeros), so the bits are the
+/// same (tested against the GEMM route, `KernelSettings.fewChannelConvolution`).
+extension ConvKernels {
+  /// Whether `convolveFewChannels` takes this plan: a stride-1, undilated,
+  /// unpadded-or-zero-padded window over at most 4 channels, filters in
+  /// groups of 32, and a window small enough that `Gemm` sums it as one
+  /// chain too.
+  static func takesFewChannels(_ plan: Im2col, filters: Int) -> Bool {
+    KernelSettings.fewChannelConvolution && plan.inChannels <= 4 && filters > 0
+      && filters % 32 == 0 && plan.strideY == 1 && plan.strideX == 1 && plan.dilationY == 1
+      && plan.dilationX == 1 && plan.padTop >= 0 && plan.padLeft >= 0 && plan.depth <= 64
+      && Gemm.kBlockSize(plan.depth) == plan.depth && plan.outHeight > 0 && plan.outWidth > 0
+  }
+
+  /// output[n, oy, ox, f] = (bias[f] +) Σ_(ky, kx, c) input · weights, then
+  /// ReLU when `relu`, for `batch` images. Units are blocks of one image's
+  /// output rows, fixed by the shape; any thread may take any unit.
+  static func convolveFewChannels(
+    _ plan: Im2col, batch: Int, filters: Int, input: UnsafePointer<Float>,
+    weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+    output: UnsafeMutablePointer<Float>, relu: Bool
+  ) {
+    let (kh, kw, c) = (plan.kernelHeight, plan.kernelWidth, plan.inChannels)
+    let (oh, ow) = (plan.outHeight, plan.outWidth)
+    // About a million multiply-adds per unit: enough to pay for handing it
+    // out, small enough to share one picture between the cores.
+    let perRow = ow * filters * plan.depth
+    let rowsPerUnit = min(oh, max(1, 1_000_000 / max(perRow, 1)))
+    let blocks = (oh + rowsPerUnit - 1) / rowsPerUnit
+    // The strip: a unit's input rows, zero-padded left and right to the
+    // width the windows cover.
+    let stripWidth = ow + kw - 1
+    let stripFloats = (rowsPerUnit + kh - 1) * stripWidth * c
+    let units = batch * blocks
+    let workers = min(EngineThreads.effective, units)
+    let scratch = WorkerScratch(workers: workers, floatsPerWorker: stripFloats)
+    defer { scratch.deallocate() }
+    let src = SendableConstPointer(input)
+    let w = SendableConstPointer(weights)
+    let b = bias.map(SendableConstPointer.init)
+    let dst = SendablePointer(output)
+    parallelUnits(units, workers: workers) { unit, worker in
+      let (n, block) = (unit / blocks, unit % blocks)
+      let oy0 = block * rowsPerUnit
+      let oy1 = min(oh, oy0 + rowsPerUnit)
+      let strip = scratch.of(worker)
+      let image = src.p + n * plan.inHeight * plan.inWidth * c
+      // Input columns -padLeft ..< -padLeft + stripWidth, zero outside.
+      let x0 = max(0, plan.padLeft)
+      let x1 = min(stripWidth, plan.inWidth + plan.padLeft)
+      for r in 0..<(oy1 - oy0 + kh - 1) {
+        let row = strip + r * stripWidth * c
+        row.initialize(repeating: 0, count: stripWidth * c)
+        let iy = oy0 + r - plan.padTop
+        if iy >= 0 && iy < plan.inHeight && x1 > x0 {
+          (row + x0 * c).update(
+            from: image + (iy * plan.inWidth + x0 - plan.padLeft) * c, count: (x1 - x0) * c)
+        }
+      }
+      for oy in oy0..<oy1 {
+        let out = dst.p + ((n * oh + oy) * ow) * filters
+        let rows = UnsafePointer(strip + (oy - oy0) * stripWidth * c)
+        for group in 0..<(filters / 32) {
+          var ox = 0
+          while ox + 6 <= ow {
+            Self.fewChannelTile6(
+              rows: rows, stripFloats: stripWidth * c, at: ox * c, channels: c, kh: kh,
+              span: kw * c, weights: w.p + group * 32, filters: filters,
+              bias: b.map { $0.p + group * 32 }, out: out + ox * filters + group * 32, relu: relu)
+            ox += 6
+          }
+          while ox < ow {
+            Self.fewChannelTile1(
+              rows: rows, stripFloats: stripWidth * c, at: ox * c, kh: kh, span: kw * c,
+              weights: w.p + group * 32, filters: filters, bias: b.map { $0.p + group * 32 },
+              out: out + ox * filters + group * 32, relu: relu)
+            ox += 1
+          }
+        }
+      }
+    }
+  }
+
+  /// `reluInPlace`'s function on one vector: NaN and −0 become +0.
+  @inline(__always)
+  private static func relu16(_ v: SIMD16<Float>) -> SIMD16<Float> {
+    SIMD16<Float>(repeating: 0).replacing(with: v, where: v .> 0)
+  }
+
+  /// Six neighbouring pixels of one output row, 32 filters each: the
+  /// window's rows start `stripFloats` apart at `rows + at`, each `span`
+  /// floats long (kw x c), and pixel p's window starts p·c floats later.
+  /// `weights` is the kernel at the group's first filter (row stride
+  /// `filters`), `out` pixel 0's first filter (pixel stride `filters`).
+  @inline(never)
+  private static func fewChannelTile6(
+    rows: UnsafePointer<Float>, stripFloats: Int, at: Int, channels c: Int, kh: Int, span: Int,
+    weights: UnsafePointer<Float>, filters: Int, bias: UnsafePointer<Float>?,
+    out: UnsafeMutablePointer<Float>, relu: Bool
+  ) {
+    typealias V = SIMD16<Float>
+    let s0 = bias.map { UnsafeRawPointer($0).loadUnaligned(as: V.self) } ?? V()
+    let s1 = bias.map { UnsafeRawPointer($0 + 16).loadUnaligned(as: V.self) } ?? V()
+    var (a0, b0, a1, b1, a2, b2) = (s0, s1, s0, s1, s0, s1)
+    var (a3, b3, a4, b4, a5, b5) = (s0, s1, s0, s1, s0, s1)
+    var wk = UnsafeRawPointer(weights)
+    let wStep = filters &* 4
+    for ky in 0..<kh {
+      let x = rows + (ky &* stripFloats &+ at)
+      for t in 0..<span {
+        let w0 = wk.loadUnaligned(as: V.self)
+        let w1 = wk.loadUnaligned(fromByteOffset: 64, as: V.self)
+        wk += wStep
+        var v = V(repeating: x[t])
+        a0 = a0.addingProduct(v, w0)
+        b0 = b0.addingProduct(v, w1)
+        v = V(repeating: x[t &+ c])
+        a1 = a1.addingProduct(v, w0)
+        b1 = b1.addingProduct(v, w1)
+        v = V(repeating: x[t &+ 2 &* c])
+        a2 = a2.addingProduct(v, w0)
+        b2 = b2.addingProduct(v, w1)
+        v = V(repeating: x[t &+ 3 &* c])
+        a3 = a3.addingProduct(v, w0)
+        b3 = b3.addingProduct(v, w1)
+        v = V(repeating: x[t &+ 4 &* c])
+        a4 = a4.addingProduct(v, w0)
+        b4 = b4.addingProduct(v, w1)
+        v = V(repeating: x[t &+ 5 &* c])
+        a5 = a5.addingProduct(v, w0)
+        b5 = b5.addingProduct(v, w1)
+      }
+    }
+    let o = UnsafeMutableRawPointer(out)
+    let step = filters &* 4
+    @inline(__always) func store(_ p: Int, _ lo: V, _ hi: V) {
+      o.storeBytes(of: relu ? relu16(lo) : lo, toByteOffset: p &* step, as: V.self)
+      o.storeBytes(of: relu ? relu16(hi) : hi, toByteOffset: p &* step &+ 64, as: V.self)
+    }
+    store(0, a0, b0)
+    store(1, a1, b1)
+    store(2, a2, b2)
+    store(3, a3, b3)
+    store(4, a4, b4)
+    store(5, a5, b5)
+  }
+
+  /// `fewChannelTile6` for one pixel (the row's last few).
+  @inline(never)
+  private static func fewChannelTile1(
+    rows: UnsafePointer<Float>, stripFloats: Int, at: Int, kh: Int, span: Int,
+    weights: UnsafePointer<Float>, filters: Int, bias: UnsafePointer<Float>?,
+    out: UnsafeMutablePointer<Float>, relu: Bool
+  ) {
+    typealias V = SIMD16<Float>
+    var a = bias.map { UnsafeRawPointer($0).loadUnaligned(as: V.self) } ?? V()
+    var b = bias.map { UnsafeRawPointer($0 + 16).loadUnaligned(as: V.self) } ?? V()
+    var wk = UnsafeRawPointer(weights)
+    let wStep = filters &* 4
+    for ky in 0..<kh {
+      let x = rows + (ky &* stripFloats &+ at)
+      for t in 0..<span {
+        let v = V(repeating: x[t])
+        a = a.addingProduct(v, wk.loadUnaligned(as: V.self))
+        b = b.addingProduct(v, wk.loadUnaligned(fromByteOffset: 64, as: V.self))
+        wk += wStep
+      }
+    }
+    let o = UnsafeMutableRawPointer(out)
+    o.storeBytes(of: relu ? relu16(a) : a, as: V.self)
+    o.storeBytes(of: relu ? relu16(b) : b, toByteOffset: 64, as: V.self)
+  }
+}
