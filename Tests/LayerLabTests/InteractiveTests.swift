@@ -10,9 +10,7 @@ struct InteractiveTests {
   @Test func completionAndHistoryAcrossSessions() throws {
     let tmux = try #require(Tmux.find())
     let executable = try LayerLabProcess.locate()
-    let home = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "layerlab-home-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+    let home = try temporaryHome()
     defer { try? FileManager.default.removeItem(at: home) }
     let name = "layerlab-test-\(ProcessInfo.processInfo.processIdentifier)"
     let command = "env HOME=\(home.path) TERM=xterm NO_COLOR=1 \(executable.path)"
@@ -52,9 +50,7 @@ struct InteractiveTests {
   @Test func lessonPausesAndLeavesTheShellRunning() throws {
     let tmux = try #require(Tmux.find())
     let executable = try LayerLabProcess.locate()
-    let home = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "layerlab-home-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+    let home = try temporaryHome()
     defer { try? FileManager.default.removeItem(at: home) }
     let name = "layerlab-lesson-\(ProcessInfo.processInfo.processIdentifier)"
     // From the temporary folder: the lesson must be found from anywhere.
@@ -86,8 +82,7 @@ struct InteractiveTests {
   @Test func ctrlCStopsALongLoad() throws {
     let tmux = try #require(Tmux.find())
     let executable = try LayerLabProcess.locate()
-    let home = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "layerlab-home-\(UUID().uuidString)")
+    let home = try temporaryHome()
     defer { try? FileManager.default.removeItem(at: home) }
     let slow = Data(HostileBytes.progressiveJPEG(side: 2048, acScans: 99))
     for folder in ["set/a", "set/b"] {
@@ -124,9 +119,7 @@ struct InteractiveTests {
   @Test func twoTerminalsKeepEachOthersHistory() throws {
     let tmux = try #require(Tmux.find())
     let executable = try LayerLabProcess.locate()
-    let home = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "layerlab-home-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+    let home = try temporaryHome()
     defer { try? FileManager.default.removeItem(at: home) }
     let command = "env HOME=\(home.path) TERM=xterm NO_COLOR=1 \(executable.path)"
     let (first, second) = (
@@ -163,9 +156,7 @@ struct InteractiveTests {
   @Test func continuationPromptBlocksAndCtrlD() throws {
     let tmux = try #require(Tmux.find())
     let executable = try LayerLabProcess.locate()
-    let home = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "layerlab-home-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+    let home = try temporaryHome()
     defer { try? FileManager.default.removeItem(at: home) }
     let name = "layerlab-paste-\(ProcessInfo.processInfo.processIdentifier)"
     let status = home.appendingPathComponent("status").path
@@ -198,9 +189,7 @@ struct InteractiveTests {
   @Test func aWholeScriptPastedKeepsItsFunctions() throws {
     let tmux = try #require(Tmux.find())
     let executable = try LayerLabProcess.locate()
-    let home = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "layerlab-home-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+    let home = try temporaryHome()
     defer { try? FileManager.default.removeItem(at: home) }
     let script = """
       size = 12
@@ -245,6 +234,15 @@ struct InteractiveTests {
 }
 
 /// Just enough of tmux to type and read a pane.
+/// A fresh, empty HOME for one test's `layerlab` (its history and
+/// settings), under the temporary folder; the caller removes it.
+func temporaryHome() throws -> URL {
+  let home = FileManager.default.temporaryDirectory.appendingPathComponent(
+    "layerlab-home-\(UUID().uuidString)")
+  try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+  return home
+}
+
 struct Tmux {
   let path: String
 
