@@ -97,6 +97,20 @@ private func gemmMatchesReference(_ t: GemmCase) {
   #expect(c == [5, 5, 5, 5])
 }
 
+/// The probe's rule: a tie (or the narrow kernel a little ahead, as on a
+/// Zen 4 where both fit in registers) keeps the wide kernel; only a clear
+/// win, as where the wide one spills (AVX2: ~1.7x), picks the narrow one.
+@Test func microKernelChoiceNeedsAClearWin() {
+  #expect(Gemm.preferred(wide: 300, narrow: 300) == .wide8x32)
+  #expect(Gemm.preferred(wide: 300, narrow: 280) == .wide8x32)
+  #expect(Gemm.preferred(wide: 300, narrow: 250) == .wide8x32)
+  #expect(Gemm.preferred(wide: 540, narrow: 310) == .narrow6x16)
+  #expect(Gemm.preferred(wide: 300, narrow: 900) == .wide8x32)
+  // A kernel the probe could not time (`.max`) is never kept over one it did.
+  #expect(Gemm.preferred(wide: .max, narrow: 310) == .narrow6x16)
+  #expect(Gemm.preferred(wide: 300, narrow: .max) == .wide8x32)
+}
+
 // MARK: - Convolution
 
 private struct ConvCase: CustomStringConvertible {

@@ -59,9 +59,9 @@ public enum Gemm {
   /// has (`-march=native` gives AVX-512 on some hosts and only AVX2 on
   /// others of the "same" machine kind), and x86 feature intrinsics are not
   /// portable. So the first product times both kernels on a small problem
-  /// (well under a millisecond) and keeps the faster. The choice changes
-  /// speed only, never results. `LAYERLAB_GEMM_KERNEL=wide8x32|narrow6x16`
-  /// forces one.
+  /// (well under a millisecond) and keeps the faster by `preferred`. The
+  /// choice changes speed only, never results.
+  /// `LAYERLAB_GEMM_KERNEL=wide8x32|narrow6x16` forces one.
   static let fastestKernel: MicroKernel = {
     if let name = ProcessInfo.processInfo.environment["LAYERLAB_GEMM_KERNEL"],
       let forced = MicroKernel(rawValue: name)
@@ -102,8 +102,25 @@ public enum Gemm {
         }
       }
     }
-    return (best[.narrow6x16] ?? .max) < (best[.wide8x32] ?? .max) ? .narrow6x16 : .wide8x32
+    return preferred(wide: best[.wide8x32] ?? .max, narrow: best[.narrow6x16] ?? .max)
   }()
+
+  /// The kernel to keep from the probe's best times (any unit). Where the
+  /// wide kernel spills (AVX2) the narrow one is ~1.7x faster on the probe
+  /// (0.31 against 0.54 ms for a 256³ product on a Zen 4 built for Zen 3);
+  /// where both fit in registers the probe cannot tell them apart (a Zen 4:
+  /// 0.30 and 0.30 ms, and 12 starts of the bench picked narrow 7 times),
+  /// yet in the network's products, whose Winograd GEMMs have only 32-64
+  /// steps of k, the wide kernel's 8 rows and 16 accumulators per B load
+  /// win: a big training step 238 against 270 ms, a batch of 32 big images
+  /// 60 against 66 (medians of three interleaved rounds, BENCHMARKS.md,
+  /// "Sixth pass"). So the narrow kernel must beat the wide one clearly.
+  static func preferred(wide: UInt64, narrow: UInt64) -> MicroKernel {
+    Double(narrow) * narrowMargin < Double(wide) ? .narrow6x16 : .wide8x32
+  }
+
+  /// How much faster the narrow kernel must be on the probe to be kept.
+  static let narrowMargin = 1.25
 
   // MARK: - Public API
 
