@@ -113,7 +113,12 @@ extension CommandTable {
       throw LabError(
         message: "no image to predict", hint: "load one first: image demo cat, or image photo.png")
     }
-    let output = try session.model.forward(image, mode: .inference)
+    // As `forward` and the insight commands do: a picture of another size
+    // (one loaded before a model of another input) is fitted, and says so.
+    guard !session.model.layers.isEmpty else { throw EngineError.noLayers }
+    let (input, note) = try fitted(image, to: session.model, session)
+    let output = try session.model.forward(input, mode: .inference)
+    if let note { session.console.out(note) }
     guard output.shape.rank == 2 else {
       throw LabError(
         message: "the model's output is \(output.shape), not one score per class",
