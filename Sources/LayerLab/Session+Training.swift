@@ -6,6 +6,19 @@ struct TrainingSetup {
   var optimizerSpec: OptimizerSpec
   /// The live optimizer, whose state (Adam's moments) carries over between `fit`s.
   var optimizer: any Optimizer
+  /// Whether accuracy is a compiled metric. Keras's `model.compile` without
+  /// `metrics` reports the loss alone (`fit`'s lines, `History.history`,
+  /// `evaluate`'s result); the short `compile` measures accuracy unless
+  /// given `metrics=[]`. Accuracy is still worked out either way (`plot`).
+  var accuracy = true
+
+  /// The figures to report, Keras's names and order, from (accuracy, loss).
+  func reported(accuracy a: Float, loss: Float, prefix: String = "") -> [(String, Float)] {
+    (accuracy ? [(prefix + "accuracy", a)] : []) + [(prefix + "loss", loss)]
+  }
+
+  /// A compiled metric's phrase for the shell's messages.
+  var metricsPhrase: String { accuracy ? "metrics accuracy" : "no metrics (the loss alone)" }
 }
 
 /// The dataset arrays a Keras line can name, as the blog's script and Keras's

@@ -55,6 +55,23 @@ func savedKerasFilesComeBackWhole(_ name: String) throws {
   #expect(restored.state() == optimizer.state())
 }
 
+/// A model compiled without metrics is saved with `metrics: []` (Keras
+/// then reports the loss alone) and comes back so; with accuracy, as
+/// `['accuracy']`.
+@Test(arguments: ["nometrics.h5", "nometrics.keras"])
+func compiledMetricsSurviveAKerasFile(_ name: String) throws {
+  let (model, optimizer, _) = try trainedKerasStyleModel(optimizer: OptimizerSpec(kind: .adam))
+  for accuracy in [false, true] {
+    let path = temporaryPath(name)
+    let compile = KerasCompileSettings(
+      optimizer: OptimizerSpec(kind: .adam), loss: .categoricalCrossentropy, accuracy: accuracy)
+    try KerasFile.save(model, compile: compile, optimizer: optimizer, labels: [], path: path)
+    let loaded = try KerasFile.load(path: path)
+    #expect(loaded.compile?.accuracy == accuracy, "\(name), accuracy \(accuracy)")
+    #expect(loaded.compile == compile)
+  }
+}
+
 @Test(arguments: [OptimizerSpec.Kind.sgd, .rmsprop, .adam])
 func everyOptimizersStateSurvivesAKerasFile(_ kind: OptimizerSpec.Kind) throws {
   var spec = OptimizerSpec(kind: kind)

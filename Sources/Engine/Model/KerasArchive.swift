@@ -121,7 +121,7 @@ enum KerasArchive {
           .object([
             ("optimizer", KerasH5.optimizerConfig(compile.optimizer, keras3Names: true)),
             ("loss", .string(compile.loss.rawValue)), ("loss_weights", .null),
-            ("metrics", .array([.string("accuracy")])), ("weighted_metrics", .null),
+            ("metrics", KerasH5.metricsConfig(compile)), ("weighted_metrics", .null),
             ("run_eagerly", .bool(false)), ("steps_per_execution", JSONValue(1)),
             ("jit_compile", .bool(false)),
           ])

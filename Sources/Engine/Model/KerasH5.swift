@@ -278,9 +278,14 @@ enum KerasH5 {
   static func trainingConfig(_ compile: KerasCompileSettings) -> JSONValue {
     .object([
       ("optimizer_config", optimizerConfig(compile.optimizer, keras3Names: false)),
-      ("loss", .string(compile.loss.rawValue)), ("metrics", .array([.string("accuracy")])),
+      ("loss", .string(compile.loss.rawValue)), ("metrics", metricsConfig(compile)),
       ("weighted_metrics", .null), ("sample_weight_mode", .null), ("loss_weights", .null),
     ])
+  }
+
+  /// `["accuracy"]`, or `[]` for a model compiled without metrics.
+  static func metricsConfig(_ compile: KerasCompileSettings) -> JSONValue {
+    .array(compile.accuracy ? [.string("accuracy")] : [])
   }
 
   /// `{"class_name": "Adam", "config": {…}}`. Keras 2.2.4 spells the rate

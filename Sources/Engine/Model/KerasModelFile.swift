@@ -4,9 +4,14 @@ import Foundation
 public struct KerasCompileSettings: Equatable, Sendable {
   public var optimizer: OptimizerSpec
   public var loss: LossKind
-  public init(optimizer: OptimizerSpec, loss: LossKind) {
+  /// Whether accuracy is one of the compiled metrics (`metrics=['accuracy']`):
+  /// without it Keras reports the loss alone, in `fit`'s lines, `History`
+  /// and `evaluate`'s result.
+  public var accuracy: Bool
+  public init(optimizer: OptimizerSpec, loss: LossKind, accuracy: Bool = true) {
     self.optimizer = optimizer
     self.loss = loss
+    self.accuracy = accuracy
   }
 }
 
@@ -163,9 +168,8 @@ enum KerasModelFile {
       }
     }
     let metrics = flatMetrics(config["metrics"])
-    let extra = metrics.filter {
-      !["accuracy", "acc", "categorical_accuracy", "sparse_categorical_accuracy"].contains($0)
-    }
+    let accuracyNames = ["accuracy", "acc", "categorical_accuracy", "sparse_categorical_accuracy"]
+    let extra = metrics.filter { !accuracyNames.contains($0) }
     if !extra.isEmpty {
       notes.append(
         "metrics " + extra.joined(separator: ", ") + " not carried over: LayerLab measures accuracy"
@@ -177,7 +181,8 @@ enum KerasModelFile {
       }
       return nil
     }
-    return KerasCompileSettings(optimizer: spec, loss: loss)
+    return KerasCompileSettings(
+      optimizer: spec, loss: loss, accuracy: metrics.contains { accuracyNames.contains($0) })
   }
 
   private static func flatMetrics(_ value: JSONValue?) -> [String] {

@@ -36,25 +36,27 @@ extension CommandTable {
     let scores = try runEvaluate(session, bound, trainSet: set == "Train")
     // The blog's model_eval prints "Test Loss" and "Test Accuracy"; training figures say so.
     session.console.out("\(set) Loss \(ProgressRenderer.four(scores.loss))")
-    session.console.out("\(set) Accuracy \(ProgressRenderer.four(scores.accuracy))")
+    if scores.measured {
+      session.console.out("\(set) Accuracy \(ProgressRenderer.four(scores.accuracy))")
+    }
   }
 
   @Sendable static func evaluateCall(_ session: Session, _ bound: BoundArguments) throws -> PyValue
   {
     let scores = try runEvaluate(session, bound, trainSet: false)
+    let accuracy: [(PyConstant, PyValue)] =
+      scores.measured ? [(.string("accuracy"), .float(Double(scores.accuracy)))] : []
     if bound.bool("return_dict") {
-      return .dict(
-        PyDict([
-          (.string("accuracy"), .float(Double(scores.accuracy))),
-          (.string("loss"), .float(Double(scores.loss))),
-        ]))
+      return .dict(PyDict(accuracy + [(.string("loss"), .float(Double(scores.loss)))]))
     }
+    // As Keras: the loss alone is a number, with metrics a list [loss, ...].
+    guard scores.measured else { return .float(Double(scores.loss)) }
     return .list(PyList([.float(Double(scores.loss)), .float(Double(scores.accuracy))]))
   }
 
   /// Evaluates the arrays `bound` names (or the loaded data's test or training set).
   static func runEvaluate(_ session: Session, _ bound: BoundArguments, trainSet: Bool) throws -> (
-    loss: Float, accuracy: Float
+    loss: Float, accuracy: Float, measured: Bool
   ) {
     let setup = try session.requireTraining()
     let (images, labels, classes) = try session.labelledPictures(bound) {
@@ -71,14 +73,14 @@ extension CommandTable {
       shouldStop: { Interrupt.pending != 0 })
     try Interrupt.check()
     let steps = (labels.count + batchSize - 1) / batchSize
-    let metrics = [("accuracy", result.accuracy), ("loss", result.loss)]
+    let metrics = setup.reported(accuracy: result.accuracy, loss: result.loss)
     let progress = ProgressRenderer(live: session.display.terminal)
     switch bound.int("verbose") {
     case 1: session.console.out(progress.line(step: steps, of: steps, elapsed: 0, metrics: metrics))
     case 2: session.console.out(progress.summaryLine(steps: steps, elapsed: nil, metrics: metrics))
     default: break
     }
-    return (result.loss, result.accuracy)
+    return (result.loss, result.accuracy, setup.accuracy)
   }
 
   static func noTestSet(_ session: Session) -> LabError {

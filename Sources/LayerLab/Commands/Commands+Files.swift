@@ -219,7 +219,9 @@ extension CommandTable {
 
   /// The compile settings a Keras file records, from `compile`.
   static func kerasCompile(_ session: Session) -> KerasCompileSettings? {
-    session.training.map { KerasCompileSettings(optimizer: $0.optimizerSpec, loss: $0.loss) }
+    session.training.map {
+      KerasCompileSettings(optimizer: $0.optimizerSpec, loss: $0.loss, accuracy: $0.accuracy)
+    }
   }
 
   static func saveModel(path: String, in session: Session, keras: Bool) throws {
@@ -291,13 +293,14 @@ extension CommandTable {
     if let compile = loaded.compile {
       let optimizer = loaded.optimizer ?? compile.optimizer.make()
       session.training = TrainingSetup(
-        loss: compile.loss, optimizerSpec: compile.optimizer, optimizer: optimizer)
+        loss: compile.loss, optimizerSpec: compile.optimizer, optimizer: optimizer,
+        accuracy: compile.accuracy)
       let state =
         optimizer.state().map {
           ", its state after \($0.iterations) step\($0.iterations == 1 ? "" : "s"), so fit continues"
         } ?? ""
       session.say(
-        "compiled as saved: loss \(compile.loss.rawValue), optimizer \(compile.optimizer.expression), metrics accuracy\(state)"
+        "compiled as saved: loss \(compile.loss.rawValue), optimizer \(compile.optimizer.expression), \(session.training?.metricsPhrase ?? "")\(state)"
       )
     } else {
       session.training = nil

@@ -93,7 +93,7 @@ extension CommandTable {
             if verbose > 0 { session.console.out("Epoch \(p.epoch)/\(p.epochs)") }
           }
           if live {
-            let metrics = [("accuracy", p.accuracy), ("loss", p.loss)]
+            let metrics = setup.reported(accuracy: p.accuracy, loss: p.loss)
             session.console.transient(
               progress.line(
                 step: p.batch, of: p.batches, elapsed: Date().timeIntervalSince(epochStart),
@@ -106,7 +106,7 @@ extension CommandTable {
           case 1:
             let line = progress.line(
               step: steps, of: steps, elapsed: Date().timeIntervalSince(epochStart),
-              metrics: ProgressRenderer.metrics(record))
+              metrics: ProgressRenderer.metrics(record, accuracy: setup.accuracy))
             for piece in ProgressRenderer.fitted(line, width: session.display.width) {
               session.console.out(piece)
             }
@@ -114,7 +114,7 @@ extension CommandTable {
             let line = progress.summaryLine(
               steps: steps,
               elapsed: session.display.terminal ? Date().timeIntervalSince(epochStart) : nil,
-              metrics: ProgressRenderer.metrics(record))
+              metrics: ProgressRenderer.metrics(record, accuracy: setup.accuracy))
             for piece in ProgressRenderer.fitted(line, width: session.display.width) {
               session.console.out(piece)
             }
@@ -146,6 +146,8 @@ extension CommandTable {
       session.say("took \(ProgressRenderer.duration(Date().timeIntervalSince(started)))")
     }
     if verbose > 0 { for line in historyPlot(session) { session.say(line) } }
-    return .object(HistoryObject(records: records, epochs: fitOptions.epochs, steps: steps))
+    return .object(
+      HistoryObject(
+        records: records, epochs: fitOptions.epochs, steps: steps, accuracy: setup.accuracy))
   }
 }

@@ -34,24 +34,28 @@ extension CommandTable {
       SGD(learning_rate=0.01, momentum=0.9) or a name assigned before: opt = keras.optimizers.adam()
       loss: categorical_crossentropy or sparse_categorical_crossentropy
       Keras's form works too: model.compile(loss='categorical_crossentropy', optimizer=opt, \
-      metrics=['accuracy']) (there, as in Keras, the optimizer defaults to rmsprop; the short \
-      form defaults to adam).
+      metrics=['accuracy']) (there, as in Keras, the optimizer defaults to rmsprop, and without \
+      metrics fit, History and evaluate report the loss alone; the short form defaults to adam \
+      and accuracy).
       Compiling again starts the optimizer afresh; the weights stay.
       """,
     signature: compileSignature, call: compileCall
   ) { session, arguments in
     try applyCompile(
-      session, try arguments.bind(compileSignature, from: 0, in: session), default: "adam")
+      session, try arguments.bind(compileSignature, from: 0, in: session), default: "adam",
+      accuracyByDefault: true)
   }
 
-  /// `model.compile(...)`: as Keras, the optimizer defaults to rmsprop.
+  /// `model.compile(...)`: as Keras, the optimizer defaults to rmsprop, and
+  /// without `metrics` only the loss is reported.
   @Sendable static func compileCall(_ session: Session, _ bound: BoundArguments) throws -> PyValue {
-    try applyCompile(session, bound, default: "rmsprop")
+    try applyCompile(session, bound, default: "rmsprop", accuracyByDefault: false)
     return .none
   }
 
   private static func applyCompile(
-    _ session: Session, _ bound: BoundArguments, default fallback: String
+    _ session: Session, _ bound: BoundArguments, default fallback: String,
+    accuracyByDefault: Bool
   )
     throws
   {
@@ -92,7 +96,8 @@ extension CommandTable {
         line: lossAt.line)
     }
     let metrics = bound["metrics"]
-    for item in metrics.sequence ?? (metrics.isNone ? [] : [metrics]) {
+    let items = metrics.sequence ?? (metrics.isNone ? [] : [metrics])
+    for item in items {
       guard case .string(let name) = item, name == "accuracy" || name == "acc" else {
         let metricsAt = bound.location(of: "metrics")
         throw LabError(
@@ -100,9 +105,13 @@ extension CommandTable {
           hint: "use metrics=['accuracy']", line: metricsAt.line)
       }
     }
-    session.training = TrainingSetup(loss: loss, optimizerSpec: spec, optimizer: spec.make())
+    let setup = TrainingSetup(
+      loss: loss, optimizerSpec: spec, optimizer: spec.make(),
+      accuracy: bound.isGiven("metrics") ? !items.isEmpty : accuracyByDefault)
+    session.training = setup
     session.history = []
-    session.say("compiled: loss \(loss.rawValue), optimizer \(spec.expression), metrics accuracy")
+    session.say(
+      "compiled: loss \(loss.rawValue), optimizer \(spec.expression), \(setup.metricsPhrase)")
   }
 
   static let plot = Command(

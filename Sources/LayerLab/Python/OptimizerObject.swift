@@ -40,9 +40,12 @@ final class OptimizerObject: PyObject {
 final class HistoryObject: PyObject {
   let records: [EpochRecord]
   let params: (epochs: Int, steps: Int)
+  /// Whether accuracy was a compiled metric, and so a key of `history`.
+  let accuracy: Bool
 
-  init(records: [EpochRecord], epochs: Int, steps: Int) {
+  init(records: [EpochRecord], epochs: Int, steps: Int, accuracy: Bool) {
     self.records = records
+    self.accuracy = accuracy
     params = (epochs, steps)
   }
 
@@ -56,12 +59,13 @@ final class HistoryObject: PyObject {
     switch name {
     case "history":
       func series(_ values: [Float]) -> PyValue { .list(PyList(values.map { .float(Double($0)) })) }
-      var pairs: [(PyConstant, PyValue)] = [
-        (.string("accuracy"), series(records.map(\.accuracy))),
-        (.string("loss"), series(records.map(\.loss))),
-      ]
+      var pairs: [(PyConstant, PyValue)] =
+        (accuracy ? [(.string("accuracy"), series(records.map(\.accuracy)))] : [])
+        + [(.string("loss"), series(records.map(\.loss)))]
       if records.allSatisfy({ $0.validationLoss != nil }), !records.isEmpty {
-        pairs.append((.string("val_accuracy"), series(records.compactMap(\.validationAccuracy))))
+        if accuracy {
+          pairs.append((.string("val_accuracy"), series(records.compactMap(\.validationAccuracy))))
+        }
         pairs.append((.string("val_loss"), series(records.compactMap(\.validationLoss))))
       }
       return .dict(PyDict(pairs))

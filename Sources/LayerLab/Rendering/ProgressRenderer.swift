@@ -92,11 +92,12 @@ struct ProgressRenderer {
     return sign + "\(whole)." + String(repeating: "0", count: 4 - frac.count) + frac
   }
 
-  /// The figures of an epoch in Keras's order: accuracy, loss, then the validation pair.
-  static func metrics(_ record: EpochRecord) -> [(String, Float)] {
-    var result = [("accuracy", record.accuracy), ("loss", record.loss)]
+  /// The figures of an epoch in Keras's order: accuracy (when it is a
+  /// compiled metric), loss, then the validation pair.
+  static func metrics(_ record: EpochRecord, accuracy: Bool) -> [(String, Float)] {
+    var result = (accuracy ? [("accuracy", record.accuracy)] : []) + [("loss", record.loss)]
     if let a = record.validationAccuracy, let l = record.validationLoss {
-      result += [("val_accuracy", a), ("val_loss", l)]
+      result += (accuracy ? [("val_accuracy", a)] : []) + [("val_loss", l)]
     }
     return result
   }
