@@ -157,6 +157,7 @@ private func writeExpected(
   if let compile {
     arrays += [
       ("loss", bytes(compile.loss.rawValue)), ("optimizer", bytes(compile.optimizer.kind.rawValue)),
+      ("metrics", bytes(compile.accuracy ? "accuracy" : "")),
       (
         "learning_rate",
         NDArray(validShape: [], storage: .float64([Double(compile.optimizer.learningRate)]))
@@ -179,10 +180,13 @@ func keras3OpensWhatLayerLabWrites() throws {
   spec.learningRate = 0.0005
   let (model, optimizer, x) = try trainedKerasStyleModel(optimizer: spec)
   let seed = try seedNetwork(height: 16, width: 14, classes: 4, seed: 3)
-  let compile = KerasCompileSettings(optimizer: spec, loss: .categoricalCrossentropy)
-  for (label, net, input) in [
-    ("bn", model, x), ("seed", seed, randomTensor([2, 16, 14, 3], seed: 8).map { abs($0) }),
+  // The seed network compiled without metrics: Keras's evaluate then gives a number.
+  for (label, net, input, accuracy) in [
+    ("bn", model, x, true),
+    ("seed", seed, randomTensor([2, 16, 14, 3], seed: 8).map { abs($0) }, false),
   ] {
+    let compile = KerasCompileSettings(
+      optimizer: spec, loss: .categoricalCrossentropy, accuracy: accuracy)
     let expected = "\(folder)/\(label)-expected.npz"
     try writeExpected(net, input: input, compile: compile, to: expected)
     for name in ["\(label).h5", "\(label).keras"] {
@@ -223,4 +227,13 @@ func keras224OpensTheH5LayerLabWrites() throws {
     runPython(python, [checker, "\(folder)/creatures_cnn.h5", "\(folder)/expected.npz"]))
   #expect(result.status == 0, "\(result.output)")
   #expect(result.output.contains("same predictions"), "\(result.output)")
+  // Compiled without metrics: Keras 2.2.4's evaluate gives the loss alone.
+  var plain = compile
+  plain.accuracy = false
+  try writeExpected(seed, input: input, compile: plain, to: "\(folder)/plain-expected.npz")
+  try KerasFile.save(seed, compile: plain, optimizer: nil, path: "\(folder)/plain.h5")
+  let second = try #require(
+    runPython(python, [checker, "\(folder)/plain.h5", "\(folder)/plain-expected.npz"]))
+  #expect(second.status == 0, "\(second.output)")
+  #expect(second.output.contains("evaluate gives a number"), "\(second.output)")
 }

@@ -6,8 +6,10 @@ what LayerLab computed. Used by the opt-in KerasFileInteropTests
 
 EXPECTED.npz holds `input`, `output` (LayerLab's prediction), `names` (the
 layer names joined by commas), `loss` and `optimizer` (UTF-8 bytes as uint8),
-`learning_rate` (float). Prints what it found and "same predictions", or
-the gap; exits 1 when anything differs.
+`learning_rate` (float), and `metrics` ("accuracy", or empty for a model
+compiled without metrics, whose evaluate then gives the loss alone as a
+number). Prints what it found and "same predictions", or the gap; exits 1
+when anything differs.
 """
 
 import os
@@ -59,6 +61,15 @@ if "loss" in expected.files:
         ok = False
     if text("loss") not in str(loss):
         print("loss differs:", text("loss"))
+        ok = False
+if "metrics" in expected.files:
+    classes = expected["output"].shape[1]
+    y = np.eye(classes, dtype="float32")[np.argmax(expected["output"], axis=1)]
+    score = model.evaluate(expected["input"], y, verbose=0)
+    is_list = isinstance(score, (list, tuple))
+    print("evaluate gives", "a list" if is_list else "a number", score)
+    if is_list != (text("metrics") == "accuracy"):
+        print("evaluate's result differs: metrics", repr(text("metrics")))
         ok = False
 print("same predictions" if ok else "DIFFERENT")
 sys.exit(0 if ok else 1)
