@@ -106,7 +106,7 @@ extension CommandTable {
           case 1:
             let line = progress.line(
               step: steps, of: steps, elapsed: Date().timeIntervalSince(epochStart),
-              metrics: ProgressRenderer.metrics(record, accuracy: setup.accuracy))
+              metrics: ProgressRenderer.metrics(record, setup))
             for piece in ProgressRenderer.fitted(line, width: session.display.width) {
               session.console.out(piece)
             }
@@ -114,7 +114,7 @@ extension CommandTable {
             let line = progress.summaryLine(
               steps: steps,
               elapsed: session.display.terminal ? Date().timeIntervalSince(epochStart) : nil,
-              metrics: ProgressRenderer.metrics(record, accuracy: setup.accuracy))
+              metrics: ProgressRenderer.metrics(record, setup))
             for piece in ProgressRenderer.fitted(line, width: session.display.width) {
               session.console.out(piece)
             }

@@ -94,10 +94,10 @@ struct ProgressRenderer {
 
   /// The figures of an epoch in Keras's order: accuracy (when it is a
   /// compiled metric), loss, then the validation pair.
-  static func metrics(_ record: EpochRecord, accuracy: Bool) -> [(String, Float)] {
-    var result = (accuracy ? [("accuracy", record.accuracy)] : []) + [("loss", record.loss)]
+  static func metrics(_ record: EpochRecord, _ setup: TrainingSetup) -> [(String, Float)] {
+    var result = setup.reported(accuracy: record.accuracy, loss: record.loss)
     if let a = record.validationAccuracy, let l = record.validationLoss {
-      result += (accuracy ? [("val_accuracy", a)] : []) + [("val_loss", l)]
+      result += setup.reported(accuracy: a, loss: l, prefix: "val_")
     }
     return result
   }
