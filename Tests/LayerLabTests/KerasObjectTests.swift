@@ -50,4 +50,22 @@ import Testing
     #expect(h.session.python.globals["k"]?.repr == "[(3, 3, 3, 2), (2,)]")
     #expect(h.session.python.globals["o"]?.repr == "(None, 72)")
   }
+
+  /// numpy scalars stand for their numbers in every call, as in Keras
+  /// (`np.float32(1e-3)` is what a learner gets from an array of rates).
+  @Test func numpyScalarsAreNumbersToLayersAndOptimizers() {
+    let h = Harness()
+    h.type(
+      "model = Sequential()", "model.add(Dense(np.int64(3), input_shape=(4,)))",
+      "model.add(Dropout(np.float32(0.25)))",
+      "model.compile(loss='categorical_crossentropy', optimizer=keras.optimizers.Adam(learning_rate=np.float32(0.005)))",
+      "units = model.layers[0].units", "rate = model.layers[1].rate")
+    #expect(!h.session.anyFailed, "\(h.console.transcript)")
+    #expect(h.session.python.globals["units"]?.repr == "3")
+    #expect(h.session.python.globals["rate"]?.repr == "0.25")
+    #expect(h.console.transcript.contains("Adam(learning_rate=0.005)"))
+    // A float32 scalar is still refused where a whole number is needed.
+    #expect(!h.shell.handle("model.add(Dense(np.float32(2.5)))"))
+    #expect(h.console.errorLines.contains { $0.contains("units must be a whole number, got 2.5") })
+  }
 }

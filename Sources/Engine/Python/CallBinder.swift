@@ -120,12 +120,25 @@ extension Signature {
         LabError(message: "\(argument.name)=\(value.repr) is not supported: \(why)"))
     case .required, .optional:
       do {
-        return .success(try argument.type.convert(value, argument.name))
+        return .success(try argument.type.convert(Self.unwrappingNumpyScalar(value), argument.name))
       } catch let error as LabError {
         return .failure(error)
       } catch {
         return .failure(LabError(message: "\(argument.name): \(error)"))
       }
     }
+  }
+
+  /// A numpy scalar (`np.float32(0.001)`, a 0-d array) as the Python number
+  /// it stands for: Keras takes `Adam(learning_rate=np.float32(1e-3))` and
+  /// `Dense(np.int64(64))` as it takes the numbers themselves. A float32
+  /// becomes the decimal it prints as, so the compile line shows 0.001, not
+  /// 0.0010000000474974513.
+  private static func unwrappingNumpyScalar(_ value: PyValue) -> PyValue {
+    guard let array = value.object(as: PyArray.self), array.shape.isEmpty else { return value }
+    if case .float32(let v) = array.values, let shown = Double(String(v[0])) {
+      return .float(shown)
+    }
+    return array.element(0)
   }
 }

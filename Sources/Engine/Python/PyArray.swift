@@ -353,6 +353,6 @@ public final class PyDTypeObject: PyCallable {
     guard let x = PyBuiltins.scalar(v).number else {
       throw LabError("\(dtype.rawValue)() takes a number, not \(v.typeName)")
     }
-    return PyArray(shape: [], dtype: dtype, count: 1) { _ in x }.element(0)
+    return PyArray(shape: [], dtype: dtype, count: 1) { _ in x }.scalarValue(0)
   }
 }

@@ -27,6 +27,10 @@ import Testing
       "[0.1 0.2]\narray([0.1, 0.2], dtype=float32)\nfloat32 dtype('float32')\n"
     ),
     (
+      "s = np.float32(0.1)\nprint(s, repr(s), s.dtype, s * 2, float(s))",
+      "0.1 np.float32(0.1) float32 0.2 0.10000000149011612\n"
+    ),
+    (
       "x = np.arange(2000.0)\nprint(x)\nprint(repr(x))",
       "[0.000e+00 1.000e+00 2.000e+00 ... 1.997e+03 1.998e+03 1.999e+03]\narray([0.000e+00, 1.000e+00, 2.000e+00, ..., 1.997e+03, 1.998e+03,\n       1.999e+03], shape=(2000,))\n"
     ),
