@@ -214,12 +214,7 @@ extension ConvKernels {
               0..<f, panels: 0..<panels.count, a: Gemm.MatrixView(dyRows, rs: 1, cs: f),
               b: panels, c: Gemm.MutableMatrixView(dk, rs: depth, cs: 1), accumulate: true,
               tile: tile)
-            if hasBias {
-              for r in 0..<len {
-                let row = dyRows + r * f
-                for j in 0..<f { db[j] += row[j] }
-              }
-            }
+            if hasBias { sumRows(len, of: dyRows, width: f, into: db) }
             r0 = r1
           }
         }
@@ -242,6 +237,36 @@ extension ConvKernels {
         for s in 1..<max(slices, 1) { sum += partials[s * partialSize + depth * f + j] }
         biasGradient[j] += sum
       }
+    }
+  }
+
+  /// `sums[j] += Σ_r rows[r·width + j]`, each column summed in row order as
+  /// the plain loop sums it (so the same bits), but 16 columns at a time in
+  /// registers: the plain loop's loads and stores of `sums` on every row
+  /// (the compiler cannot keep them in registers, as `sums` might alias
+  /// `rows`) took a third of a first layer's weight gradient.
+  @inline(__always)
+  static func sumRows(
+    _ count: Int, of rows: UnsafePointer<Float>, width: Int, into sums: UnsafeMutablePointer<Float>
+  ) {
+    typealias V = SIMD16<Float>
+    var j = 0
+    while j + 16 <= width {
+      var acc = UnsafeRawPointer(sums + j).loadUnaligned(as: V.self)
+      var row = UnsafeRawPointer(rows + j)
+      let step = width * MemoryLayout<Float>.stride
+      for _ in 0..<count {
+        acc += row.loadUnaligned(as: V.self)
+        row += step
+      }
+      UnsafeMutableRawPointer(sums + j).storeBytes(of: acc, as: V.self)
+      j += 16
+    }
+    while j < width {
+      var acc = sums[j]
+      for r in 0..<count { acc += rows[r * width + j] }
+      sums[j] = acc
+      j += 1
     }
   }
 }
