@@ -6,6 +6,38 @@ import Testing
 /// incoming gradient matches central differences of the loss, and the
 /// weights' gradients are the ones a step would apply.
 @Suite struct BackpropTests {
+  /// A training step takes a convolution or a max pooling and the ReLU
+  /// below it back in one pass (`BackwardThroughReLU`); `backpropagate`
+  /// goes layer by layer. The weights' gradients must be the same bits.
+  @Test func aLayerThroughAReLUGivesTheLayerByLayerGradients() throws {
+    let model = try insightModel([
+      "Conv2D(16, (3, 3), padding='same', input_shape=(12, 10, 3))", "Activation('relu')",
+      "Conv2D(16, (3, 3), padding='same')", "Activation('relu')",
+      "MaxPooling2D(pool_size=(2, 2))", "Conv2D(16, (3, 3))", "Activation('relu')",
+      "MaxPooling2D(pool_size=(2, 2))", "Flatten()", "Dense(4)", "Activation('softmax')",
+    ])
+    // Some inputs well below zero, so that whole pooling windows are ReLU zeros.
+    let x = spreadTensor([3, 12, 10, 3], seed: 11).map { $0 - 0.3 }
+    let labels = [0, 3, 1]
+    let maskState = model.maskRNG
+    let pass = try model.backpropagate(x, labels: labels, loss: .categoricalCrossentropy)
+    model.maskRNG = maskState
+    _ = try model.trainStep(
+      x, labels: labels, loss: .categoricalCrossentropy, optimizer: SGD(learningRate: 0))
+    let layerByLayer = pass.parameterGradients.flatMap { $0 }
+    let stepGradients = model.parameters.map(\.gradient)
+    #expect(layerByLayer.count == stepGradients.count)
+    for (a, b) in zip(layerByLayer, stepGradients) {
+      #expect(bits(a.scalars) == bits(b.scalars))
+    }
+    // Windows of ReLU zeros did occur (pooled zeros), or the mask went untested.
+    model.maskRNG = maskState
+    try model.forward(x, mode: .training)
+    #expect(model.lastOutputs[1].scalars.contains(0))
+    #expect(model.lastOutputs[4].scalars.contains(0))
+    #expect(model.lastOutputs[7].scalars.contains(0))
+  }
+
   @Test(arguments: insightNetworks.indices)
   func eachLayersGradientIsTheLossSlopeAtItsOutput(_ net: Int) throws {
     let model = try insightModel(insightNetworks[net])

@@ -50,6 +50,26 @@ func poolingFastPathsMatchTheReference(_ trial: Int) {
   #expect(
     bits(dxMax)
       == bits(PoolingKernels.maxBackwardReference(g, outputGradient: dy, winners: fast.winners)))
+  // Through a ReLU below (its output is the pool's input, so zeros and
+  // ties at zero are common): the one pass gives the two passes' bits, NaN
+  // gradients included, and is only offered where the windows tile.
+  let relu = x.map { max($0, 0) }
+  let reluPool = PoolingKernels.maxForward(g, input: relu)
+  var dyNaN = dy
+  if !dyNaN.isEmpty { dyNaN[trial % dyNaN.count] = .nan }
+  let fused = PoolingKernels.maxBackwardThroughReLU(
+    g, outputGradient: dyNaN, winners: reluPool.winners, output: reluPool.output)
+  // Tiling: every window lies inside the input, and no two overlap.
+  let tiles =
+    stride == pool && g.padTop == 0 && g.padLeft == 0 && g.outHeight * pool.0 <= h
+    && g.outWidth * pool.1 <= w
+  #expect((fused != nil) == tiles)
+  if let fused {
+    let twoPasses = ElementwiseKernels.reluBackward(
+      PoolingKernels.maxBackward(g, outputGradient: dyNaN, winners: reluPool.winners),
+      input: relu)
+    #expect(bits(fused) == bits(twoPasses))
+  }
   let dxAvg = PoolingKernels.averageBackward(g, outputGradient: dy)
   let total = dy.reduce(0, +)
   #expect(abs(dxAvg.reduce(0, +) - total) <= 1e-4 * max(1, total))

@@ -94,6 +94,24 @@ private func expectClose(_ a: [Float], _ b: [Float], terms: Int, _ what: String)
               Winograd.backwardInput(g, outputGradient: dy, transformedKernel: u, tile: tile)
             })
           expectClose(dx, reference, terms: 9 * g.filters, "\(g) \(kind) \(tile)")
+          // Through a ReLU below (the layer's input is its output, a third
+          // of it zeros): the two passes' bits, NaN gradients included.
+          let reluOutput = randomFloats(g.inputCount, &rng).map { max($0 + 0.3, 0) }
+          var dyNaN = dy
+          dyNaN[shape.1 % dyNaN.count] = .nan
+          let plain = try #require(
+            withMicroKernel(kind) {
+              Winograd.backwardInput(g, outputGradient: dyNaN, transformedKernel: u, tile: tile)
+            })
+          let fused = try #require(
+            withMicroKernel(kind) {
+              Winograd.backwardInput(
+                g, outputGradient: dyNaN, transformedKernel: u, tile: tile,
+                keepingWherePositive: reluOutput)
+            })
+          #expect(
+            bits(fused) == bits(ElementwiseKernels.reluBackward(plain, input: reluOutput)),
+            "\(g) \(kind) \(tile) through a ReLU")
         }
       }
     }

@@ -244,23 +244,34 @@ extension Winograd {
   }
 
   /// Y = Aᵀ M A for each tile (+ bias, ReLU), written to the output; with
-  /// `pool`, the largest of each 2x2 window of Y instead.
+  /// `pool`, the largest of each 2x2 window of Y instead. With `mask` (laid
+  /// out as the output), each value is kept only where the mask's is
+  /// positive: the gradient of a ReLU whose output is `mask`, applied as
+  /// the values are stored (`ElementwiseKernels.reluBackward`'s select, so
+  /// the same bits as a second pass).
   static func transformOutput(
     _ walk: TileWalk, first: Int, count: Int, m: UnsafeMutablePointer<Float>, width: Int,
     bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>, relu: Bool, pool: Bool,
-    temp: UnsafeMutablePointer<Float>
+    mask: UnsafePointer<Float>?, temp: UnsafeMutablePointer<Float>
   ) {
     // The width as a literal, so every read is at a constant offset.
     switch (walk.tile, width) {
     case (.f2, 32):
-      transformOutput2(walk, first, count, m, 32, bias, output, relu, pool)
+      transformOutput2(walk, first, count, m, 32, bias, output, relu, pool, mask)
     case (.f2, _):
-      transformOutput2(walk, first, count, m, 16, bias, output, relu, pool)
+      transformOutput2(walk, first, count, m, 16, bias, output, relu, pool, mask)
     case (.f4, 32):
-      transformOutput4(walk, first, count, m, 32, bias, output, relu, pool, temp)
+      transformOutput4(walk, first, count, m, 32, bias, output, relu, pool, mask, temp)
     case (.f4, _):
-      transformOutput4(walk, first, count, m, 16, bias, output, relu, pool, temp)
+      transformOutput4(walk, first, count, m, 16, bias, output, relu, pool, mask, temp)
     }
+  }
+
+  /// `y` where `mask`'s values at `at` are positive, +0 elsewhere.
+  @inline(__always)
+  static func masked(_ y: V, _ mask: UnsafePointer<Float>?, _ at: Int) -> V {
+    guard let mask else { return y }
+    return V().replacing(with: y, where: UnsafeRawPointer(mask + at).loadUnaligned(as: V.self) .> 0)
   }
 
   /// x > 0 ? x : 0, as `reluInPlace` (NaN and −0 become +0).
@@ -283,7 +294,8 @@ extension Winograd {
   @inline(__always)
   static func transformOutput2(
     _ walk: TileWalk, _ first: Int, _ count: Int, _ m: UnsafeMutablePointer<Float>, _ w: Int,
-    _ bias: UnsafePointer<Float>?, _ output: UnsafeMutablePointer<Float>, _ relu: Bool, _ pool: Bool
+    _ bias: UnsafePointer<Float>?, _ output: UnsafeMutablePointer<Float>, _ relu: Bool,
+    _ pool: Bool, _ mask: UnsafePointer<Float>?
   ) {
     let g = walk.g
     let f = g.filters
@@ -334,7 +346,9 @@ extension Winograd {
           UnsafeMutableRawPointer(o + k).storeBytes(of: max4(y00, y01, y10, y11), as: V.self)
         } else {
           @inline(__always) func put(_ y: V, _ dy: Int, _ dx: Int) {
-            UnsafeMutableRawPointer(o + (dy * ow + dx) * f + k).storeBytes(of: y, as: V.self)
+            let at = o - output + (dy * ow + dx) * f + k
+            UnsafeMutableRawPointer(output + at).storeBytes(
+              of: Self.masked(y, mask, at), as: V.self)
           }
           if wholeTile {
             put(y00, 0, 0)
@@ -372,7 +386,7 @@ extension Winograd {
   static func transformOutput4(
     _ walk: TileWalk, _ first: Int, _ count: Int, _ m: UnsafeMutablePointer<Float>, _ w: Int,
     _ bias: UnsafePointer<Float>?, _ output: UnsafeMutablePointer<Float>, _ relu: Bool,
-    _ pool: Bool,
+    _ pool: Bool, _ mask: UnsafePointer<Float>?,
     _ temp: UnsafeMutablePointer<Float>
   ) {
     let g = walk.g
@@ -419,7 +433,9 @@ extension Winograd {
           return y
         }
         @inline(__always) func put(_ y: V, _ dy: Int, _ dx: Int) {
-          UnsafeMutableRawPointer(o + (dy * rowPitch + dx) * f + k).storeBytes(of: y, as: V.self)
+          let at = o - output + (dy * rowPitch + dx) * f + k
+          UnsafeMutableRawPointer(output + at).storeBytes(
+            of: Self.masked(y, mask, at), as: V.self)
         }
         if pool {
           for py in 0..<rowsHere {

@@ -108,10 +108,11 @@ public enum Winograd {
   /// (`transformKernel`), as a layer keeps it between images.
   public static func forward(
     _ g: ConvGeometry, input: [Float], transformedKernel u: [Float], bias: [Float]?,
-    relu: Bool, pool: Bool, tile: Tile
+    relu: Bool, pool: Bool, tile: Tile, keepingWherePositive mask: [Float]? = nil
   ) -> [Float]? {
     precondition(input.count == g.inputCount)
     precondition((bias?.count ?? g.filters) == g.filters)
+    precondition(mask == nil || (!pool && mask?.count == g.outputCount))
     // Pooling after ReLU only: values ≥ +0 with no NaN, so the largest of
     // four does not depend on the order of comparison.
     precondition(!pool || relu)
@@ -122,12 +123,14 @@ public enum Winograd {
     return [Float](unsafeUninitializedCapacity: count) { out, written in
       input.withUnsafeBufferPointer { x in
         u.withUnsafeBufferPointer { uu in
-          func run(_ b: UnsafePointer<Float>?) {
-            convolve(
-              g, tile, input: x.start, u: uu.start, bias: b,
-              output: out.start, relu: relu, pool: pool)
+          (mask ?? []).withUnsafeBufferPointer { mk in
+            func run(_ b: UnsafePointer<Float>?) {
+              convolve(
+                g, tile, input: x.start, u: uu.start, bias: b,
+                output: out.start, relu: relu, pool: pool, mask: mask == nil ? nil : mk.start)
+            }
+            if let bias { bias.withUnsafeBufferPointer { run($0.start) } } else { run(nil) }
           }
-          if let bias { bias.withUnsafeBufferPointer { run($0.start) } } else { run(nil) }
         }
       }
       written = count
@@ -179,13 +182,19 @@ public enum Winograd {
   /// the direct gather (`ConvKernels.backwardInput`) up to rounding, and
   /// the same bits for any thread count; nil when
   /// `takesInputGradient(g)` is false.
+  ///
+  /// With `mask` (the layer's input, the output of a ReLU below it), also
+  /// that ReLU's gradient: each value kept only where the mask is positive,
+  /// as it is stored; the same bits as `reluBackward` after, one pass over
+  /// the input's size fewer.
   public static func backwardInput(
-    _ g: ConvGeometry, outputGradient: [Float], transformedKernel u: [Float], tile: Tile
+    _ g: ConvGeometry, outputGradient: [Float], transformedKernel u: [Float], tile: Tile,
+    keepingWherePositive mask: [Float]? = nil
   ) -> [Float]? {
     guard takesInputGradient(g) else { return nil }
     return forward(
       inputGradientGeometry(g), input: outputGradient, transformedKernel: u, bias: nil,
-      relu: false, pool: false, tile: tile)
+      relu: false, pool: false, tile: tile, keepingWherePositive: mask)
   }
 
   typealias V = SIMD8<Float>
@@ -216,7 +225,7 @@ public enum Winograd {
   static func convolve(
     _ g: ConvGeometry, _ tile: Tile, input: UnsafePointer<Float>,
     u: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-    output: UnsafeMutablePointer<Float>, relu: Bool, pool: Bool
+    output: UnsafeMutablePointer<Float>, relu: Bool, pool: Bool, mask: UnsafePointer<Float>?
   ) {
     let c = g.inChannels
     let f = g.filters
@@ -239,6 +248,7 @@ public enum Winograd {
     let dst = SendablePointer(output)
     let uP = SendableConstPointer(u)
     let biasP = bias.map(SendableConstPointer.init)
+    let maskP = mask.map(SendableConstPointer.init)
     let walk = TileWalk(g: g, tile: tile, tilesY: tilesY, tilesX: tilesX)
     parallelUnits(units, workers: workers) { unit, w in
       let t0 = unit * block
@@ -251,7 +261,7 @@ public enum Winograd {
       multiply(kind, planes: planes, count: n, channels: c, filters: f, v: v, u: uP.p, m: m)
       transformOutput(
         walk, first: t0, count: n, m: m, width: kind == .wide8x32 ? 32 : 16, bias: biasP?.p,
-        output: dst.p, relu: relu, pool: pool, temp: temp)
+        output: dst.p, relu: relu, pool: pool, mask: maskP?.p, temp: temp)
     }
   }
 

@@ -217,6 +217,18 @@ public final class Conv2D: ActivatedLayer {
     guard let input = savedInput, let g = savedGeometry, let kernel else {
       throw .backwardBeforeForward(layer: name)
     }
+    accumulateWeightGradients(g, input: input, gradient: gradient, kernel: kernel)
+    guard inputGradient else { return nil }
+    let inputGradient =
+      (savedRegrouped ? winogradInputGradient(g, gradient, kernel: kernel) : nil)
+      ?? ConvKernels.backwardInput(
+        g, outputGradient: gradient.scalars, kernel: kernel.value.scalars)
+    return Tensor(validShape: input.shape, scalars: inputGradient)
+  }
+
+  private func accumulateWeightGradients(
+    _ g: ConvGeometry, input: Tensor, gradient: Tensor, kernel: Parameter
+  ) {
     let regrouped = savedRegrouped
     Parameter.accumulateGradients(kernel, bias) { kernelGradient, biasGradient in
       if regrouped
@@ -230,19 +242,13 @@ public final class Conv2D: ActivatedLayer {
         g, input: input.scalars, outputGradient: gradient.scalars,
         kernelGradient: &kernelGradient, biasGradient: &biasGradient)
     }
-    guard inputGradient else { return nil }
-    let inputGradient =
-      (savedRegrouped ? winogradInputGradient(g, gradient, kernel: kernel) : nil)
-      ?? ConvKernels.backwardInput(
-        g, outputGradient: gradient.scalars, kernel: kernel.value.scalars)
-    return Tensor(validShape: input.shape, scalars: inputGradient)
   }
 
   /// `Winograd.backwardInput` with the transformed rotated kernel kept for
-  /// the kernel's current version.
-  private func winogradInputGradient(_ g: ConvGeometry, _ gradient: Tensor, kernel: Parameter)
-    -> [Float]?
-  {
+  /// the kernel's current version; with `mask`, the ReLU below's gradient too.
+  private func winogradInputGradient(
+    _ g: ConvGeometry, _ gradient: Tensor, kernel: Parameter, mask: [Float]? = nil
+  ) -> [Float]? {
     let gb = Winograd.inputGradientGeometry(g)
     let tile = Winograd.choose(gb, pool: false)
     let id = ObjectIdentifier(kernel)
@@ -258,7 +264,26 @@ public final class Conv2D: ActivatedLayer {
       winogradInputGradientKernel = (id, kernel.version, tile, u)
     }
     return Winograd.backwardInput(
-      g, outputGradient: gradient.scalars, transformedKernel: u, tile: tile)
+      g, outputGradient: gradient.scalars, transformedKernel: u, tile: tile,
+      keepingWherePositive: mask)
+  }
+}
+
+extension Conv2D: BackwardThroughReLU {
+  /// The input gradient by Winograd's products with the ReLU's gradient in
+  /// their output transform (the ReLU's output is this layer's input, the
+  /// mask); nil where the input gradient would take the direct gather.
+  func backwardThroughReLU(_ outputGradient: Tensor) throws(EngineError) -> Tensor? {
+    guard let input = savedInput, let g = savedGeometry, let kernel else {
+      throw .backwardBeforeForward(layer: name)
+    }
+    guard savedRegrouped, Winograd.takesInputGradient(g) else { return nil }
+    let gradient = activationCache.backward(activationFunction, outputGradient)
+    accumulateWeightGradients(g, input: input, gradient: gradient, kernel: kernel)
+    guard
+      let inputGradient = winogradInputGradient(g, gradient, kernel: kernel, mask: input.scalars)
+    else { return nil }
+    return Tensor(validShape: input.shape, scalars: inputGradient)
   }
 }
 

@@ -9,13 +9,16 @@
 /// Shapes: input `[batch, height, width, channels]`, output
 /// `[batch, outHeight, outWidth, channels]`; strides default to pool_size and
 /// `valid` floors: outHeight = floor((height − poolHeight) / strideY) + 1.
-public final class Pooling2D: Layer {
+public final class Pooling2D: Layer, BackwardThroughReLU {
   public var name: String
   public let spec: LayerSpec
   private var savedInputShape: Shape?
   /// For max pooling: where in its window each output's winner sat, read by
   /// backward. A tie goes to the first cell in row-major window order.
   private var winners: [Int32] = []
+  /// The last training pass's output (the next layer's input, shared, not
+  /// copied): the winners' values, for `backwardThroughReLU`.
+  private var savedOutput: [Float] = []
   private var savedGeometry: ConvGeometry?
   private var isMax: Bool { spec.kind == .maxPooling2D }
 
@@ -59,6 +62,7 @@ public final class Pooling2D: Layer {
     let output: [Float]
     if isMax {
       (output, winners) = PoolingKernels.maxForward(g, input: input.scalars)
+      savedOutput = output
     } else {
       output = PoolingKernels.averageForward(g, input: input.scalars)
     }
@@ -94,6 +98,19 @@ public final class Pooling2D: Layer {
       isMax
       ? PoolingKernels.maxBackward(g, outputGradient: outputGradient.scalars, winners: winners)
       : PoolingKernels.averageBackward(g, outputGradient: outputGradient.scalars)
+    return Tensor(validShape: inputShape, scalars: inputGradient)
+  }
+
+  /// A winner's gradient goes through only where the value it carried up is
+  /// positive; nil for average pooling and overlapping windows.
+  func backwardThroughReLU(_ outputGradient: Tensor) throws(EngineError) -> Tensor? {
+    guard let inputShape = savedInputShape, let g = savedGeometry else {
+      throw .backwardBeforeForward(layer: name)
+    }
+    guard isMax,
+      let inputGradient = PoolingKernels.maxBackwardThroughReLU(
+        g, outputGradient: outputGradient.scalars, winners: winners, output: savedOutput)
+    else { return nil }
     return Tensor(validShape: inputShape, scalars: inputGradient)
   }
 

@@ -280,7 +280,19 @@ public final class Sequential {
   ) throws(EngineError) -> Tensor? {
     let stop = min(max(end ?? layers.count, 0), layers.count)
     var gradient = outputGradient
-    for index in stride(from: stop - 1, through: 0, by: -1) {
+    var index = stop - 1
+    while index >= 0 {
+      // A layer on a ReLU: both gradients in one pass (same bits), when the
+      // ReLU's own gradient is needed at all.
+      if index > 0, let layer = layers[index] as? any BackwardThroughReLU,
+        let relu = layers[index - 1] as? Activation, relu.function == .relu,
+        index - 1 > 0 || needInputGradient,
+        let next = try layer.backwardThroughReLU(gradient)
+      {
+        gradient = next
+        index -= 2
+        continue
+      }
       guard
         let next = try layers[index].backward(
           gradient, inputGradient: index > 0 || needInputGradient)
@@ -288,6 +300,7 @@ public final class Sequential {
         return nil
       }
       gradient = next
+      index -= 1
     }
     return gradient
   }
