@@ -24,6 +24,10 @@ import Testing
   #expect(throws: EngineError.labelOutOfRange(label: 3, classCount: 3)) {
     try crossEntropy(output: probs, labels: [3, 0], kind: .sparseCategoricalCrossentropy)
   }
+  // Said in words a learner reads, not as a Swift range.
+  #expect(
+    EngineError.labelOutOfRange(label: 3, classCount: 3).description
+      == "label 3 is outside 0 to 2, the 3 classes' numbers")
   #expect(accuracy(output: probs, labels: [0, 1]) == 1)
   #expect(accuracy(output: probs, labels: [1, 1]) == 0.5)
 }

@@ -96,6 +96,16 @@ struct ErrorCase: Sendable, CustomTestStringConvertible {
 
         """),
     ErrorCase(
+      setup: ["data demo"],
+      input: "model.fit(X_train, Y_train, batch_size=batch_size)",
+      expected: """
+        lab> model.fit(X_train, Y_train, batch_size=batch_size)
+                                                    ^
+        error: name 'batch_size' is not defined
+        hint: give it a value first, e.g. batch_size = 32
+
+        """),
+    ErrorCase(
       input: "model.fly()",
       expected: """
         lab> model.fly()

@@ -23,6 +23,21 @@ import Testing
       h.console.errorLines.last?.hasPrefix("hint: add it to a Sequential model instead") ?? false)
   }
 
+  /// The blog's script pasted at the prompt builds its model inside
+  /// model_train(): afterwards `model` names that model, as after a file.
+  @Test func aModelBuiltInsideAFunctionIsTheModelAfterwards() {
+    let h = Harness()
+    h.type(
+      "def build():", "    m = Sequential()", "    m.add(Dense(3, input_shape=(4,)))", "",
+      "build()", "n = len(model.layers)")
+    #expect(!h.session.anyFailed, "\(h.console.transcript)")
+    #expect(h.session.python.globals["n"]?.repr == "1")
+    // A new model kept under a name of its own leaves `model` as it was.
+    h.type("other = Sequential()")
+    #expect(!h.shell.handle("model.summary()"))
+    #expect(h.console.errorLines.contains { $0.contains("holds an older model") })
+  }
+
   @Test func anOlderModelsNameSaysItIsGone() {
     let h = Harness()
     h.type("first = Sequential()", "second = Sequential()")

@@ -45,7 +45,8 @@ extension EngineError: CustomStringConvertible {
     case .backwardBeforeForward(let layer):
       return "\(layer) has no saved input: run a forward pass before backward"
     case .labelOutOfRange(let label, let classCount):
-      return "label \(label) is outside 0..<\(classCount)"
+      return
+        "label \(label) is outside 0 to \(classCount - 1), the \(classCount) classes' numbers"
     case .noLayers:
       return "the model has no layers yet: add one, e.g. add Conv2D(32, (3, 3))"
     case .noInputShape:

@@ -54,7 +54,10 @@ extension Session {
           "names of activations and paddings go in quotes: '\(name)'"
         )
       }
-      return ("name '\(name)' is not defined", "give it a value first, e.g. \(name) = 6")
+      return (
+        "name '\(name)' is not defined",
+        "give it a value first, e.g. \(name) = \(Self.seedScriptValues[name] ?? "6")"
+      )
     }
     interpreter.onTopLevel = { [unowned self] statement, result in
       try self.topLevel(statement, result)
@@ -62,6 +65,12 @@ extension Session {
     interpreter.globals = preludeNames(of: interpreter)
     return interpreter
   }
+
+  /// What the blog's script gives its settings, for the hint when one is
+  /// used before it is given (a learner pasting `model.fit(...)` alone).
+  static let seedScriptValues = [
+    "batch_size": "32", "epochs": "100", "image_size": "100",
+  ]
 
   /// The Keras module a script imports `name` from, when it is one of the
   /// names the shell offers without an import.
@@ -114,6 +123,22 @@ extension Session {
     }
   }
 
+  /// After a line at the prompt: `model` naming a model that was replaced
+  /// where no name can reach the new one (inside a function: the blog's
+  /// script pasted whole, whose model_train builds its own) names the new
+  /// one, as after a file. A new model with a name of its own (`m =
+  /// Sequential()`) leaves `model` naming the old one, whose error says to
+  /// use that name.
+  func followUnnamedNewModel() {
+    guard let old = python.globals["model"]?.object(as: ModelObject.self),
+      old.generation != modelGeneration
+    else { return }
+    let named = python.globals.values.contains {
+      $0.object(as: ModelObject.self)?.generation == modelGeneration
+    }
+    if !named { python.globals["model"] = .object(ModelObject(self)) }
+  }
+
   /// A namespace as a fresh Python program has it: only `__name__`.
   func startProgram() {
     python.globals = ["__name__": .string("__main__")]
@@ -153,6 +178,7 @@ extension Session {
       saved.restore(self)
       throw error
     }
+    followUnnamedNewModel()
     // What the names were given is said once the whole line has worked,
     // so a line that fails and is put back leaves no word of it.
     for line in pendingFeedback ?? [] { console.out(line) }
