@@ -242,9 +242,9 @@ extension ConvKernels {
 
   /// `sums[j] += Σ_r rows[r·width + j]`, each column summed in row order as
   /// the plain loop sums it (so the same bits), but 16 columns at a time in
-  /// registers: the plain loop's loads and stores of `sums` on every row
-  /// (the compiler cannot keep them in registers, as `sums` might alias
-  /// `rows`) took a third of a first layer's weight gradient.
+  /// registers: the plain loop loaded and stored `sums` on every row (the
+  /// compiler cannot keep them in registers, as `sums` might alias `rows`),
+  /// about 1 ms of a big first layer's 27 on one core (BENCHMARKS.md).
   @inline(__always)
   static func sumRows(
     _ count: Int, of rows: UnsafePointer<Float>, width: Int, into sums: UnsafeMutablePointer<Float>
