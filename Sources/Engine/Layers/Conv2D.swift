@@ -272,17 +272,22 @@ public final class Conv2D: ActivatedLayer {
 extension Conv2D: BackwardThroughReLU {
   /// The input gradient by Winograd's products with the ReLU's gradient in
   /// their output transform (the ReLU's output is this layer's input, the
-  /// mask); nil where the input gradient would take the direct gather.
+  /// mask). Where the input gradient takes the direct gather instead, the
+  /// ReLU's gradient follows it as its own pass, as the two layers would
+  /// run; so this never declines once the weights' gradients are added.
   func backwardThroughReLU(_ outputGradient: Tensor) throws(EngineError) -> Tensor? {
     guard let input = savedInput, let g = savedGeometry, let kernel else {
       throw .backwardBeforeForward(layer: name)
     }
-    guard savedRegrouped, Winograd.takesInputGradient(g) else { return nil }
     let gradient = activationCache.backward(activationFunction, outputGradient)
     accumulateWeightGradients(g, input: input, gradient: gradient, kernel: kernel)
-    guard
-      let inputGradient = winogradInputGradient(g, gradient, kernel: kernel, mask: input.scalars)
-    else { return nil }
+    let inputGradient =
+      (savedRegrouped
+        ? winogradInputGradient(g, gradient, kernel: kernel, mask: input.scalars) : nil)
+      ?? ElementwiseKernels.reluBackward(
+        ConvKernels.backwardInput(
+          g, outputGradient: gradient.scalars, kernel: kernel.value.scalars),
+        input: input.scalars)
     return Tensor(validShape: input.shape, scalars: inputGradient)
   }
 }
