@@ -39,7 +39,7 @@ import Testing
     let python = [
       "from keras.models import Sequential", "total_num = 6", "model.add(Dense(10))",
       "labels = ['a', 'b']", "history.history['loss']", "x += 1", "def f():", "-3",
-      "[1, 2]", "print", "main()",
+      "[1, 2]", "print", "main()", "image .shape",
     ]
     for line in python {
       #expect(LineKind(of: line, in: h.session) == .python, "\(line)")
@@ -47,6 +47,8 @@ import Testing
     let commands = [
       "show conv2d channels 0-7", "labels a,b,c", "fit epochs=5", "? image", "layers",
       "shwo conv2d", "frobnicate", "ls", "ls -la", "evaluate train",
+      // Relative paths after a command word.
+      "image ../photo.png", "image ./photo.png", "data ../data/augumented_images.npy",
     ]
     for line in commands {
       #expect(LineKind(of: line, in: h.session) == .command, "\(line)")

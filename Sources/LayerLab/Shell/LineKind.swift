@@ -35,7 +35,13 @@ enum LineKind: Equatable {
     }
     let pythonFollows: Bool = {
       guard let next = after.first else { return false }
-      if ".([,:".contains(next) { return true }
+      // A dot starts Python only as an attribute (`image .shape`): `..` and
+      // `./` start a path (`image ../photo.png`), never Python.
+      if next == "." {
+        let then = after.dropFirst().first
+        return then.map { $0.isLetter || $0 == "_" } ?? true
+      }
+      if "([,:".contains(next) { return true }
       if next == "=" { return !after.hasPrefix("==") }
       return ["+=", "-=", "*=", "/=", "//=", "%=", "**="].contains { after.hasPrefix($0) }
     }()
