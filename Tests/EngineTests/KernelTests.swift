@@ -397,6 +397,62 @@ func denseMatchesReference(_ shape: (Int, Int, Int)) {
     }
   }
 
+  /// A first layer's kernel gradient summed directly across its filters
+  /// (`accumulateKernelGradientFewChannels`) gives the GEMM route's bits,
+  /// added into what the gradients hold, on 1 and 2 threads and against
+  /// every micro-kernel: 'same' and 'valid', odd and even windows, 1 to 4
+  /// channels, 32 to 96 filters, with and without a bias gradient, and
+  /// batches of several slices whose boundaries fall inside a row.
+  @Test func fewChannelKernelGradientGivesGemmBits() {
+    var rng = SeededGenerator(seed: 67)
+    for t in [
+      convCase(batch: 2, h: 13, w: 17, c: 3, f: 32, kh: 3, kw: 3, sy: 1, sx: 1, padding: .same)!,
+      convCase(batch: 1, h: 10, w: 11, c: 3, f: 64, kh: 3, kw: 3, sy: 1, sx: 1, padding: .valid)!,
+      convCase(batch: 3, h: 9, w: 7, c: 1, f: 32, kh: 5, kw: 5, sy: 1, sx: 1, padding: .same)!,
+      convCase(batch: 1, h: 6, w: 23, c: 4, f: 96, kh: 1, kw: 3, sy: 1, sx: 1, padding: .valid)!,
+      convCase(batch: 5, h: 97, w: 71, c: 3, f: 32, kh: 3, kw: 3, sy: 1, sx: 1, padding: .same)!,
+      convCase(batch: 16, h: 47, w: 53, c: 1, f: 32, kh: 5, kw: 5, sy: 1, sx: 1, padding: .valid)!,
+    ] {
+      let g = t.g
+      #expect(
+        ConvKernels.takesFewChannelKernelGradient(ConvKernels.Im2col(g), filters: g.filters),
+        "\(t)")
+      let x = randomFloats(g.inputCount, &rng)
+      let dy = randomFloats(g.outputCount, &rng)
+      let k0 = randomFloats(g.kernelCount, &rng)
+      let b0 = randomFloats(g.filters, &rng)
+      for bias in [true, false] {
+        let run = { (direct: Bool, threads: Int, kind: Gemm.MicroKernel?) -> [[UInt32]] in
+          let saved = KernelSettings.fewChannelKernelGradient
+          KernelSettings.fewChannelKernelGradient = direct
+          defer { KernelSettings.fewChannelKernelGradient = saved }
+          let body = {
+            withThreads(threads) {
+              var kg = k0
+              var bg = bias ? b0 : []
+              ConvKernels.accumulateKernelGradient(
+                g, input: x, outputGradient: dy, kernelGradient: &kg, biasGradient: &bg)
+              return [bits(kg), bits(bg)]
+            }
+          }
+          if let kind { return withMicroKernel(kind, body) }
+          return body()
+        }
+        let direct = run(true, 1, nil)
+        #expect(run(true, 2, nil) == direct, "\(t) threads")
+        for kind in Gemm.MicroKernel.allCases {
+          #expect(run(false, 2, kind) == direct, "\(t) \(kind) bias \(bias)")
+        }
+        var kRef = k0
+        var bRef = bias ? b0 : []
+        ConvKernels.accumulateKernelGradientReference(
+          g, input: x, outputGradient: dy, kernelGradient: &kRef, biasGradient: &bRef)
+        expectClose(direct[0].map { Float(bitPattern: $0) }, kRef, "\(t) kernel, bias \(bias)")
+        expectClose(direct[1].map { Float(bitPattern: $0) }, bRef, "\(t) bias")
+      }
+    }
+  }
+
   @Test func fewChannelInputGradientBothWays() {
     // Few input channels take the dCol + col2im path; the gather path must
     // agree with the reference there too.

@@ -148,6 +148,20 @@ extension ConvKernels {
     let depth = plan.depth
     let f = g.filters
     let rows = g.batch * g.outHeight * g.outWidth
+    if rows > 0 && g.inputCount > 0 && takesFewChannelKernelGradient(plan, filters: f) {
+      input.withUnsafeBufferPointer { x in
+        outputGradient.withUnsafeBufferPointer { dy in
+          kernelGradient.withUnsafeMutableBufferPointer { kg in
+            biasGradient.withUnsafeMutableBufferPointer { bg in
+              accumulateKernelGradientFewChannels(
+                plan, batch: g.batch, filters: f, input: x.start, outputGradient: dy.start,
+                kernelGradient: kg.start, biasGradient: bg.isEmpty ? nil : bg.start)
+            }
+          }
+        }
+      }
+      return
+    }
     if rows == 0 || f == 0 || depth == 0 || g.inputCount == 0 {
       accumulateKernelGradientReference(
         g, input: input, outputGradient: outputGradient,
@@ -158,7 +172,7 @@ extension ConvKernels {
     // The sum over rows is cut into slices fixed by the shape alone; each
     // slice sums into its own partial gradient, and the partials are added in
     // slice order. So the bits do not depend on the thread count.
-    let slices = min(16, max(1, rows / 16_384))
+    let slices = kernelGradientSlices(rows: rows)
     let block = blockRows(depth: depth, cap: 504)
     let partialSize = depth * f + f
     let partials = UnsafeMutablePointer<Float>.allocate(capacity: slices * partialSize)
@@ -239,6 +253,12 @@ extension ConvKernels {
       }
     }
   }
+
+  /// The kernel gradient's slices of output pixels: fixed by the shape, so
+  /// that the sums' grouping, and so their bits, do not depend on the
+  /// thread count; shared with `accumulateKernelGradientFewChannels`,
+  /// which gives the same bits.
+  static func kernelGradientSlices(rows: Int) -> Int { min(16, max(1, rows / 16_384)) }
 
   /// `sums[j] += Σ_r rows[r·width + j]`, each column summed in row order as
   /// the plain loop sums it (so the same bits), but 16 columns at a time in

@@ -55,19 +55,8 @@ extension ConvKernels {
       let oy0 = block * rowsPerUnit
       let oy1 = min(oh, oy0 + rowsPerUnit)
       let strip = scratch.of(worker)
-      let image = src.p + n * plan.inHeight * plan.inWidth * c
-      // Input columns -padLeft ..< -padLeft + stripWidth, zero outside.
-      let x0 = max(0, plan.padLeft)
-      let x1 = min(stripWidth, plan.inWidth + plan.padLeft)
-      for r in 0..<(oy1 - oy0 + kh - 1) {
-        let row = strip + r * stripWidth * c
-        row.initialize(repeating: 0, count: stripWidth * c)
-        let iy = oy0 + r - plan.padTop
-        if iy >= 0 && iy < plan.inHeight && x1 > x0 {
-          (row + x0 * c).update(
-            from: image + (iy * plan.inWidth + x0 - plan.padLeft) * c, count: (x1 - x0) * c)
-        }
-      }
+      fillStrip(
+        plan, image: src.p + n * plan.inHeight * plan.inWidth * c, rows: oy0..<oy1, into: strip)
       for oy in oy0..<oy1 {
         let out = dst.p + ((n * oh + oy) * ow) * filters
         let rows = UnsafePointer(strip + (oy - oy0) * stripWidth * c)
@@ -88,6 +77,29 @@ extension ConvKernels {
             ox += 1
           }
         }
+      }
+    }
+  }
+
+  /// Copies the input rows that output rows `rows` read into `strip`,
+  /// zero-padded left and right (and above and below, past the picture) to
+  /// the `outWidth + kernelWidth - 1` columns the windows cover.
+  private static func fillStrip(
+    _ plan: Im2col, image: UnsafePointer<Float>, rows: Range<Int>,
+    into strip: UnsafeMutablePointer<Float>
+  ) {
+    let c = plan.inChannels
+    let stripWidth = plan.outWidth + plan.kernelWidth - 1
+    // Input columns -padLeft ..< -padLeft + stripWidth, zero outside.
+    let x0 = max(0, plan.padLeft)
+    let x1 = min(stripWidth, plan.inWidth + plan.padLeft)
+    for r in 0..<(rows.count + plan.kernelHeight - 1) {
+      let row = strip + r * stripWidth * c
+      row.initialize(repeating: 0, count: stripWidth * c)
+      let iy = rows.lowerBound + r - plan.padTop
+      if iy >= 0 && iy < plan.inHeight && x1 > x0 {
+        (row + x0 * c).update(
+          from: image + (iy * plan.inWidth + x0 - plan.padLeft) * c, count: (x1 - x0) * c)
       }
     }
   }
@@ -180,5 +192,182 @@ extension ConvKernels {
     let o = UnsafeMutableRawPointer(out)
     o.storeBytes(of: relu ? relu16(a) : a, as: V.self)
     o.storeBytes(of: relu ? relu16(b) : b, toByteOffset: 64, as: V.self)
+  }
+
+  // MARK: - Kernel gradient
+
+  /// Whether `accumulateKernelGradientFewChannels` takes this plan: the
+  /// forward's windows (`takesFewChannels`), with its own switch.
+  static func takesFewChannelKernelGradient(_ plan: Im2col, filters: Int) -> Bool {
+    KernelSettings.fewChannelKernelGradient && takesFewChannels(plan, filters: filters)
+  }
+
+  /// Output rows per strip in `accumulateKernelGradientFewChannels`: a
+  /// strip of a 100-pixel RGB row block is about 22 KB, inside L1 with the
+  /// rows' gradients beside it.
+  private static let gradientStripRows = 16
+
+  /// kernelGradient[t, f] += Σ_(n, oy, ox) window[t] · outputGradient[n, oy, ox, f]
+  /// over the taps t = (ky, kx, c), and biasGradient[f] += Σ outputGradient[…, f]
+  /// when given: `Gemm`'s sums, bit for bit.
+  ///
+  /// Through `Gemm` this is a product with k = the pixels (320,000 for a
+  /// batch of the seed network's first layer) and a 32 × 27 result, so
+  /// every block of rows is gathered by im2col and repacked for a tiny tile
+  /// (17-23 ms of a big training step here, 25-30 GFLOP/s: BENCHMARKS.md,
+  /// "Eighth pass"). Here two taps' 32 filters stay in eight vector
+  /// registers along an output row, read from a zero-padded strip like the
+  /// forward's. The work is cut into the `Gemm` route's slices of pixels
+  /// (`kernelGradientSlices`), and each sum runs through its slice's
+  /// pixels in order as one fused multiply-add chain from zero, the
+  /// padding's zeros included, as the GEMM micro-kernel runs it; the
+  /// slices' partials are then added in slice order, as there. So the bits
+  /// are the `Gemm` route's, for any thread count.
+  static func accumulateKernelGradientFewChannels(
+    _ plan: Im2col, batch: Int, filters: Int, input: UnsafePointer<Float>,
+    outputGradient: UnsafePointer<Float>, kernelGradient: UnsafeMutablePointer<Float>,
+    biasGradient: UnsafeMutablePointer<Float>?
+  ) {
+    let (kh, kw, c) = (plan.kernelHeight, plan.kernelWidth, plan.inChannels)
+    let (oh, ow) = (plan.outHeight, plan.outWidth)
+    let depth = plan.depth
+    let span = kw * c
+    let rows = batch * oh * ow
+    let slices = kernelGradientSlices(rows: rows)
+    let stripWidth = ow + kw - 1
+    let stripRows = gradientStripRows
+    let stripFloats = (stripRows + kh - 1) * stripWidth * c
+    let partialSize = depth * filters + filters
+    let partials = UnsafeMutablePointer<Float>.allocate(capacity: slices * partialSize)
+    partials.initialize(repeating: 0, count: slices * partialSize)
+    defer { partials.deallocate() }
+    let workers = min(EngineThreads.effective, slices)
+    let scratch = WorkerScratch(workers: workers, floatsPerWorker: stripFloats)
+    defer { scratch.deallocate() }
+    let src = SendableConstPointer(input)
+    let dy = SendableConstPointer(outputGradient)
+    let part = SendablePointer(partials)
+    let hasBias = biasGradient != nil
+    parallelUnits(slices, workers: workers) { s, worker in
+      let lo = s * rows / slices
+      let hi = (s + 1) * rows / slices
+      let strip = scratch.of(worker)
+      let dk = part.p + s * partialSize
+      var at = lo
+      while at < hi {
+        // A run of output rows of one image, at most a strip's worth.
+        let n = at / (oh * ow)
+        let oy0 = at % (oh * ow) / ow
+        let imageEnd = (n + 1) * oh * ow
+        let oy1 = min(oh, oy0 + stripRows, (min(hi, imageEnd) - n * oh * ow + ow - 1) / ow)
+        fillStrip(
+          plan, image: src.p + n * plan.inHeight * plan.inWidth * c, rows: oy0..<oy1, into: strip)
+        for oy in oy0..<oy1 {
+          let rowStart = (n * oh + oy) * ow
+          let ox0 = max(at, rowStart) - rowStart
+          let ox1 = min(hi, rowStart + ow) - rowStart
+          if ox1 <= ox0 { continue }
+          let windows = UnsafePointer(strip + (oy - oy0) * stripWidth * c + ox0 * c)
+          let dyRow = dy.p + (rowStart + ox0) * filters
+          @inline(__always) func tap(_ t: Int) -> UnsafePointer<Float> {
+            windows + (t / span) * stripWidth * c + t % span
+          }
+          for group in 0..<(filters / 32) {
+            var t = 0
+            while t + 2 <= depth {
+              Self.fewChannelGradientPair(
+                tap(t), tap(t + 1), channels: c, pixels: ox1 - ox0,
+                outputGradient: dyRow + group * 32, filters: filters,
+                sums: dk + t * filters + group * 32)
+              t += 2
+            }
+            if t < depth {
+              Self.fewChannelGradientTap(
+                tap(t), channels: c, pixels: ox1 - ox0, outputGradient: dyRow + group * 32,
+                filters: filters, sums: dk + t * filters + group * 32)
+            }
+          }
+          if hasBias {
+            sumRows(ox1 - ox0, of: dyRow, width: filters, into: dk + depth * filters)
+          }
+        }
+        at = min(hi, n * oh * ow + oy1 * ow)
+      }
+    }
+    // The slices' partials, in slice order, as `accumulateKernelGradientFast` adds them.
+    for i in 0..<(depth * filters) {
+      var sum = partials[i]
+      for s in 1..<slices { sum += partials[s * partialSize + i] }
+      kernelGradient[i] += sum
+    }
+    if let biasGradient {
+      for j in 0..<filters {
+        var sum = partials[depth * filters + j]
+        for s in 1..<slices { sum += partials[s * partialSize + depth * filters + j] }
+        biasGradient[j] += sum
+      }
+    }
+  }
+
+  /// Two taps' chains along one output row: `x0[p·c]` and `x1[p·c]` are
+  /// the taps' inputs for pixel p, `outputGradient` pixel 0's first filter
+  /// of the group (pixel stride `filters`), `sums` tap 0's 32 running sums
+  /// (tap 1's follow `filters` floats later), read at the start and
+  /// written back at the end.
+  @inline(never)
+  private static func fewChannelGradientPair(
+    _ x0: UnsafePointer<Float>, _ x1: UnsafePointer<Float>, channels c: Int, pixels: Int,
+    outputGradient: UnsafePointer<Float>, filters: Int, sums: UnsafeMutablePointer<Float>
+  ) {
+    typealias V = SIMD16<Float>
+    let s0 = UnsafeMutableRawPointer(sums)
+    let s1 = UnsafeMutableRawPointer(sums + filters)
+    var a0 = s0.loadUnaligned(as: V.self)
+    var a1 = s0.loadUnaligned(fromByteOffset: 64, as: V.self)
+    var b0 = s1.loadUnaligned(as: V.self)
+    var b1 = s1.loadUnaligned(fromByteOffset: 64, as: V.self)
+    var d = UnsafeRawPointer(outputGradient)
+    let step = filters &* 4
+    var i = 0
+    for _ in 0..<pixels {
+      let g0 = d.loadUnaligned(as: V.self)
+      let g1 = d.loadUnaligned(fromByteOffset: 64, as: V.self)
+      d += step
+      let v0 = V(repeating: x0[i])
+      a0 = a0.addingProduct(v0, g0)
+      a1 = a1.addingProduct(v0, g1)
+      let v1 = V(repeating: x1[i])
+      b0 = b0.addingProduct(v1, g0)
+      b1 = b1.addingProduct(v1, g1)
+      i &+= c
+    }
+    s0.storeBytes(of: a0, as: V.self)
+    s0.storeBytes(of: a1, toByteOffset: 64, as: V.self)
+    s1.storeBytes(of: b0, as: V.self)
+    s1.storeBytes(of: b1, toByteOffset: 64, as: V.self)
+  }
+
+  /// `fewChannelGradientPair` for one tap (the last of an odd window).
+  @inline(never)
+  private static func fewChannelGradientTap(
+    _ x: UnsafePointer<Float>, channels c: Int, pixels: Int,
+    outputGradient: UnsafePointer<Float>, filters: Int, sums: UnsafeMutablePointer<Float>
+  ) {
+    typealias V = SIMD16<Float>
+    let s = UnsafeMutableRawPointer(sums)
+    var a0 = s.loadUnaligned(as: V.self)
+    var a1 = s.loadUnaligned(fromByteOffset: 64, as: V.self)
+    var d = UnsafeRawPointer(outputGradient)
+    let step = filters &* 4
+    var i = 0
+    for _ in 0..<pixels {
+      let v = V(repeating: x[i])
+      a0 = a0.addingProduct(v, d.loadUnaligned(as: V.self))
+      a1 = a1.addingProduct(v, d.loadUnaligned(fromByteOffset: 64, as: V.self))
+      d += step
+      i &+= c
+    }
+    s.storeBytes(of: a0, as: V.self)
+    s.storeBytes(of: a1, toByteOffset: 64, as: V.self)
   }
 }

@@ -2,7 +2,7 @@
 /// for tests and benchmarks. Like `EngineThreads.count`, set them between
 /// kernel calls only.
 enum KernelSettings {
-  // These four never change a result: every path computes the same fused
+  // These five never change a result: every path computes the same fused
   // multiply-add chains in the same order, and tests flip them to check
   // exactly that.
 
@@ -14,6 +14,11 @@ enum KernelSettings {
   /// across its filters (`ConvKernels.convolveFewChannels`); off, through
   /// `Gemm`.
   nonisolated(unsafe) static var fewChannelConvolution = true
+
+  /// A first layer's kernel gradient is summed directly across its filters
+  /// (`ConvKernels.accumulateKernelGradientFewChannels`); off, through
+  /// `Gemm`.
+  nonisolated(unsafe) static var fewChannelKernelGradient = true
 
   /// Convolution tiles away from the padding read their windows in place
   /// (`ConvKernels.convolveImplicit`); off, every row goes through im2col.
