@@ -324,10 +324,10 @@ struct Bench: ParsableCommand {
               : DenseKernels.forward(
                 rows: rows, inFeatures: inF, units: units, input: x, kernel: w, bias: bias))
         })
-      if !reference && rows <= DenseKernels.fewRows {
+      if !reference && rows <= DenseKernels.slicedRows {
         list.append(
           Benchmark(section: "dense", name: "\(name) forward, sliced", shape: shape, flops: flops) {
-            // What `predict` runs for a few images (`infer(exact: false)`).
+            // What `predict` runs for up to a batch (`infer(exact: false)`).
             blackHole(
               DenseKernels.forwardSlicedK(
                 rows: rows, inFeatures: inF, units: units, input: x, kernel: w, bias: bias))

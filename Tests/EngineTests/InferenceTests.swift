@@ -384,7 +384,12 @@ private let inferenceModels: [(lines: [String], input: [Int])] = [
 
   @Test func slicedDenseIsReproducibleAndClose() throws {
     var rng = SeededGenerator(seed: 23)
-    for (rows, inF, units) in [(1, 4100, 1030), (3, 6151, 171), (4, 2048 * 3, 16)] {
+    // A few rows (one chain per slice), then batches on the GEMM
+    // micro-kernels (whole-row blocks), ragged column panels included.
+    for (rows, inF, units) in [
+      (1, 4100, 1030), (3, 6151, 171), (4, 2048 * 3, 16), (5, 6151, 171), (32, 4100, 1030),
+      (64, 2048 * 3, 40),
+    ] {
       let x = randomFloats(rows * inF, &rng)
       let w = randomFloats(inF * units, &rng)
       let b = randomFloats(units, &rng)
@@ -395,6 +400,13 @@ private let inferenceModels: [(lines: [String], input: [Int])] = [
         }
       }
       #expect(bits(runs[0]) == bits(runs[1]), "rows \(rows) \(inF)->\(units)")
+      for kind in Gemm.MicroKernel.allCases where rows > DenseKernels.fewRows {
+        let other = withMicroKernel(kind) {
+          DenseKernels.forwardSlicedK(
+            rows: rows, inFeatures: inF, units: units, input: x, kernel: w, bias: b)
+        }
+        #expect(bits(other) == bits(runs[0]), "rows \(rows) \(kind)")
+      }
       let reference = DenseKernels.forwardReference(
         rows: rows, inFeatures: inF, units: units, input: x, kernel: w, bias: b)
       #expect(zip(runs[0], reference).allSatisfy { abs($0 - $1) <= 1e-4 * Float(inF).squareRoot() })
@@ -404,11 +416,14 @@ private let inferenceModels: [(lines: [String], input: [Int])] = [
     let m = try model(
       ["Flatten()", "Dense(1030)", "Activation('relu')", "Dense(3)", "Activation('softmax')"],
       input: [41, 50, 2])
-    let input = try Tensor(shape: [2, 41, 50, 2], scalars: randomFloats(2 * 4100, &rng))
-    let reference = try m.forward(input, mode: .inference)
-    #expect(bits(try m.infer(input).scalars) == bits(reference.scalars))
-    let fast = try m.infer(input, exact: false)
-    #expect(zip(fast.scalars, reference.scalars).allSatisfy { abs($0 - $1) <= 1e-5 })
+    for batch in [2, 32] {
+      let input = try Tensor(
+        shape: [batch, 41, 50, 2], scalars: randomFloats(batch * 4100, &rng))
+      let reference = try m.forward(input, mode: .inference)
+      #expect(bits(try m.infer(input).scalars) == bits(reference.scalars))
+      let fast = try m.infer(input, exact: false)
+      #expect(zip(fast.scalars, reference.scalars).allSatisfy { abs($0 - $1) <= 1e-5 })
+    }
   }
 
   @Test(arguments: 0..<16)

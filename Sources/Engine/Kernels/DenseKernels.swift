@@ -264,7 +264,12 @@ public enum DenseKernels {
   /// most 16 slices.
   static let sliceRows = 512
 
-  /// `forward` for 1…`fewRows` rows and a big kernel, for inference only:
+  /// Up to this many rows (a batch of 32, `predict`'s), `forwardSlicedK`
+  /// slices the sum; more rows reuse each block of the kernel enough for
+  /// the batched `forward` to be bound by arithmetic, not by reading it.
+  public static let slicedRows = 64
+
+  /// `forward` for 1…`slicedRows` rows and a big kernel, for inference only:
   /// the sum over the inputs is cut into up to 16 slices of at least
   /// `sliceRows` consecutive kernel rows (a partition fixed by the shape), each slice is one fused
   /// multiply-add chain from zero over a contiguous block of the kernel (one
@@ -272,14 +277,15 @@ public enum DenseKernels {
   /// partial sums are added to the bias in slice order. Bit-identical for
   /// any thread count, but not to `forward`'s single chain (the order of the
   /// additions differs): the same values up to rounding. Measured here,
-  /// 33856x512: ~3 ms against 6.4 for the single chain.
+  /// 33856x512: ~3 ms against 6.4 for the single chain for one row; for 32
+  /// (BENCHMARKS.md, "Eighth pass").
   public static func forwardSlicedK(
     rows: Int, inFeatures: Int, units: Int, input: [Float], kernel: [Float], bias: [Float]?
   ) -> [Float] {
     precondition(input.count == rows * inFeatures && kernel.count == inFeatures * units)
     precondition((bias?.count ?? units) == units)
     let slices = max(1, min(16, inFeatures / sliceRows))
-    if slices == 1 || rows > fewRows || units == 0 {
+    if slices == 1 || rows > slicedRows || units == 0 || rows == 0 {
       return forward(
         rows: rows, inFeatures: inFeatures, units: units, input: input, kernel: kernel, bias: bias)
     }
@@ -288,17 +294,44 @@ public enum DenseKernels {
     partials.initialize(repeating: 0, count: slices * size)
     defer { partials.deallocate() }
     let part = SendablePointer(partials)
+    // A batch: each slice's product on the GEMM micro-kernel, its block of
+    // kernel rows copied as whole rows (`Gemm.streamRows`), so that each
+    // core reads one sequential stream. The batched `forward` splits the
+    // columns between the cores instead, and a core reading half of every
+    // row pays about as much as reading whole rows (measured here, one
+    // core over 33856x512: 7.2 ms for either), so both cores paid for the
+    // whole kernel.
+    let panels = (units + Gemm.nr - 1) / Gemm.nr
+    // Blocks of 128 KB (64 rows of 512 floats): 32 to 128 rows measured
+    // alike here, 16 at half the speed (per-block overhead), 256 slower.
+    let kc = max(32, (1 << 15) / (panels * Gemm.nr))
+    let kind = Gemm.activeKernel
+    let workers = min(EngineThreads.effective, slices)
+    let scratch = WorkerScratch(
+      workers: workers,
+      floatsPerWorker: rows > fewRows ? Gemm.streamFloats(kc: kc, panels: panels) : 0)
+    defer { scratch.deallocate() }
     input.withUnsafeBufferPointer { xb in
       kernel.withUnsafeBufferPointer { wb in
         let x = SendableConstPointer(xb.start)
         let w = SendableConstPointer(wb.start)
-        parallelUnits(slices) { slice, _ in
+        parallelUnits(slices, workers: workers) { slice, worker in
           let p0 = slice * inFeatures / slices
           let p1 = (slice + 1) * inFeatures / slices
+          let out = part.p + slice * size
+          if rows > fewRows {
+            Gemm.streamRows(
+              kind, 0..<rows, panels: 0..<panels, n: units, k: p0..<p1,
+              a: Gemm.MatrixView(x.p, rs: inFeatures, cs: 1),
+              b: Gemm.MatrixView(w.p, rs: units, cs: 1),
+              c: Gemm.MutableMatrixView(out, rs: units, cs: 1), accumulate: false, kc: kc,
+              tile: scratch.of(worker))
+            return
+          }
           // The slice's rows of x: a view with x's row stride.
           gemvColumns(
             x.p + p0, rows: rows, inFeatures: p1 - p0, strideX: inFeatures, w: w.p + p0 * units,
-            units: units, columns: 0..<units, out: part.p + slice * size)
+            units: units, columns: 0..<units, out: out)
         }
       }
     }

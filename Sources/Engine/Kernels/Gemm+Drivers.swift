@@ -171,17 +171,14 @@ extension Gemm {
         pack(b, into: panels, panels: lo..<hi)
       }
     }
-    // A B too big for the caches, read in place, is read 32 or 16 floats per
-    // row at a time with rows far apart: DRAM latency, not bandwidth, then
-    // sets the pace (a dense layer's 33856x512 weights ran at ~2 GB/s). So
-    // each unit copies its k block of B row by row (long sequential runs)
-    // into panels in its own scratch, and multiplies from there.
+    // A B too big for the caches, read in place, is copied block by block
+    // (`streamRows`).
     let stream = useDirect && k * n > 1 << 20
     let kcStream = kBlockSize(k)
     let workers = min(EngineThreads.effective, rowChunks * colChunks)
     let tiles = WorkerScratch(
       workers: workers,
-      floatsPerWorker: tileFloats + (stream ? kcStream * panelsPerChunk * nr : 0))
+      floatsPerWorker: stream ? streamFloats(kc: kcStream, panels: panelsPerChunk) : tileFloats)
     defer { tiles.deallocate() }
     parallelUnits(rowChunks * colChunks, workers: workers) { u, w in
       let rc = u / colChunks
@@ -197,33 +194,58 @@ extension Gemm {
           tile: tile)
         return
       }
-      let buffer = tile + tileFloats
-      let col0 = p0 * nr
-      let width = min(n, p1 * nr) - col0
-      var k0 = 0
-      while k0 < k {
-        let len = min(kcStream, k - k0)
-        for p in 0..<len {
-          let src = b.base + (k0 + p) * b.rs + col0
-          for j in 0..<(p1 - p0) {
-            let dst = buffer + j * len * nr + p * nr
-            let cols = min(nr, width - j * nr)
-            if cols == nr {
-              copyRow(dst, src + j * nr, nr)
-            } else {
-              for q in 0..<nr { dst[q] = q < cols ? src[j * nr + q] : 0 }
-            }
+      streamRows(
+        kind, r0..<r1, panels: p0..<p1, n: n, k: 0..<k, a: a, b: b, c: c,
+        accumulate: accumulate, kc: kcStream, tile: tile)
+    }
+  }
+
+  /// Scratch of `streamRows` for blocks of `kc` rows over `panels` panels:
+  /// a `multiplyRows` tile, then the copied block.
+  static func streamFloats(kc: Int, panels: Int) -> Int { tileFloats + kc * panels * nr }
+
+  /// `multiplyRows` for rows `rows` of C and panels `js` of an `n`-column B
+  /// read in place (row-major), over its rows `ks` only, on this thread.
+  /// For a B too big for the caches: read in place, 32 or 16 floats per
+  /// row at a time with rows far apart, DRAM latency and not bandwidth sets
+  /// the pace (a dense layer's 33856x512 weights ran at ~2 GB/s). So each
+  /// block of `kc` rows is copied row by row (long sequential runs) into
+  /// panels after the `multiplyRows` tile in `tile` (`streamFloats` in
+  /// all), and multiplied from there. With `accumulate` false, the first
+  /// block overwrites C; the sums are `multiplyRows`' chains either way.
+  static func streamRows(
+    _ kind: MicroKernel, _ rows: Range<Int>, panels js: Range<Int>, n: Int, k ks: Range<Int>,
+    a: MatrixView, b: MatrixView, c: MutableMatrixView, accumulate: Bool, kc: Int,
+    tile: UnsafeMutablePointer<Float>
+  ) {
+    precondition(b.cs == 1, "internal: streamRows copies B's rows")
+    let buffer = tile + tileFloats
+    let col0 = js.lowerBound * nr
+    let width = min(n, js.upperBound * nr) - col0
+    let count = js.count
+    var k0 = ks.lowerBound
+    while k0 < ks.upperBound {
+      let len = min(kc, ks.upperBound - k0)
+      for p in 0..<len {
+        let src = b.base + (k0 + p) * b.rs + col0
+        for j in 0..<count {
+          let dst = buffer + j * len * nr + p * nr
+          let cols = min(nr, width - j * nr)
+          if cols == nr {
+            copyRow(dst, src + j * nr, nr)
+          } else {
+            for q in 0..<nr { dst[q] = q < cols ? src[j * nr + q] : 0 }
           }
         }
-        let block = Panels(
-          k: len, n: width, count: p1 - p0, kc: len, direct: nil, rsB: 0, packed: buffer)
-        multiplyRows(
-          kind, r0..<r1, panels: 0..<(p1 - p0),
-          a: MatrixView(a.base + k0 * a.cs, rs: a.rs, cs: a.cs),
-          b: block, c: MutableMatrixView(c.base + col0 * c.cs, rs: c.rs, cs: c.cs),
-          accumulate: accumulate || k0 > 0, tile: tile)
-        k0 += len
       }
+      let block = Panels(
+        k: len, n: width, count: count, kc: len, direct: nil, rsB: 0, packed: buffer)
+      multiplyRows(
+        kind, rows, panels: 0..<count,
+        a: MatrixView(a.base + k0 * a.cs, rs: a.rs, cs: a.cs),
+        b: block, c: MutableMatrixView(c.base + col0 * c.cs, rs: c.rs, cs: c.cs),
+        accumulate: accumulate || k0 > ks.lowerBound, tile: tile)
+      k0 += len
     }
   }
 

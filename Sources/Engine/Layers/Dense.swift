@@ -73,8 +73,8 @@ public final class Dense: ActivatedLayer {
 
   /// Inference without keeping anything (for `Sequential.infer`): the sums
   /// before the layer's own activation, then ReLU when `relu` is set. With
-  /// `exact`, the bits of `forward`; without, a few rows against a big
-  /// kernel may take `DenseKernels.forwardSlicedK`.
+  /// `exact`, the bits of `forward`; without, up to a batch of 64 rows
+  /// against a big kernel may take `DenseKernels.forwardSlicedK`.
   func inferPreActivation(_ input: Tensor, relu: Bool, exact: Bool = true) throws(EngineError)
     -> Tensor
   {
@@ -86,10 +86,10 @@ public final class Dense: ActivatedLayer {
         hint: "rebuild the model for this input")
     }
     let rows = input.count / max(inFeatures, 1)
-    // A few rows against a kernel of a megabyte or more: sliced sums (same
-    // values up to rounding, not the same bits as `forward`).
+    // Up to a batch against a kernel of a megabyte or more: sliced sums
+    // (same values up to rounding, not the same bits as `forward`).
     let sliced =
-      exact == false && rows <= DenseKernels.fewRows
+      exact == false && rows <= DenseKernels.slicedRows
       && inFeatures * spec.units >= DenseKernels.sliceableKernel
     let raw =
       sliced
