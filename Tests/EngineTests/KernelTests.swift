@@ -391,6 +391,8 @@ func denseMatchesReference(_ shape: (Int, Int, Int)) {
           #expect(run(true, 2, nil) == direct, "\(t) threads")
           for kind in Gemm.MicroKernel.allCases {
             #expect(run(false, 2, kind) == direct, "\(t) \(kind) bias \(bias) relu \(relu)")
+            // The direct tiles follow the micro-kernel too (16 or 32 filters).
+            #expect(run(true, 2, kind) == direct, "\(t) direct \(kind)")
           }
         }
       }

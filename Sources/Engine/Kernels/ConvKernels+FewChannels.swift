@@ -5,9 +5,9 @@
 /// 6x16 tile reloads and stores its accumulators for 27 steps, and the
 /// windows are gathered row by row (the seed network's first layer ran at
 /// ~85 GFLOP/s on two cores, a third of the peak: BENCHMARKS.md, "Fifth
-/// pass"). Here six neighbouring output pixels keep 32 filters each in
-/// twelve vector registers over the whole window, read from a zero-padded
-/// strip of input rows. Each output is the same fused multiply-add chain
+/// pass"). Here six neighbouring output pixels keep 32 filters each (16
+/// with AVX2) in twelve vector registers over the whole window, read from
+/// a zero-padded strip of input rows. Each output is the same fused multiply-add chain
 /// as through `Gemm` (from the bias, or from zero, over the kernel in
 /// (ky, kx, c) order, padding included as zeros), so the bits are the
 /// same (tested against the GEMM route, `KernelSettings.fewChannelConvolution`).
@@ -50,6 +50,12 @@ extension ConvKernels {
     let w = SendableConstPointer(weights)
     let b = bias.map(SendableConstPointer.init)
     let dst = SendablePointer(output)
+    // Six pixels by 32 filters are twelve 512-bit registers, but 24 of
+    // AVX2's 256-bit ones, of which there are 16: the tile spilled to the
+    // stack on every step. Where the narrow micro-kernel runs (no AVX-512),
+    // each tile takes 16 filters at a time instead (twelve registers), the
+    // same chains in the same order.
+    let halves = Gemm.activeKernel == .narrow6x16
     parallelUnits(units, workers: workers) { unit, worker in
       let (n, block) = (unit / blocks, unit % blocks)
       let oy0 = block * rowsPerUnit
@@ -63,10 +69,21 @@ extension ConvKernels {
         for group in 0..<(filters / 32) {
           var ox = 0
           while ox + 6 <= ow {
-            Self.fewChannelTile6(
-              rows: rows, stripFloats: stripWidth * c, at: ox * c, channels: c, kh: kh,
-              span: kw * c, weights: w.p + group * 32, filters: filters,
-              bias: b.map { $0.p + group * 32 }, out: out + ox * filters + group * 32, relu: relu)
+            if halves {
+              for h in [0, 16] {
+                Self.fewChannelTile6Half(
+                  rows: rows, stripFloats: stripWidth * c, at: ox * c, channels: c, kh: kh,
+                  span: kw * c, weights: w.p + group * 32 + h, filters: filters,
+                  bias: b.map { $0.p + group * 32 + h }, out: out + ox * filters + group * 32 + h,
+                  relu: relu)
+              }
+            } else {
+              Self.fewChannelTile6(
+                rows: rows, stripFloats: stripWidth * c, at: ox * c, channels: c, kh: kh,
+                span: kw * c, weights: w.p + group * 32, filters: filters,
+                bias: b.map { $0.p + group * 32 }, out: out + ox * filters + group * 32,
+                relu: relu)
+            }
             ox += 6
           }
           while ox < ow {
@@ -166,6 +183,45 @@ extension ConvKernels {
     store(3, a3, b3)
     store(4, a4, b4)
     store(5, a5, b5)
+  }
+
+  /// `fewChannelTile6` for 16 filters (`weights`, `bias` and `out` at the
+  /// first of them).
+  @inline(never)
+  private static func fewChannelTile6Half(
+    rows: UnsafePointer<Float>, stripFloats: Int, at: Int, channels c: Int, kh: Int, span: Int,
+    weights: UnsafePointer<Float>, filters: Int, bias: UnsafePointer<Float>?,
+    out: UnsafeMutablePointer<Float>, relu: Bool
+  ) {
+    typealias V = SIMD16<Float>
+    let s0 = bias.map { UnsafeRawPointer($0).loadUnaligned(as: V.self) } ?? V()
+    var (a0, a1, a2, a3, a4, a5) = (s0, s0, s0, s0, s0, s0)
+    var wk = UnsafeRawPointer(weights)
+    let wStep = filters &* 4
+    for ky in 0..<kh {
+      let x = rows + (ky &* stripFloats &+ at)
+      for t in 0..<span {
+        let w0 = wk.loadUnaligned(as: V.self)
+        wk += wStep
+        a0 = a0.addingProduct(V(repeating: x[t]), w0)
+        a1 = a1.addingProduct(V(repeating: x[t &+ c]), w0)
+        a2 = a2.addingProduct(V(repeating: x[t &+ 2 &* c]), w0)
+        a3 = a3.addingProduct(V(repeating: x[t &+ 3 &* c]), w0)
+        a4 = a4.addingProduct(V(repeating: x[t &+ 4 &* c]), w0)
+        a5 = a5.addingProduct(V(repeating: x[t &+ 5 &* c]), w0)
+      }
+    }
+    let o = UnsafeMutableRawPointer(out)
+    let step = filters &* 4
+    @inline(__always) func store(_ p: Int, _ v: V) {
+      o.storeBytes(of: relu ? relu16(v) : v, toByteOffset: p &* step, as: V.self)
+    }
+    store(0, a0)
+    store(1, a1)
+    store(2, a2)
+    store(3, a3)
+    store(4, a4)
+    store(5, a5)
   }
 
   /// `fewChannelTile6` for one pixel (the row's last few).
