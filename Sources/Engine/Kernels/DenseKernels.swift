@@ -277,8 +277,8 @@ public enum DenseKernels {
   /// partial sums are added to the bias in slice order. Bit-identical for
   /// any thread count, but not to `forward`'s single chain (the order of the
   /// additions differs): the same values up to rounding. Measured here,
-  /// 33856x512: ~3 ms against 6.4 for the single chain for one row; for 32
-  /// (BENCHMARKS.md, "Eighth pass").
+  /// 33856x512: ~3 ms against 6.4 for the single chain for one row, 12-17
+  /// ms against 18-27 for 32 rows (BENCHMARKS.md, "Eighth pass").
   public static func forwardSlicedK(
     rows: Int, inFeatures: Int, units: Int, input: [Float], kernel: [Float], bias: [Float]?
   ) -> [Float] {
