@@ -88,6 +88,34 @@ import Testing
     #expect(Fmt.range(-0.12, 0.84) == "[-0.12, 0.84]")
   }
 
+  /// A loss that has almost vanished reads as Keras prints it, not as
+  /// `0.0000` (a newcomer's find). Expected strings are Python's: at
+  /// verbose=1 `f"{v:.4f}" if abs(v) > 1e-3 else f"{v:.4e}"`, at verbose=2
+  /// the same without `abs` (keras/src/utils/progbar.py, `update`).
+  @Test func tinyMetricsGetKerasExponents() {
+    let piped = ProgressRenderer(live: false)
+    let line = piped.line(
+      step: 3, of: 3, elapsed: 0, metrics: [("accuracy", 0), ("loss", 1.1920929e-07)])
+    #expect(line == "3/3 ==================== - accuracy: 0.0000e+00 - loss: 1.1921e-07")
+    let summary = piped.summaryLine(
+      steps: 3, elapsed: nil, metrics: [("accuracy", 0.25), ("loss", 2.5e-4)])
+    #expect(summary == "3/3 - accuracy: 0.2500 - loss: 2.5000e-04")
+    let cases: [(Float, String, String)] = [
+      // Float(0.001) is 0.0010000000475, above Python's 1e-3.
+      (0.001, "0.0010", "0.0010"),
+      (0.00099, "9.9000e-04", "9.9000e-04"),
+      (0.0011, "0.0011", "0.0011"),
+      (-0.5, "-0.5000", "-5.0000e-01"),
+      (.nan, "nan", "nan"),
+      (-.infinity, "-inf", "-inf"),
+      (1.8073, "1.8073", "1.8073"),
+    ]
+    for (value, one, two) in cases {
+      #expect(ProgressRenderer.metric(value, verbose: 1) == one, "\(value)")
+      #expect(ProgressRenderer.metric(value, verbose: 2) == two, "\(value)")
+    }
+  }
+
   @Test func colourOnlyWhenAsked() {
     let line: CellLine = [
       Cell(character: "@", tint: .shade(9)), Cell(character: "x", tint: .dropped),

@@ -37,7 +37,7 @@ struct ProgressRenderer {
       }
       text += " \(WholeNumber.clamped(perStep * 1000))ms/step"
     }
-    for (name, value) in metrics { text += " - \(name): \(Self.four(value))" }
+    for (name, value) in metrics { text += " - \(name): \(Self.metric(value, verbose: 1))" }
     return text
   }
 
@@ -46,7 +46,7 @@ struct ProgressRenderer {
   func summaryLine(steps: Int, elapsed: Double?, metrics: [(String, Float)]) -> String {
     var text = "\(steps)/\(steps)"
     if let elapsed { text += " - \(Self.duration(elapsed))" }
-    for (name, value) in metrics { text += " - \(name): \(Self.four(value))" }
+    for (name, value) in metrics { text += " - \(name): \(Self.metric(value, verbose: 2))" }
     return text
   }
 
@@ -76,6 +76,22 @@ struct ProgressRenderer {
   static func duration(_ seconds: Double) -> String {
     let s = WholeNumber.clamped(seconds, in: 0...Int.max)
     return s < 60 ? "\(s)s" : "\(s / 60):" + (s % 60 < 10 ? "0" : "") + "\(s % 60)"
+  }
+
+  /// A metric as Keras's progress bar spells it: four decimals, or four
+  /// significant digits with an exponent once it is 0.001 or less
+  /// (`loss: 1.1921e-07`, `accuracy: 0.0000e+00`), so a loss that has
+  /// almost vanished does not read as zero. `verbose=1` compares the
+  /// absolute value and `verbose=2` the value itself (keras/src/utils/
+  /// progbar.py, `update`; Keras 2.2.4's keras/utils/generic_utils.py
+  /// does the same).
+  static func metric(_ value: Float, verbose: Int) -> String {
+    // Python compares the float64 average: in Double, 0.001 as a Float
+    // (0.0010000000475) is larger, as it is there.
+    let large = verbose == 2 ? Double(value) > 1e-3 : abs(Double(value)) > 1e-3
+    // NaN is never larger, and Python spells it `nan` either way.
+    guard !large, value.isFinite else { return four(value) }
+    return String(format: "%.4e", Double(value))
   }
 
   /// Keras shows metrics with four decimals (`f"{v:.4f}"`): `nan` and `inf`
